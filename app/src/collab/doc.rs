@@ -1,0 +1,93 @@
+//! How every Quire document is shaped: one Y.Text named `content`, addressed in
+//! UTF-16 code units on both sides (as Yjs and the browser's `<textarea>` do), so
+//! an offset computed in the browser means the same thing on the server and an
+//! emoji or CJK character is never split.
+
+use yrs::{Doc, GetString, OffsetKind, Options, ReadTxn, Text, TextRef, Transact, Update};
+use yrs::updates::decoder::Decode;
+
+/// Name of the shared Y.Text holding a document's Markdown.
+pub const CONTENT: &str = "content";
+
+/// A fresh document with Quire's options and a random client id.
+pub fn new_doc() -> Doc {
+    Doc::with_options(doc_options())
+}
+
+/// Options every Quire document uses.
+pub fn doc_options() -> Options {
+    Options {
+        offset_kind: OffsetKind::Utf16,
+        ..Options::default()
+    }
+}
+
+/// The document's shared text.
+pub fn content(doc: &Doc) -> TextRef {
+    doc.get_or_insert_text(CONTENT)
+}
+
+/// The whole Markdown text of a document.
+pub fn markdown<T: ReadTxn>(text: &TextRef, txn: &T) -> String {
+    text.get_string(txn)
+}
+
+/// Builds a document from stored updates (v1 encoding), in any order.
+pub fn doc_from_updates<'a>(updates: impl IntoIterator<Item = &'a [u8]>) -> Result<Doc, yrs::encoding::read::Error> {
+    let doc = new_doc();
+    let _ = content(&doc);
+    {
+        let mut txn = doc.transact_mut();
+        for bytes in updates {
+            let update = Update::decode_v1(bytes)?;
+            // A stored update is one the server already accepted, so it applies;
+            // an error here means the log is damaged, which the caller reports.
+            txn.apply_update(update)
+                .map_err(|e| yrs::encoding::read::Error::Custom(e.to_string()))?;
+        }
+    }
+    Ok(doc)
+}
+
+/// Length of the document's text in UTF-16 code units (constant time).
+pub fn len_utf16<T: ReadTxn>(text: &TextRef, txn: &T) -> u32 {
+    text.len(txn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_count_utf16_units_so_emoji_stay_whole() {
+        let doc = new_doc();
+        let text = content(&doc);
+        let mut txn = doc.transact_mut();
+        text.insert(&mut txn, 0, "a😀b");
+        // "😀" is two UTF-16 units: inserting at 3 lands after the emoji.
+        text.insert(&mut txn, 3, "X");
+        assert_eq!(text.get_string(&txn), "a😀Xb");
+        assert_eq!(len_utf16(&text, &txn), 5);
+    }
+
+    #[test]
+    fn rebuilds_a_document_from_its_updates() {
+        let a = new_doc();
+        let text = content(&a);
+        let mut updates = Vec::new();
+        for s in ["# Title\n", "hello ", "world"] {
+            let before = a.transact().state_vector();
+            let len = text.len(&a.transact());
+            text.insert(&mut a.transact_mut(), len, s);
+            updates.push(a.transact().encode_state_as_update_v1(&before));
+        }
+        updates.reverse(); // order must not matter
+        let b = doc_from_updates(updates.iter().map(|u| u.as_slice())).unwrap();
+        assert_eq!(markdown(&content(&b), &b.transact()), "# Title\nhello world");
+    }
+
+    #[test]
+    fn a_damaged_log_is_an_error_not_a_panic() {
+        assert!(doc_from_updates([&[0xff, 0xff, 0xff][..]]).is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! The collaboration core shared by server and browser: document options, the
+//! wire protocol and the text diff. No I/O and no async runtime here, so plain
+//! `cargo test -p app` covers all of it on the host.
+
+pub mod doc;
+pub mod protocol;
+pub mod textdiff;

@@ -1,0 +1,128 @@
+//! The wire: standard y-sync framing (yrs::sync), the one place Quire's own
+//! message tags are defined, and WebSocket close codes.
+//!
+//! Every binary WebSocket frame carries y-protocols messages:
+//!
+//! | tag | message | direction |
+//! | --- | --- | --- |
+//! | 0 | Sync: SyncStep1 (state vector), SyncStep2 (missing updates), Update | both |
+//! | 1 | Awareness (presence) | both |
+//! | 3 | AwarenessQuery | both |
+//!
+//! Quire's own messages (save acknowledgements, permission changes) take tags from
+//! [`QUIRE_TAG_BASE`] up, which standard Yjs clients ignore, so they never disturb
+//! an unmodified `y-websocket` client. Until then the server explains itself in
+//! the WebSocket close frame, with the codes in [`close`].
+
+use yrs::encoding::read;
+use yrs::sync::{Message, MessageReader, SyncMessage};
+use yrs::updates::decoder::DecoderV1;
+use yrs::updates::encoder::Encode;
+use yrs::StateVector;
+
+/// First tag Quire uses for its own messages.
+pub const QUIRE_TAG_BASE: u8 = 100;
+
+/// Close codes the server uses; the browser shows the reason to the user.
+pub mod close {
+    /// Normal closure.
+    pub const NORMAL: u16 = 1000;
+    /// The server is shutting down or restarting: reconnect.
+    pub const RESTART: u16 = 1012;
+    /// A text frame, or a message this protocol does not allow.
+    pub const UNSUPPORTED: u16 = 1003;
+    /// A frame that does not decode, or an update that does not apply.
+    pub const INVALID: u16 = 1007;
+    /// A frame or a document over the configured size limits.
+    pub const TOO_BIG: u16 = 1009;
+    /// The client fell behind (its outbound queue filled) or stopped answering
+    /// pings: reconnect and re-sync.
+    pub const TRY_AGAIN: u16 = 1013;
+    /// The document was removed from memory for an internal reason: reconnect.
+    pub const RELOAD: u16 = 4000;
+}
+
+/// Decodes every y-sync message in one frame.
+pub fn decode(frame: &[u8]) -> Result<Vec<Message>, read::Error> {
+    let mut decoder = DecoderV1::from(frame);
+    let reader = MessageReader::new(&mut decoder);
+    reader.collect()
+}
+
+/// `Sync/SyncStep1` carrying a state vector.
+pub fn sync_step1(sv: StateVector) -> Vec<u8> {
+    Message::Sync(SyncMessage::SyncStep1(sv)).encode_v1()
+}
+
+/// `Sync/SyncStep2` carrying the updates the other side lacks.
+pub fn sync_step2(update: Vec<u8>) -> Vec<u8> {
+    Message::Sync(SyncMessage::SyncStep2(update)).encode_v1()
+}
+
+/// `Sync/Update` carrying one incremental update.
+pub fn update(update: Vec<u8>) -> Vec<u8> {
+    Message::Sync(SyncMessage::Update(update)).encode_v1()
+}
+
+/// True when a v1 update carries no change (no structs and no deletions).
+pub fn is_empty_update(update: &[u8]) -> bool {
+    update == [0, 0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::updates::decoder::Decode;
+    use yrs::{Doc, ReadTxn, Text, Transact};
+
+    #[test]
+    fn frames_round_trip() {
+        let doc = Doc::new();
+        let text = doc.get_or_insert_text("content");
+        text.insert(&mut doc.transact_mut(), 0, "hi");
+        let sv = doc.transact().state_vector();
+        let step2 = doc.transact().encode_state_as_update_v1(&StateVector::default());
+
+        let decoded = decode(&sync_step1(sv.clone())).unwrap();
+        assert_eq!(decoded, vec![Message::Sync(SyncMessage::SyncStep1(sv))]);
+        let decoded = decode(&sync_step2(step2.clone())).unwrap();
+        assert_eq!(decoded, vec![Message::Sync(SyncMessage::SyncStep2(step2.clone()))]);
+        let decoded = decode(&update(step2.clone())).unwrap();
+        assert_eq!(decoded, vec![Message::Sync(SyncMessage::Update(step2))]);
+    }
+
+    #[test]
+    fn matches_the_bytes_yjs_sends() {
+        // y-protocols writes SyncStep1 of an empty doc as [0, 0, 1, 0]:
+        // messageSync, messageYjsSyncStep1, a 1-byte buffer holding "0 clients".
+        assert_eq!(sync_step1(StateVector::default()), vec![0, 0, 1, 0]);
+        assert_eq!(decode(&[0, 0, 1, 0]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn quire_tags_decode_as_custom_messages() {
+        let frame = Message::Custom(QUIRE_TAG_BASE, b"bye".to_vec()).encode_v1();
+        assert_eq!(decode(&frame).unwrap(), vec![Message::Custom(QUIRE_TAG_BASE, b"bye".to_vec())]);
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(decode(&[0, 7]).is_err());
+        assert!(decode(&[0, 2, 200]).is_err());
+        // A sync frame whose update payload is garbage decodes as a frame, and
+        // then fails as an update.
+        let msgs = decode(&update(vec![9, 9, 9])).unwrap();
+        match &msgs[0] {
+            Message::Sync(SyncMessage::Update(u)) => assert!(yrs::Update::decode_v1(u).is_err()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_updates_are_recognised() {
+        let doc = Doc::new();
+        let txn = doc.transact();
+        let sv = txn.state_vector();
+        assert!(is_empty_update(&txn.encode_state_as_update_v1(&sv)));
+    }
+}

@@ -1,0 +1,43 @@
+//! The connection status pill: tells the user whether their typing is reaching
+//! the others right now.
+
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnStatus {
+    /// First connection in progress (and the state rendered on the server).
+    Connecting,
+    /// Connected and in sync.
+    Connected,
+    /// Lost the connection; the next attempt starts in `retry_in_secs`.
+    Reconnecting { retry_in_secs: u32 },
+}
+
+impl ConnStatus {
+    fn label(self) -> String {
+        match self {
+            ConnStatus::Connecting => "Connecting…".into(),
+            ConnStatus::Connected => "Connected".into(),
+            ConnStatus::Reconnecting { retry_in_secs: 0 } => "Reconnecting…".into(),
+            ConnStatus::Reconnecting { retry_in_secs } => format!("Offline · retrying in {retry_in_secs}s"),
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            ConnStatus::Connecting => "status connecting",
+            ConnStatus::Connected => "status connected",
+            ConnStatus::Reconnecting { .. } => "status reconnecting",
+        }
+    }
+}
+
+#[component]
+pub fn StatusPill(status: ReadSignal<ConnStatus>) -> impl IntoView {
+    view! {
+        <span class=move || status.get().class() role="status" aria-live="polite" data-testid="status">
+            <span class="dot" aria-hidden="true"></span>
+            {move || status.get().label()}
+        </span>
+    }
+}

@@ -1,0 +1,58 @@
+//! The Quire application, compiled twice: with feature `ssr` into the server
+//! (renders every page), with feature `hydrate` into the browser (takes the
+//! server's HTML over and makes it live).
+
+pub mod api;
+pub mod collab;
+pub mod components;
+pub mod markdown;
+pub mod pages;
+
+#[cfg(feature = "hydrate")]
+pub mod client;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use pages::{doc::DocPage, home::HomePage, not_found::NotFound};
+
+/// The HTML document around the app (server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <meta name="description" content="Quire: write Markdown together, in real time."/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="quire" href="/pkg/quire.css"/>
+        <Title formatter=|title: String| if title.is_empty() { "Quire".to_string() } else { format!("{title} · Quire") }/>
+        <Router>
+            <Routes fallback=NotFound>
+                // Async: the whole page, content included, is in the first
+                // response, so it reads fully with JavaScript off.
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/d/:id") view=DocPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,76 @@
+//! Every setting Quire reads, from command-line flags or environment variables
+//! (flags win). `.env.example` at the repository root lists them with defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Quire: a real-time collaborative Markdown editor.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "quire", version, about)]
+pub struct Config {
+    /// Address to listen on. Overrides `site-addr` from Leptos.toml.
+    #[arg(long, env = "QUIRE_ADDR")]
+    pub addr: Option<SocketAddr>,
+
+    /// Database URL: `sqlite://path/to/file.db` (created on first run) or
+    /// `postgres://user:pass@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/quire.db")]
+    pub database_url: String,
+
+    /// Leptos runtime options file (output name, site root, package dir, address).
+    #[arg(long, env = "QUIRE_LEPTOS_CONFIG", default_value = "Leptos.toml")]
+    pub leptos_config: PathBuf,
+
+    /// Largest WebSocket message accepted from a client, in bytes. A larger one
+    /// closes that client's connection with code 1009.
+    #[arg(long, env = "QUIRE_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_frame_bytes: usize,
+
+    /// Largest document, in UTF-16 code units of text (about characters). An
+    /// update that could grow a document past it is refused (code 1009).
+    #[arg(long, env = "QUIRE_MAX_DOCUMENT_CHARS", default_value_t = 16 * 1024 * 1024)]
+    pub max_document_chars: u32,
+
+    /// Messages queued for one client before it counts as too slow and is
+    /// disconnected (it re-syncs when it reconnects).
+    #[arg(long, env = "QUIRE_OUTBOX_CAPACITY", default_value_t = 1024)]
+    pub outbox_capacity: usize,
+
+    /// Seconds a document stays in memory after its last client leaves.
+    #[arg(long, env = "QUIRE_ROOM_IDLE_SECS", default_value_t = 30)]
+    pub room_idle_secs: u64,
+
+    /// Updates appended to a document's log before it is compacted into a snapshot.
+    #[arg(long, env = "QUIRE_COMPACT_AFTER", default_value_t = 500)]
+    pub compact_after: usize,
+
+    /// Seconds between server pings on a WebSocket; a client silent for three
+    /// intervals is disconnected.
+    #[arg(long, env = "QUIRE_PING_SECS", default_value_t = 10)]
+    pub ping_secs: u64,
+}
+
+impl Config {
+    /// Configuration from the process's arguments and environment.
+    pub fn from_env() -> Self {
+        Self::parse()
+    }
+
+    /// Defaults only (ignores the process's arguments), for tests and embedding.
+    pub fn defaults_with_database(database_url: impl Into<String>) -> Self {
+        let mut config = Self::parse_from(["quire"]);
+        config.database_url = database_url.into();
+        config
+    }
+
+    pub fn room_idle(&self) -> Duration {
+        Duration::from_secs(self.room_idle_secs)
+    }
+
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_secs.max(1))
+    }
+}

@@ -1,0 +1,76 @@
+//! A Connection is one client in one Room: it interprets the client's y-sync
+//! messages and decides what each one may do. Transport (the socket, pings,
+//! queues) lives in `ws.rs`; this is the protocol and the rules.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use yrs::sync::{Message, SyncMessage};
+use yrs::updates::encoder::Encode;
+
+use app::collab::protocol::{self, close};
+
+use super::room::{CloseReason, ConnId, Room, UpdateError};
+use crate::store::Persister;
+
+pub struct Connection {
+    pub id: ConnId,
+    pub room: Arc<Room>,
+    persister: Persister,
+}
+
+/// What the transport should do after a frame was handled.
+pub enum Reply {
+    /// Send these frames back to this client only.
+    Send(Vec<Bytes>),
+    /// Close this client's connection.
+    Close(CloseReason),
+}
+
+const MALFORMED: CloseReason = CloseReason::new(close::INVALID, "malformed y-sync message");
+const BAD_UPDATE: CloseReason = CloseReason::new(close::INVALID, "update does not apply");
+const TOO_LARGE: CloseReason = CloseReason::new(close::TOO_BIG, "document size limit reached");
+const UNSUPPORTED: CloseReason = CloseReason::new(close::UNSUPPORTED, "message type not supported");
+
+impl Connection {
+    pub fn new(id: ConnId, room: Arc<Room>, persister: Persister) -> Self {
+        Connection { id, room, persister }
+    }
+
+    /// Handles one binary frame from the client. Every message in it is checked
+    /// before it takes effect; the first bad one closes this connection alone and
+    /// leaves the document untouched.
+    pub async fn handle_frame(&self, frame: &[u8]) -> Reply {
+        let messages = match protocol::decode(frame) {
+            Ok(messages) => messages,
+            Err(_) => return Reply::Close(MALFORMED),
+        };
+        let mut replies = Vec::new();
+        for message in messages {
+            match message {
+                Message::Sync(SyncMessage::SyncStep1(sv)) => replies.push(self.room.sync_step2_for(&sv)),
+                Message::Sync(SyncMessage::SyncStep2(update)) | Message::Sync(SyncMessage::Update(update)) => {
+                    match self.room.apply_update(self.id, &update) {
+                        Ok(Some(change)) => self.persister.append(self.room.id.clone(), change).await,
+                        Ok(None) => {}
+                        Err(UpdateError::Malformed) => return Reply::Close(BAD_UPDATE),
+                        Err(UpdateError::TooLarge) => return Reply::Close(TOO_LARGE),
+                        Err(UpdateError::Internal) => return Reply::Close(super::room::RELOADING),
+                    }
+                }
+                Message::Awareness(update) => {
+                    // Re-encoded alone: the client's frame may carry other messages.
+                    let frame = Bytes::from(Message::Awareness(update.clone()).encode_v1());
+                    if self.room.apply_awareness(self.id, update, frame).is_err() {
+                        return Reply::Close(MALFORMED);
+                    }
+                }
+                Message::AwarenessQuery => replies.extend(self.room.presence()),
+                // Auth messages are server-to-client only; custom tags are
+                // Quire's own and none travels client-to-server yet.
+                Message::Auth(_) | Message::Custom(..) => return Reply::Close(UNSUPPORTED),
+            }
+        }
+        Reply::Send(replies)
+    }
+}

@@ -1,0 +1,164 @@
+//! The Hub owns every open Room (doc id -> Room): it loads a document from the
+//! Store the first time someone opens it, hands the same Room to everyone who
+//! opens it after, and unloads it once nobody has used it for a while (after a
+//! final flush of its pending writes).
+
+mod connection;
+mod room;
+
+pub use connection::{Connection, Reply};
+pub use room::{CloseReason, ConnId, Peer, Room, RoomClosed, UpdateError};
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::OnceCell;
+
+use crate::doc_id::DocId;
+use crate::error::{Error, Result};
+use crate::store::{Persister, Store};
+
+/// A room that is loading or loaded; everyone asking during the load waits for
+/// the same load, so a room is never served half-loaded.
+type Slot = Arc<OnceCell<Arc<Room>>>;
+
+pub struct Hub {
+    store: Store,
+    persister: Persister,
+    max_document_chars: u32,
+    rooms: Mutex<HashMap<DocId, Slot>>,
+    next_conn: AtomicU64,
+}
+
+impl Hub {
+    pub fn new(store: Store, persister: Persister, max_document_chars: u32) -> Self {
+        Hub { store, persister, max_document_chars, rooms: Mutex::new(HashMap::new()), next_conn: AtomicU64::new(1) }
+    }
+
+    pub fn persister(&self) -> &Persister {
+        &self.persister
+    }
+
+    pub fn next_conn_id(&self) -> ConnId {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn slot(&self, id: &DocId) -> Slot {
+        let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+        rooms.entry(id.clone()).or_default().clone()
+    }
+
+    /// The open room of a document, loading it if needed; None if no such document.
+    pub async fn room(&self, id: &DocId) -> Result<Option<Arc<Room>>> {
+        if self.store.document(id).await?.is_none() {
+            return Ok(None);
+        }
+        let slot = self.slot(id);
+        let loaded = slot
+            .get_or_try_init(|| async {
+                let updates = self.store.load_updates(id).await?;
+                let doc_name = id.to_string();
+                let doc = tokio::task::spawn_blocking(move || {
+                    app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
+                        .map_err(|e| Error::CorruptDocument(doc_name, e.to_string()))
+                })
+                .await
+                .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??;
+                Ok::<_, Error>(Arc::new(Room::new(id.clone(), doc, self.max_document_chars)))
+            })
+            .await;
+        match loaded {
+            Ok(room) => Ok(Some(room.clone())),
+            Err(error) => {
+                self.forget(id, &slot);
+                Err(error)
+            }
+        }
+    }
+
+    /// Drops a room from the map (if that slot is still the current one).
+    fn forget(&self, id: &DocId, slot: &Slot) {
+        let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+        if rooms.get(id).is_some_and(|current| Arc::ptr_eq(current, slot)) {
+            rooms.remove(id);
+        }
+    }
+
+    /// Removes a room that was closed for an internal reason; the next opener
+    /// loads it afresh from the database.
+    pub fn evict(&self, room: &Room) {
+        let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = rooms.get(&room.id).and_then(|slot| slot.get()).map(|r| std::ptr::eq(r.as_ref(), room));
+        if current == Some(true) {
+            rooms.remove(&room.id);
+        }
+    }
+
+    /// The Markdown of a document: from its open room, else from the database.
+    pub async fn markdown(&self, id: &DocId) -> Result<Option<String>> {
+        let open = {
+            let rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+            rooms.get(id).and_then(|slot| slot.get().cloned())
+        };
+        if let Some(room) = open {
+            return Ok(Some(room.markdown()));
+        }
+        if self.store.document(id).await?.is_none() {
+            return Ok(None);
+        }
+        let updates = self.store.load_updates(id).await?;
+        let doc_name = id.to_string();
+        let text = tokio::task::spawn_blocking(move || {
+            use yrs::Transact;
+            let doc = app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
+                .map_err(|e| Error::CorruptDocument(doc_name, e.to_string()))?;
+            let text = app::collab::doc::content(&doc);
+            let txn = doc.transact();
+            Ok::<_, Error>(app::collab::doc::markdown(&text, &txn))
+        })
+        .await
+        .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??;
+        Ok(Some(text))
+    }
+
+    /// Unloads rooms nobody has used for `idle`, after flushing (and compacting)
+    /// their writes. Returns how many were unloaded.
+    pub async fn unload_idle(&self, idle: Duration) -> usize {
+        let Some(idle_before) = Instant::now().checked_sub(idle) else { return 0 };
+        let closed: Vec<DocId> = {
+            let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+            let ids: Vec<DocId> = rooms
+                .iter()
+                .filter(|(_, slot)| slot.get().is_some_and(|room| room.close_if_idle(idle_before)))
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in &ids {
+                rooms.remove(id);
+            }
+            ids
+        };
+        for id in &closed {
+            self.persister.flush(Some(id.clone())).await;
+            tracing::debug!(doc = %id, "room unloaded");
+        }
+        closed.len()
+    }
+
+    /// Number of documents in memory.
+    pub fn open_rooms(&self) -> usize {
+        self.rooms.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Tells every connection in every room to close (server shutdown).
+    pub fn close_all(&self, reason: CloseReason) {
+        let rooms: Vec<Arc<Room>> = {
+            let rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+            rooms.values().filter_map(|slot| slot.get().cloned()).collect()
+        };
+        for room in rooms {
+            room.close(reason.clone());
+        }
+    }
+}

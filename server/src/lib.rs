@@ -1,0 +1,107 @@
+//! The Quire server: axum serving the Leptos app (SSR), the y-sync WebSocket,
+//! and a small JSON API, on top of the Hub (open documents) and the Store.
+//!
+//! [`run`] is the seam: `main` calls it with the process's config, integration
+//! tests call it with a port-0 listener and their own shutdown signal.
+
+pub mod api;
+pub mod config;
+pub mod doc_id;
+pub mod documents;
+pub mod error;
+pub mod hub;
+pub mod routes;
+pub mod store;
+pub mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::Config;
+pub use error::{Error, Result};
+
+use hub::Hub;
+use store::{Persister, Store};
+
+/// What every handler can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub hub: Arc<Hub>,
+    /// One token per open WebSocket, so shutdown can wait for them.
+    pub connections: TaskTracker,
+    /// Cancelled when the server begins shutting down.
+    pub shutdown: CancellationToken,
+}
+
+/// Reads the Leptos runtime options (Leptos.toml, overridden by LEPTOS_* env vars).
+pub fn leptos_options(config: &Config) -> Result<LeptosOptions> {
+    let path = config.leptos_config.to_string_lossy().to_string();
+    let conf = leptos::config::get_configuration(Some(&path))
+        .map_err(|e| Error::Config(format!("{path}: {e}")))?;
+    Ok(conf.leptos_options)
+}
+
+/// Serves Quire on `listener` until `shutdown` completes; then stops accepting,
+/// closes every socket with a "restarting" reason, flushes every pending write,
+/// and returns.
+pub async fn run(
+    config: Config,
+    leptos_options: LeptosOptions,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let store = Store::connect(&config.database_url).await?;
+    let (persister, writer) = Persister::spawn(store.clone(), config.compact_after);
+    let hub = Arc::new(Hub::new(store.clone(), persister, config.max_document_chars));
+    let cancel = CancellationToken::new();
+    let state = AppState {
+        leptos_options,
+        config: Arc::new(config),
+        store,
+        hub: hub.clone(),
+        connections: TaskTracker::new(),
+        shutdown: cancel.clone(),
+    };
+    let sweeper = tokio::spawn(unload_idle_rooms(hub.clone(), state.config.room_idle(), cancel.clone()));
+    let connections = state.connections.clone();
+    let app = routes::router(state);
+
+    tracing::info!(addr = %listener.local_addr()?, "Quire listening");
+    let stop = cancel.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stop.cancel();
+        })
+        .await?;
+
+    // Sockets were told to close when `cancel` fired; wait for them, then for
+    // the writer to commit everything they queued.
+    connections.close();
+    connections.wait().await;
+    let _ = sweeper.await;
+    hub.persister().flush(None).await;
+    // Everything queued is committed and no connection is left to queue more.
+    writer.abort();
+    Ok(())
+}
+
+/// Periodically unloads rooms nobody has used for `idle`.
+async fn unload_idle_rooms(hub: Arc<Hub>, idle: std::time::Duration, cancel: CancellationToken) {
+    let every = (idle / 2).max(std::time::Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(every) => { hub.unload_idle(idle).await; }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Durable state through sqlx: the document list, each document's append-only
+//! update log, and its snapshot. SQLite by default, PostgreSQL when the URL says
+//! so; both through sqlx's `Any` driver with the same portable SQL (`$n`
+//! placeholders, numbered in order of appearance, work on both).
+
+mod persister;
+
+pub use persister::{PersistJob, Persister};
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor, Row};
+
+use crate::doc_id::DocId;
+use crate::error::{Error, Result};
+
+/// Which database a URL points at; they differ only in migrations and pragmas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One row of the document list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRow {
+    pub id: String,
+    pub title: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Connects, creating the SQLite file (and its folder) if needed, and applies
+    /// pending migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(Error::Config(format!(
+                "DATABASE_URL must start with sqlite: or postgres:, got {:?}",
+                url.split(':').next().unwrap_or("")
+            )));
+        };
+        let mut url = url.to_string();
+        if backend == Backend::Sqlite {
+            prepare_sqlite_file(&url)?;
+            if !url.contains("mode=") {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str("mode=rwc");
+            }
+        }
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL: readers never block the writer. synchronous=FULL: a
+                        // transaction that returned from COMMIT survives a crash of
+                        // the process or the machine (NORMAL could lose the last
+                        // commits on power loss). busy_timeout: wait for the writer
+                        // instead of failing when two connections write at once.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    pub async fn create_document(&self, id: &DocId, title: &str) -> Result<DocumentRow> {
+        let now = now_ms();
+        sqlx::query("INSERT INTO documents (id, title, created_at, updated_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.as_str())
+            .bind(title)
+            .bind(now)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(DocumentRow { id: id.to_string(), title: title.to_string(), created_at: now, updated_at: now })
+    }
+
+    /// Every document, most recently edited first.
+    pub async fn list_documents(&self) -> Result<Vec<DocumentRow>> {
+        let rows = sqlx::query(
+            "SELECT id, title, created_at, updated_at FROM documents ORDER BY updated_at DESC, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_row).collect()
+    }
+
+    pub async fn document(&self, id: &DocId) -> Result<Option<DocumentRow>> {
+        let row = sqlx::query("SELECT id, title, created_at, updated_at FROM documents WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(document_row).transpose()
+    }
+
+    /// The stored state of a document: its snapshot (if any) followed by every
+    /// logged update, oldest first. Applying them all gives the document.
+    pub async fn load_updates(&self, id: &DocId) -> Result<Vec<Vec<u8>>> {
+        let mut updates = Vec::new();
+        if let Some(row) = sqlx::query("SELECT data FROM doc_snapshots WHERE doc_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            updates.push(row.try_get::<Vec<u8>, _>("data")?);
+        }
+        let rows = sqlx::query("SELECT data FROM doc_updates WHERE doc_id = $1 ORDER BY seq")
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            updates.push(row.try_get::<Vec<u8>, _>("data")?);
+        }
+        Ok(updates)
+    }
+
+    /// Appends updates (of any documents) in one transaction and marks their
+    /// documents edited. Either all of them are durable or none is.
+    pub async fn append_updates(&self, batch: &[(DocId, bytes::Bytes)]) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        for (doc, update) in batch {
+            sqlx::query("INSERT INTO doc_updates (doc_id, data, created_at) VALUES ($1, $2, $3)")
+                .bind(doc.as_str())
+                .bind(update.to_vec())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut touched: Vec<&DocId> = batch.iter().map(|(doc, _)| doc).collect();
+        touched.sort();
+        touched.dedup();
+        for doc in touched {
+            sqlx::query("UPDATE documents SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(doc.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Folds a document's log into its snapshot: in one transaction, writes the
+    /// merged state and deletes exactly the log rows it merged (by their seq, so
+    /// rows appended meanwhile by anyone are kept). Returns how many rows merged.
+    pub async fn compact(&self, id: &DocId) -> Result<usize> {
+        let mut tx = self.pool.begin().await?;
+        let snapshot: Option<Vec<u8>> = sqlx::query("SELECT data FROM doc_snapshots WHERE doc_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get("data"))
+            .transpose()?;
+        let rows = sqlx::query("SELECT seq, data FROM doc_updates WHERE doc_id = $1 ORDER BY seq")
+            .bind(id.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut seqs = Vec::with_capacity(rows.len());
+        let mut updates = Vec::with_capacity(rows.len() + 1);
+        updates.extend(snapshot);
+        for row in &rows {
+            seqs.push(row.try_get::<i64, _>("seq")?);
+            updates.push(row.try_get::<Vec<u8>, _>("data")?);
+        }
+        let doc_name = id.to_string();
+        let merged = tokio::task::spawn_blocking(move || merge_updates(&doc_name, &updates))
+            .await
+            .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??;
+        sqlx::query(
+            "INSERT INTO doc_snapshots (doc_id, data, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+        )
+        .bind(id.as_str())
+        .bind(merged)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        for chunk in seqs.chunks(500) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "DELETE FROM doc_updates WHERE doc_id = $1 AND seq IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(id.as_str());
+            for seq in chunk {
+                query = query.bind(*seq);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(seqs.len())
+    }
+
+    /// Number of log rows a document has (what compaction would merge).
+    pub async fn log_len(&self, id: &DocId) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM doc_updates WHERE doc_id = $1")
+            .bind(id.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")?)
+    }
+}
+
+/// Replays updates into a document and encodes its whole state as one update
+/// (deleted text is garbage-collected, so a snapshot is smaller than its log).
+fn merge_updates(doc_name: &str, updates: &[Vec<u8>]) -> Result<Vec<u8>> {
+    use yrs::{ReadTxn, StateVector, Transact};
+    let doc = app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
+        .map_err(|e| Error::CorruptDocument(doc_name.to_string(), e.to_string()))?;
+    let txn = doc.transact();
+    Ok(txn.encode_state_as_update_v1(&StateVector::default()))
+}
+
+fn document_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow> {
+    Ok(DocumentRow {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Creates the folder of a SQLite database file so first runs just work.
+fn prepare_sqlite_file(url: &str) -> Result<()> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(dir) = Path::new(path).parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
+    Ok(())
+}

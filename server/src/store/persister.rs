@@ -1,0 +1,147 @@
+//! The persistence queue: one task that writes every accepted update to the
+//! database, many per transaction (group commit), in the order they were queued.
+//!
+//! A failed commit is retried with backoff, never dropped; while the database is
+//! failing `/healthz` says so. A `Flush` job is answered only once everything
+//! queued before it is committed, which is how rooms unload and how shutdown
+//! knows nothing is left in memory.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::Store;
+use crate::doc_id::DocId;
+
+/// Most updates committed in one transaction.
+const MAX_BATCH: usize = 512;
+/// Jobs that may wait for the writer before senders wait too.
+const QUEUE_CAPACITY: usize = 8192;
+
+pub enum PersistJob {
+    /// Append one update to a document's log.
+    Append(DocId, Bytes),
+    /// Answer once every job queued before this one is committed; if a document
+    /// is named, compact its log first.
+    Flush(Option<DocId>, oneshot::Sender<()>),
+}
+
+/// Handle to the writer task; clones share it.
+#[derive(Clone)]
+pub struct Persister {
+    jobs: mpsc::Sender<PersistJob>,
+    healthy: Arc<AtomicBool>,
+}
+
+impl Persister {
+    /// Starts the writer. It runs until every `Persister` clone is dropped and
+    /// the queue is drained, so awaiting the handle after that flushes everything.
+    pub fn spawn(store: Store, compact_after: usize) -> (Persister, JoinHandle<()>) {
+        let (jobs, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let healthy = Arc::new(AtomicBool::new(true));
+        let writer = Writer { store, compact_after, healthy: healthy.clone(), since_compaction: HashMap::new() };
+        let handle = tokio::spawn(writer.run(rx));
+        (Persister { jobs, healthy }, handle)
+    }
+
+    /// Queues an update. Waits only when the queue is full (backpressure on the
+    /// client that sends faster than the database commits).
+    pub async fn append(&self, doc: DocId, update: Bytes) {
+        if self.jobs.send(PersistJob::Append(doc, update)).await.is_err() {
+            tracing::error!("persistence queue closed; update not stored");
+        }
+    }
+
+    /// Waits until everything queued so far is committed, compacting `doc` if given.
+    pub async fn flush(&self, compact: Option<DocId>) {
+        let (done, wait) = oneshot::channel();
+        if self.jobs.send(PersistJob::Flush(compact, done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    /// False while the last commit attempt failed.
+    pub fn is_healthy(&self) -> bool {
+        self.healthy.load(Ordering::Relaxed)
+    }
+}
+
+struct Writer {
+    store: Store,
+    compact_after: usize,
+    healthy: Arc<AtomicBool>,
+    since_compaction: HashMap<DocId, usize>,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<PersistJob>) {
+        let mut jobs = Vec::with_capacity(MAX_BATCH);
+        while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+            let mut appends = Vec::with_capacity(jobs.len());
+            let mut flushes = Vec::new();
+            for job in jobs.drain(..) {
+                match job {
+                    PersistJob::Append(doc, update) => appends.push((doc, update)),
+                    PersistJob::Flush(doc, done) => flushes.push((doc, done)),
+                }
+            }
+            self.commit(&appends).await;
+            for (doc, _) in &appends {
+                *self.since_compaction.entry(doc.clone()).or_default() += 1;
+            }
+            let mut due: Vec<DocId> = self
+                .since_compaction
+                .iter()
+                .filter(|(_, n)| **n >= self.compact_after)
+                .map(|(doc, _)| doc.clone())
+                .collect();
+            due.extend(flushes.iter().filter_map(|(doc, _)| doc.clone()));
+            due.sort();
+            due.dedup();
+            for doc in due {
+                self.compact(&doc).await;
+            }
+            for (_, done) in flushes {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// Commits one batch, retrying until the database takes it.
+    async fn commit(&self, batch: &[(DocId, Bytes)]) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut delay = Duration::from_millis(50);
+        loop {
+            match self.store.append_updates(batch).await {
+                Ok(()) => {
+                    self.healthy.store(true, Ordering::Relaxed);
+                    return;
+                }
+                Err(error) => {
+                    self.healthy.store(false, Ordering::Relaxed);
+                    tracing::error!(%error, updates = batch.len(), retry_in_ms = delay.as_millis() as u64, "storing updates failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    /// Compaction is an optimisation: on failure the log simply stays longer.
+    async fn compact(&mut self, doc: &DocId) {
+        match self.store.compact(doc).await {
+            Ok(merged) => {
+                self.since_compaction.remove(doc);
+                tracing::debug!(%doc, merged, "compacted");
+            }
+            Err(error) => tracing::warn!(%doc, %error, "compaction failed; will retry later"),
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The WebSocket transport of `/ws/doc/{id}`: checks before the upgrade, then
+//! one reader loop (this task) and one writer task per client.
+//!
+//! The writer drains the client's bounded outbox, sends pings, and closes the
+//! socket with a code and reason when told to (by the room, the reader, or
+//! shutdown). A client silent for three ping intervals is dropped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use app::collab::protocol::close;
+
+use crate::doc_id::DocId;
+use crate::hub::{CloseReason, Connection, Peer, Room};
+use crate::hub::Reply;
+use crate::AppState;
+
+const TEXT_FRAME: CloseReason = CloseReason::new(close::UNSUPPORTED, "binary y-sync frames only");
+const FRAME_TOO_BIG: CloseReason = CloseReason::new(close::TOO_BIG, "frame too large");
+const SILENT: CloseReason = CloseReason::new(close::TRY_AGAIN, "no answer to ping");
+pub const SHUTTING_DOWN: CloseReason = CloseReason::new(close::RESTART, "server restarting; reconnect");
+
+pub async fn upgrade(ws: WebSocketUpgrade, Path(id): Path<String>, State(state): State<AppState>) -> Response {
+    let Some(id) = DocId::parse(&id) else {
+        return (StatusCode::NOT_FOUND, "document not found").into_response();
+    };
+    let room = match state.hub.room(&id).await {
+        Ok(Some(room)) => room,
+        Ok(None) => return (StatusCode::NOT_FOUND, "document not found").into_response(),
+        Err(error) => {
+            tracing::error!(doc = %id, %error, "could not open document");
+            return (StatusCode::SERVICE_UNAVAILABLE, "document unavailable").into_response();
+        }
+    };
+    let max = state.config.max_frame_bytes;
+    // The task tracker lets shutdown wait for every socket to finish its writes.
+    let token = state.connections.token();
+    ws.max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| async move {
+            serve(socket, room, state).await;
+            drop(token);
+        })
+}
+
+async fn serve(socket: WebSocket, mut room: Arc<Room>, state: AppState) {
+    let conn_id = state.hub.next_conn_id();
+    let (outbox_tx, outbox_rx) = mpsc::channel::<Bytes>(state.config.outbox_capacity);
+    let (kick_tx, mut kick_rx) = watch::channel::<Option<CloseReason>>(None);
+    let kick_tx = Arc::new(kick_tx);
+    // Join, retrying if the room was unloaded between lookup and join.
+    let hello = loop {
+        match room.join(conn_id, Peer::new(outbox_tx.clone(), (*kick_tx).clone())) {
+            Ok(hello) => break hello,
+            Err(_) => match state.hub.room(&room.id).await {
+                Ok(Some(fresh)) => room = fresh,
+                _ => return,
+            },
+        }
+    };
+    let (sink, stream) = socket.split();
+    let last_heard = Arc::new(std::sync::Mutex::new(Instant::now()));
+    let writer = tokio::spawn(write_loop(
+        sink,
+        outbox_rx,
+        kick_tx.subscribe(),
+        last_heard.clone(),
+        state.config.ping_interval(),
+    ));
+    for frame in hello {
+        if outbox_tx.send(frame).await.is_err() {
+            break;
+        }
+    }
+    let connection = Connection::new(conn_id, room.clone(), state.hub.persister().clone());
+    let shutdown = state.shutdown.clone();
+    tokio::select! {
+        reason = read_loop(stream, &connection, &outbox_tx, &last_heard) => {
+            if let Some(reason) = reason {
+                let _ = kick_tx.send(Some(reason));
+            }
+        }
+        _ = kick_rx.changed() => {}
+        _ = shutdown.cancelled() => { let _ = kick_tx.send(Some(SHUTTING_DOWN)); }
+    }
+    room.leave(conn_id);
+    if kick_tx.borrow().as_ref().map(|r| r.code) == Some(close::RELOAD) {
+        state.hub.evict(&room);
+    }
+    drop(outbox_tx);
+    drop(connection);
+    let _ = writer.await;
+}
+
+/// Reads frames until the client goes away (None) or must be closed (Some).
+async fn read_loop(
+    mut stream: SplitStream<WebSocket>,
+    connection: &Connection,
+    outbox: &mpsc::Sender<Bytes>,
+    last_heard: &std::sync::Mutex<Instant>,
+) -> Option<CloseReason> {
+    while let Some(message) = stream.next().await {
+        if let Ok(mut heard) = last_heard.lock() {
+            *heard = Instant::now();
+        }
+        let frame = match message {
+            Ok(WsMessage::Binary(frame)) => frame,
+            Ok(WsMessage::Text(_)) => return Some(TEXT_FRAME),
+            Ok(WsMessage::Close(_)) => return None,
+            Ok(WsMessage::Ping(_)) | Ok(WsMessage::Pong(_)) => continue,
+            Err(error) => {
+                let too_big = error.to_string().to_ascii_lowercase().contains("too long")
+                    || error.to_string().to_ascii_lowercase().contains("capacity");
+                return too_big.then_some(FRAME_TOO_BIG);
+            }
+        };
+        match connection.handle_frame(&frame).await {
+            Reply::Send(frames) => {
+                for frame in frames {
+                    if outbox.send(frame).await.is_err() {
+                        return None;
+                    }
+                }
+            }
+            Reply::Close(reason) => {
+                tracing::info!(conn = connection.id, doc = %connection.room.id, code = reason.code, reason = reason.reason, "closing client");
+                return Some(reason);
+            }
+        }
+    }
+    None
+}
+
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, WsMessage>,
+    mut outbox: mpsc::Receiver<Bytes>,
+    mut kick: watch::Receiver<Option<CloseReason>>,
+    last_heard: Arc<std::sync::Mutex<Instant>>,
+    ping_every: Duration,
+) {
+    let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    let reason = loop {
+        tokio::select! {
+            biased;
+            changed = kick.changed() => {
+                let reason = if changed.is_ok() { kick.borrow().clone() } else { None };
+                if reason.is_some() { break reason; }
+            }
+            frame = outbox.recv() => match frame {
+                Some(frame) => {
+                    if sink.send(WsMessage::Binary(frame)).await.is_err() { return; }
+                }
+                None => break None,
+            },
+            _ = ping.tick() => {
+                let silent_for = last_heard.lock().map(|t| t.elapsed()).unwrap_or_default();
+                if silent_for > ping_every * 3 {
+                    break Some(SILENT);
+                }
+                if sink.send(WsMessage::Ping(Bytes::new())).await.is_err() { return; }
+            }
+        }
+    };
+    let frame = reason.map(|r| CloseFrame { code: r.code, reason: r.reason.into() });
+    let _ = sink.send(WsMessage::Close(frame)).await;
+    let _ = sink.close().await;
+}
