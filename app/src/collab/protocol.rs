@@ -14,9 +14,10 @@
 //! an unmodified `y-websocket` client. Until then the server explains itself in
 //! the WebSocket close frame, with the codes in [`close`].
 
-use yrs::encoding::read;
-use yrs::sync::{Message, MessageReader, SyncMessage};
-use yrs::updates::decoder::DecoderV1;
+use yrs::encoding::read::{self, Cursor, Read};
+use yrs::sync::protocol::{MSG_AUTH, MSG_AWARENESS, MSG_QUERY_AWARENESS, MSG_SYNC, PERMISSION_DENIED};
+use yrs::sync::{Message, SyncMessage};
+use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::StateVector;
 
@@ -42,11 +43,44 @@ pub mod close {
     pub const RELOAD: u16 = 4000;
 }
 
-/// Decodes every y-sync message in one frame.
+/// Decodes every y-sync message in one frame. Unlike yrs's `MessageReader`,
+/// which takes a truncated message for the end of the frame, a frame must be
+/// whole messages to the last byte, or it is an error.
 pub fn decode(frame: &[u8]) -> Result<Vec<Message>, read::Error> {
-    let mut decoder = DecoderV1::from(frame);
-    let reader = MessageReader::new(&mut decoder);
-    reader.collect()
+    let mut cursor = Cursor::new(frame);
+    let mut messages = Vec::with_capacity(1);
+    while cursor.has_content() {
+        let start = cursor.next;
+        skip_message(&mut cursor)?;
+        messages.push(Message::decode_v1(&frame[start..cursor.next])?);
+    }
+    Ok(messages)
+}
+
+/// Moves past one message's framing (y-protocols: a tag, then per tag a sub-tag
+/// and/or a length-prefixed buffer), failing if the frame ends inside it.
+fn skip_message(cursor: &mut Cursor<'_>) -> Result<(), read::Error> {
+    let tag: u8 = cursor.read_var()?;
+    match tag {
+        MSG_SYNC => {
+            let _step: u8 = cursor.read_var()?;
+            cursor.read_buf()?;
+        }
+        MSG_AWARENESS => {
+            cursor.read_buf()?;
+        }
+        MSG_AUTH => {
+            let denied: u8 = cursor.read_var()?;
+            if denied == PERMISSION_DENIED {
+                cursor.read_string()?;
+            }
+        }
+        MSG_QUERY_AWARENESS => {}
+        _ => {
+            cursor.read_buf()?;
+        }
+    }
+    Ok(())
 }
 
 /// `Sync/SyncStep1` carrying a state vector.
@@ -72,7 +106,6 @@ pub fn is_empty_update(update: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yrs::updates::decoder::Decode;
     use yrs::{Doc, ReadTxn, Text, Transact};
 
     #[test]
@@ -107,8 +140,14 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error() {
-        assert!(decode(&[0, 7]).is_err());
-        assert!(decode(&[0, 2, 200]).is_err());
+        assert!(decode(&[0, 7, 0]).is_err(), "unknown sync step");
+        assert!(decode(&[0, 2, 200]).is_err(), "truncated update");
+        assert!(decode(&[1]).is_err(), "awareness without payload");
+        let mut two = sync_step1(StateVector::default());
+        two.extend(sync_step1(StateVector::default()));
+        assert_eq!(decode(&two).unwrap().len(), 2, "several messages in one frame");
+        two.pop();
+        assert!(decode(&two).is_err(), "a truncated second message");
         // A sync frame whose update payload is garbage decodes as a frame, and
         // then fails as an update.
         let msgs = decode(&update(vec![9, 9, 9])).unwrap();

@@ -1,0 +1,237 @@
+//! Shared test harness: the real server on a port-0 listener against a real
+//! database, and a real y-sync WebSocket client built on yrs.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use leptos::config::LeptosOptions;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use yrs::sync::{Message, SyncMessage};
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, GetString, ReadTxn, Text, TextRef, Transact, Update};
+
+use app::collab::{doc as qdoc, protocol};
+use server::Config;
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<server::Result<()>>>,
+}
+
+/// A fresh SQLite database in a temporary folder (kept alive by the returned guard).
+pub fn sqlite_url() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/quire.db", dir.path().display());
+    (url, dir)
+}
+
+/// The PostgreSQL server the test command started, as a fresh database.
+/// Outside CI, with no PostgreSQL configured, returns None (the caller skips);
+/// in CI a missing database is a failure.
+pub async fn postgres_url() -> Option<String> {
+    let Ok(base) = std::env::var("QUIRE_TEST_POSTGRES_URL") else {
+        assert!(std::env::var("CI").is_err(), "CI must provide QUIRE_TEST_POSTGRES_URL (scripts/test.sh starts PostgreSQL)");
+        eprintln!("QUIRE_TEST_POSTGRES_URL not set: skipping the PostgreSQL variant (run scripts/test.sh)");
+        return None;
+    };
+    use sqlx::Connection;
+    let name = format!("quire_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect to test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+    let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
+    Some(format!("{prefix}/{name}"))
+}
+
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder().output_name("quire").site_root("target/site").site_pkg_dir("pkg").build()
+}
+
+impl TestServer {
+    pub async fn start(database_url: &str) -> TestServer {
+        Self::start_with(Config::defaults_with_database(database_url)).await
+    }
+
+    pub async fn start_with(config: Config) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server::run(config, leptos_options(), listener, async move {
+            let _ = stopped.await;
+        }));
+        // Ready once /healthz answers (migrations done).
+        let url = format!("http://{addr}/healthz");
+        for _ in 0..200 {
+            if reqwest::get(&url).await.map(|r| r.status().is_success()).unwrap_or(false) {
+                return TestServer { addr, stop: Some(stop), task: Some(task) };
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("server did not become healthy");
+    }
+
+    pub fn http(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Graceful shutdown: returns once every pending write is flushed.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server run");
+        }
+    }
+
+    pub async fn create_doc(&self, title: &str) -> String {
+        let response = reqwest::Client::new()
+            .post(self.http("/api/docs"))
+            .json(&serde_json::json!({ "title": title }))
+            .send()
+            .await
+            .expect("POST /api/docs");
+        assert_eq!(response.status(), 201);
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["id"].as_str().expect("id").to_string()
+    }
+
+    pub async fn markdown(&self, id: &str) -> String {
+        let response = reqwest::get(self.http(&format!("/api/docs/{id}/markdown"))).await.expect("GET markdown");
+        assert_eq!(response.status(), 200);
+        response.text().await.expect("text")
+    }
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A y-sync client with its own yrs document, like a browser tab.
+pub struct YClient {
+    pub doc: Doc,
+    pub text: TextRef,
+    socket: Socket,
+    /// Frames received that were not y-sync updates (for assertions).
+    pub received_updates: usize,
+}
+
+impl YClient {
+    /// Connects and completes the initial sync (server's step 2 applied).
+    pub async fn connect(addr: SocketAddr, id: &str) -> YClient {
+        Self::connect_with_doc(addr, id, qdoc::new_doc()).await
+    }
+
+    /// Connects with an existing document (one edited while offline).
+    pub async fn connect_with_doc(addr: SocketAddr, id: &str, doc: Doc) -> YClient {
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws/doc/{id}"))
+            .await
+            .expect("websocket connect");
+        let text = qdoc::content(&doc);
+        let mut client = YClient { doc, text, socket, received_updates: 0 };
+        let sv = client.doc.transact().state_vector();
+        client.send_raw(protocol::sync_step1(sv)).await;
+        client.pump_until(Duration::from_secs(5), |_, msg| matches!(msg, Message::Sync(SyncMessage::SyncStep2(_)))).await;
+        client
+    }
+
+    pub async fn send_raw(&mut self, frame: Vec<u8>) {
+        self.socket.send(WsMessage::Binary(frame.into())).await.expect("send");
+    }
+
+    pub async fn send_ws(&mut self, message: WsMessage) {
+        self.socket.send(message).await.expect("send");
+    }
+
+    /// Edits locally (one transaction) and sends the update.
+    pub async fn edit(&mut self, f: impl FnOnce(&TextRef, &mut yrs::TransactionMut)) {
+        let update = {
+            let mut txn = self.doc.transact_mut();
+            f(&self.text, &mut txn);
+            txn.encode_update_v1()
+        };
+        self.send_raw(protocol::update(update)).await;
+    }
+
+    pub async fn insert(&mut self, index: u32, chunk: &str) {
+        self.edit(|text, txn| text.insert(txn, index, chunk)).await;
+    }
+
+    pub fn content(&self) -> String {
+        self.text.get_string(&self.doc.transact())
+    }
+
+    /// Handles incoming frames until `done` returns true for one of them, or panics at the deadline.
+    pub async fn pump_until(&mut self, within: Duration, mut done: impl FnMut(&Self, &Message) -> bool) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.socket.next()).await;
+            let frame = match next {
+                Err(_) => panic!("timed out waiting for a message"),
+                Ok(None) => panic!("socket closed"),
+                Ok(Some(Err(e))) => panic!("socket error: {e}"),
+                Ok(Some(Ok(WsMessage::Binary(frame)))) => frame,
+                Ok(Some(Ok(WsMessage::Close(frame)))) => panic!("closed by server: {frame:?}"),
+                Ok(Some(Ok(_))) => continue,
+            };
+            for message in protocol::decode(&frame).expect("server sent a valid frame") {
+                match &message {
+                    Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                        let update = self.doc.transact().encode_state_as_update_v1(sv);
+                        self.send_raw(protocol::sync_step2(update)).await;
+                    }
+                    Message::Sync(SyncMessage::SyncStep2(u)) | Message::Sync(SyncMessage::Update(u)) => {
+                        if matches!(message, Message::Sync(SyncMessage::Update(_))) {
+                            self.received_updates += 1;
+                        }
+                        self.doc.transact_mut().apply_update(Update::decode_v1(u).expect("update decodes")).expect("update applies");
+                    }
+                    _ => {}
+                }
+                if done(self, &message) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Waits until this client's text equals `expected`.
+    pub async fn wait_for_text(&mut self, expected: &str) {
+        if self.content() == expected {
+            return;
+        }
+        let expected = expected.to_string();
+        self.pump_until(Duration::from_secs(5), |client, _| client.content() == expected).await;
+    }
+
+    /// Waits for the server to close the socket; returns the close code and reason.
+    pub async fn expect_close(&mut self) -> (u16, String) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => panic!("server did not close the connection"),
+                Ok(Some(Ok(WsMessage::Close(Some(frame))))) => return (u16::from(frame.code), frame.reason.to_string()),
+                Ok(Some(Ok(WsMessage::Close(None)))) => return (u16::from(CloseCode::Status), String::new()),
+                Ok(None) | Ok(Some(Err(_))) => panic!("connection dropped without a close frame"),
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// True if nothing arrives within `window` (used to prove "no echo").
+    pub async fn stays_quiet(&mut self, window: Duration) -> bool {
+        loop {
+            match tokio::time::timeout(window, self.socket.next()).await {
+                Err(_) => return true,
+                Ok(Some(Ok(WsMessage::Ping(_)))) | Ok(Some(Ok(WsMessage::Pong(_)))) => continue,
+                Ok(_) => return false,
+            }
+        }
+    }
+}
