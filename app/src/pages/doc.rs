@@ -28,7 +28,7 @@ pub fn DocPage() -> impl IntoView {
                         <span class="spacer"></span>
                         <StatusPill status/>
                     </header>
-                    <noscript><p class="banner">"JavaScript is off: you are reading a snapshot. Turn it on to edit live."</p></noscript>
+                    <p class="banner js-off">"JavaScript is off: you are reading a snapshot. Turn it on to edit live."</p>
                     <main class="doc-main">
                         <Editor doc set_status/>
                     </main>

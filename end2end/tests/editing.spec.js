@@ -1,0 +1,119 @@
+// Two people, one document: typing, merging, previewing, reloading.
+const { test, expect } = require('@playwright/test');
+const { createDoc, openDoc } = require('./helpers');
+
+test('a new document is created from the home page and opens', async ({ page }) => {
+  await page.goto('/');
+  await expect(page).toHaveTitle('Quire');
+  await page.getByPlaceholder('Title of a new document').fill('Launch plan');
+  await page.getByRole('button', { name: 'New document' }).click();
+  await expect(page).toHaveURL(/\/d\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId('doc-title')).toHaveText('Launch plan');
+  await expect(page).toHaveTitle('Launch plan · Quire');
+  await page.goto('/');
+  await expect(page.locator('.doc-row').first()).toContainText('Launch plan');
+});
+
+test('two browsers typing at the same spot converge to the same text', async ({ browser, request }) => {
+  const id = await createDoc(request, 'Concurrent');
+  const alice = await (await browser.newContext()).newPage();
+  const bob = await (await browser.newContext()).newPage();
+  const aliceEditor = await openDoc(alice, id);
+  const bobEditor = await openDoc(bob, id);
+
+  await aliceEditor.click();
+  await alice.keyboard.type('[]');
+  await expect(bobEditor).toHaveValue('[]');
+
+  // Both put the caret between the brackets and type at once, interleaved.
+  for (const page of [alice, bob]) {
+    await page.getByTestId('editor').evaluate((el) => { el.focus(); el.setSelectionRange(1, 1); });
+  }
+  const aliceWord = 'alpha-alpha-alpha';
+  const bobWord = 'bravo-bravo-bravo';
+  for (let i = 0; i < aliceWord.length; i++) {
+    await Promise.all([alice.keyboard.type(aliceWord[i]), bob.keyboard.type(bobWord[i])]);
+  }
+
+  await expect.poll(async () => {
+    const [a, b] = await Promise.all([aliceEditor.inputValue(), bobEditor.inputValue()]);
+    return a === b && a.length === 2 + aliceWord.length + bobWord.length;
+  }).toBe(true);
+  const text = await aliceEditor.inputValue();
+  // Each person's characters arrive in their own order, nothing lost or doubled.
+  const only = (chars) => [...text].filter((c) => chars.includes(c)).join('');
+  expect(text.startsWith('[') && text.endsWith(']')).toBe(true);
+  expect(text.split('').sort().join('')).toBe(('[]' + aliceWord + bobWord).split('').sort().join(''));
+  expect(only('lph')).toBe('lphlphlph');
+  expect(only('brvo')).toBe('brvobrvobrvo');
+
+  // And the server stored exactly that.
+  await expect.poll(async () => (await request.get(`/api/docs/${id}/markdown`)).text()).toBe(text);
+});
+
+test('the preview renders headings and lists as you type', async ({ page, request }) => {
+  const id = await createDoc(request, 'Preview');
+  const editor = await openDoc(page, id);
+  await editor.click();
+  await page.keyboard.type('# Agenda\n\n- first\n- second\n');
+  const preview = page.getByTestId('preview');
+  await expect(preview.locator('h1')).toHaveText('Agenda');
+  await expect(preview.locator('li')).toHaveText(['first', 'second']);
+});
+
+test('reloading shows everything that was typed', async ({ page, request }) => {
+  const id = await createDoc(request, 'Reload');
+  const editor = await openDoc(page, id);
+  await editor.click();
+  await page.keyboard.type('kept after reload 😀');
+  await expect.poll(async () => (await request.get(`/api/docs/${id}/markdown`)).text()).toBe('kept after reload 😀');
+  await page.reload();
+  await expect(page.getByTestId('editor')).toHaveValue('kept after reload 😀');
+  await expect(page.getByTestId('editor')).toBeEditable();
+});
+
+test('with JavaScript disabled the document still reads fully', async ({ browser, request }) => {
+  const id = await createDoc(request, 'No script');
+  const writer = await browser.newPage();
+  const editor = await openDoc(writer, id);
+  await editor.click();
+  await writer.keyboard.type('## Server rendered\n\nplain *text*');
+  await expect.poll(async () => (await request.get(`/api/docs/${id}/markdown`)).text()).toContain('plain *text*');
+
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`/d/${id}`);
+  await expect(page).toHaveTitle('No script · Quire');
+  await expect(page.getByTestId('editor')).toHaveValue('## Server rendered\n\nplain *text*');
+  await expect(page.getByTestId('preview').locator('h2')).toHaveText('Server rendered');
+  await expect(page.getByTestId('preview').locator('em')).toHaveText('text');
+  await expect(page.getByText('JavaScript is off')).toBeVisible();
+  await context.close();
+});
+
+test('raw HTML in a document is shown, never executed', async ({ page, request }) => {
+  const id = await createDoc(request, 'XSS');
+  let dialogs = 0;
+  page.on('dialog', (dialog) => { dialogs++; dialog.dismiss(); });
+  const editor = await openDoc(page, id);
+  await editor.click();
+  await page.keyboard.type('<script>alert(1)</script>\n\n<img src=x onerror="alert(2)">\n\n[click](javascript:alert(3))');
+  const preview = page.getByTestId('preview');
+  await expect(preview).toContainText('<script>alert(1)</script>');
+  await expect(preview).toContainText('<img src=x onerror="alert(2)">');
+  expect(await preview.locator('script, img').count()).toBe(0);
+  expect(await preview.locator('a').getAttribute('href')).toBe('#');
+
+  // The same document rendered by the server is just as inert.
+  await page.reload();
+  await expect(page.getByTestId('preview')).toContainText('<script>alert(1)</script>');
+  expect(await page.getByTestId('preview').locator('script, img').count()).toBe(0);
+  await page.waitForTimeout(300);
+  expect(dialogs).toBe(0);
+});
+
+test('an unknown document shows a friendly not-found page', async ({ page }) => {
+  const response = await page.goto('/d/00000000-0000-4000-8000-000000000000');
+  expect(response.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Nothing here' })).toBeVisible();
+});

@@ -1,0 +1,68 @@
+// An unmodified Yjs client from npm (yjs + y-websocket's WebsocketProvider)
+// joins Quire and edits, both directions, next to a Quire browser tab.
+const { test, expect } = require('@playwright/test');
+const Y = require('yjs');
+const { WebsocketProvider } = require('y-websocket');
+const WebSocket = require('ws');
+const { createDoc, openDoc } = require('./helpers');
+
+function stockClient(baseURL, id) {
+  const doc = new Y.Doc();
+  const serverUrl = baseURL.replace(/^http/, 'ws') + '/ws/doc';
+  const provider = new WebsocketProvider(serverUrl, id, doc, { WebSocketPolyfill: WebSocket });
+  provider.awareness.setLocalStateField('user', { name: 'Node client', color: '#e8590c' });
+  const synced = new Promise((resolve) => {
+    if (provider.synced) resolve();
+    provider.on('sync', (isSynced) => isSynced && resolve());
+  });
+  return { doc, text: doc.getText('content'), provider, synced };
+}
+
+test('a stock y-websocket client and a Quire browser edit together', async ({ page, request, baseURL }) => {
+  const id = await createDoc(request, 'Interop');
+  const editor = await openDoc(page, id);
+  await editor.click();
+  await page.keyboard.type('from the browser. ');
+
+  const node = stockClient(baseURL, id);
+  try {
+    await node.synced;
+    // Browser -> stock client: it received the document on sync.
+    await expect.poll(() => node.text.toString()).toBe('from the browser. ');
+
+    // Stock client -> browser and server.
+    node.text.insert(node.text.length, 'from node 🦀');
+    await expect(editor).toHaveValue('from the browser. from node 🦀');
+    await expect.poll(async () => (await request.get(`/api/docs/${id}/markdown`)).text())
+      .toBe('from the browser. from node 🦀');
+
+    // Browser keeps typing; the stock client sees it live.
+    await editor.press('End');
+    await page.keyboard.type('!');
+    await expect.poll(() => node.text.toString()).toBe('from the browser. from node 🦀!');
+
+    // Deleting from the stock client reaches the browser too.
+    node.text.delete(0, 'from the browser. '.length);
+    await expect(editor).toHaveValue('from node 🦀!');
+  } finally {
+    node.provider.destroy();
+    node.doc.destroy();
+  }
+});
+
+test('two stock clients converge through Quire', async ({ request, baseURL }) => {
+  const id = await createDoc(request, 'Interop pair');
+  const a = stockClient(baseURL, id);
+  const b = stockClient(baseURL, id);
+  try {
+    await Promise.all([a.synced, b.synced]);
+    a.text.insert(0, 'hello');
+    b.text.insert(0, 'world ');
+    await expect.poll(() => [a.text.toString(), b.text.toString()].join('|'))
+      .toMatch(/^(world hello\|world hello|helloworld \|helloworld )$/);
+    // Presence from the stock clients is relayed as standard awareness.
+    await expect.poll(() => [...a.provider.awareness.getStates().values()].filter((s) => s.user).length).toBe(2);
+  } finally {
+    for (const c of [a, b]) { c.provider.destroy(); c.doc.destroy(); }
+  }
+});

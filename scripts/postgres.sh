@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Starts a throwaway PostgreSQL server for the tests (loopback, port 55432,
+# data under target/pg) and prints its URL. `postgres.sh stop` stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=55432
+data="$PWD/target/pg"
+bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+
+run_pg() {
+  # PostgreSQL refuses to run as root; use its own system user then.
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+if [ "${1:-start}" = stop ]; then
+  [ -f "$data/postmaster.pid" ] && run_pg "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null || true
+  exit 0
+fi
+
+if [ ! -f "$data/PG_VERSION" ]; then
+  mkdir -p "$data"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$data"
+  run_pg "$bin/initdb" -D "$data" -A trust -U postgres >/dev/null
+fi
+if ! run_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  run_pg "$bin/pg_ctl" -D "$data" -w -l "$data/server.log" \
+    -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+fi
+echo "postgres://postgres@127.0.0.1:$port/postgres"

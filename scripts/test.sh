@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up (if needed) and runs every test: unit and integration tests (SQLite
+# and a real PostgreSQL), then the browser suite and the stock-Yjs interop test
+# against the real server in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+QUIRE_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start)
+export QUIRE_TEST_POSTGRES_URL
+trap 'bash scripts/postgres.sh stop' EXIT
+
+echo "==> Unit and integration tests"
+cargo test --workspace --locked
+
+echo "==> Building the app (server + WebAssembly)"
+cargo leptos build
+
+echo "==> Browser and interop tests"
+(cd end2end && npx playwright test)
