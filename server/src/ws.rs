@@ -56,11 +56,10 @@ pub async fn upgrade(ws: WebSocketUpgrade, Path(id): Path<String>, State(state):
 async fn serve(socket: WebSocket, mut room: Arc<Room>, state: AppState) {
     let conn_id = state.hub.next_conn_id();
     let (outbox_tx, outbox_rx) = mpsc::channel::<Bytes>(state.config.outbox_capacity);
-    let (kick_tx, mut kick_rx) = watch::channel::<Option<CloseReason>>(None);
-    let kick_tx = Arc::new(kick_tx);
+    let (kick_tx, kick_rx) = watch::channel::<Option<CloseReason>>(None);
     // Join, retrying if the room was unloaded between lookup and join.
     let hello = loop {
-        match room.join(conn_id, Peer::new(outbox_tx.clone(), (*kick_tx).clone())) {
+        match room.join(conn_id, Peer::new(outbox_tx.clone(), kick_tx.clone())) {
             Ok(hello) => break hello,
             Err(_) => match state.hub.room(&room.id).await {
                 Ok(Some(fresh)) => room = fresh,
@@ -83,16 +82,8 @@ async fn serve(socket: WebSocket, mut room: Arc<Room>, state: AppState) {
         }
     }
     let connection = Connection::new(conn_id, room.clone(), state.hub.persister().clone());
-    let shutdown = state.shutdown.clone();
-    tokio::select! {
-        reason = read_loop(stream, &connection, &outbox_tx, &last_heard) => {
-            if let Some(reason) = reason {
-                let _ = kick_tx.send(Some(reason));
-            }
-        }
-        _ = kick_rx.changed() => {}
-        _ = shutdown.cancelled() => { let _ = kick_tx.send(Some(SHUTTING_DOWN)); }
-    }
+    let stop = Stop { kick: &kick_tx, kicked: kick_rx, shutdown: state.shutdown.clone() };
+    read_loop(stream, &connection, &outbox_tx, &last_heard, stop).await;
     room.leave(conn_id);
     if kick_tx.borrow().as_ref().map(|r| r.code) == Some(close::RELOAD) {
         state.hub.evict(&room);
@@ -102,43 +93,77 @@ async fn serve(socket: WebSocket, mut room: Arc<Room>, state: AppState) {
     let _ = writer.await;
 }
 
-/// Reads frames until the client goes away (None) or must be closed (Some).
+/// How long a closing connection keeps reading: frames the client sent before
+/// it saw our Close are still its edits, and are applied and stored.
+const DRAIN: Duration = Duration::from_secs(2);
+
+/// The ways the server decides to close a connection from outside the reader.
+struct Stop<'a> {
+    kick: &'a watch::Sender<Option<CloseReason>>,
+    kicked: watch::Receiver<Option<CloseReason>>,
+    shutdown: tokio_util::sync::CancellationToken,
+}
+
+/// Reads and handles frames until the client goes away. Each frame is handled
+/// to completion (never cancelled halfway, so an applied update is always
+/// queued for storage). When the server closes the connection (a kick or
+/// shutdown) it keeps reading until the client's Close, for at most [`DRAIN`].
 async fn read_loop(
     mut stream: SplitStream<WebSocket>,
     connection: &Connection,
     outbox: &mpsc::Sender<Bytes>,
     last_heard: &std::sync::Mutex<Instant>,
-) -> Option<CloseReason> {
-    while let Some(message) = stream.next().await {
+    mut stop: Stop<'_>,
+) {
+    let mut drain_until: Option<Instant> = None;
+    loop {
+        let message = tokio::select! {
+            message = stream.next() => message,
+            _ = stop.kicked.changed(), if drain_until.is_none() => {
+                drain_until = Some(Instant::now() + DRAIN);
+                continue;
+            }
+            _ = stop.shutdown.cancelled(), if drain_until.is_none() => {
+                let _ = stop.kick.send(Some(SHUTTING_DOWN));
+                drain_until = Some(Instant::now() + DRAIN);
+                continue;
+            }
+            _ = tokio::time::sleep_until(drain_until.unwrap_or_else(Instant::now)), if drain_until.is_some() => return,
+        };
+        let Some(message) = message else { return };
         if let Ok(mut heard) = last_heard.lock() {
             *heard = Instant::now();
         }
         let frame = match message {
             Ok(WsMessage::Binary(frame)) => frame,
-            Ok(WsMessage::Text(_)) => return Some(TEXT_FRAME),
-            Ok(WsMessage::Close(_)) => return None,
+            Ok(WsMessage::Text(_)) => return close_for(stop.kick, connection, TEXT_FRAME),
+            Ok(WsMessage::Close(_)) => return,
             Ok(WsMessage::Ping(_)) | Ok(WsMessage::Pong(_)) => continue,
             Err(error) => {
-                let too_big = error.to_string().to_ascii_lowercase().contains("too long")
-                    || error.to_string().to_ascii_lowercase().contains("capacity");
-                return too_big.then_some(FRAME_TOO_BIG);
+                let error = error.to_string().to_ascii_lowercase();
+                if error.contains("too long") || error.contains("capacity") {
+                    close_for(stop.kick, connection, FRAME_TOO_BIG);
+                }
+                return;
             }
         };
         match connection.handle_frame(&frame).await {
             Reply::Send(frames) => {
                 for frame in frames {
                     if outbox.send(frame).await.is_err() {
-                        return None;
+                        return;
                     }
                 }
             }
-            Reply::Close(reason) => {
-                tracing::info!(conn = connection.id, doc = %connection.room.id, code = reason.code, reason = reason.reason, "closing client");
-                return Some(reason);
-            }
+            Reply::Close(reason) => return close_for(stop.kick, connection, reason),
         }
     }
-    None
+}
+
+/// Closes a connection because of what its client sent.
+fn close_for(kick: &watch::Sender<Option<CloseReason>>, connection: &Connection, reason: CloseReason) {
+    tracing::info!(conn = connection.id, doc = %connection.room.id, code = reason.code, reason = reason.reason, "closing client");
+    let _ = kick.send(Some(reason));
 }
 
 async fn write_loop(

@@ -1,0 +1,71 @@
+// The server goes away and comes back: both browsers say so, keep editing
+// while disconnected, reconnect by themselves, and merge each other's edits.
+const { test, expect } = require('@playwright/test');
+const { spawn } = require('child_process');
+const path = require('path');
+const fs = require('fs');
+const { openDoc } = require('./helpers');
+
+const root = path.join(__dirname, '..', '..');
+const port = 3200 + Number(process.env.TEST_PARALLEL_INDEX || 0);
+const base = `http://127.0.0.1:${port}`;
+const dataDir = path.join(root, 'target', `e2e-reconnect-${port}`);
+
+function startServer() {
+  const child = spawn(process.env.QUIRE_BIN || 'target/debug/quire', [], {
+    cwd: root,
+    env: { ...process.env, QUIRE_ADDR: `127.0.0.1:${port}`, DATABASE_URL: `sqlite://${dataDir}/quire.db`, RUST_LOG: 'warn' },
+    stdio: 'inherit',
+  });
+  return child;
+}
+
+async function waitHealthy(request) {
+  await expect.poll(async () => {
+    try { return (await request.get(`${base}/healthz`)).status(); } catch { return 0; }
+  }, { timeout: 20_000 }).toBe(200);
+}
+
+function stop(child) {
+  return new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); });
+}
+
+test('edits made while the server is down merge both ways after it returns', async ({ browser, request }) => {
+  test.setTimeout(90_000);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  let server = startServer();
+  try {
+    await waitHealthy(request);
+    const created = await request.post(`${base}/api/docs`, { data: { title: 'Resilient' } });
+    const { id } = await created.json();
+    const alice = await (await browser.newContext({ baseURL: base })).newPage();
+    const bob = await (await browser.newContext({ baseURL: base })).newPage();
+    const aliceEditor = await openDoc(alice, id);
+    const bobEditor = await openDoc(bob, id);
+    await aliceEditor.click();
+    await alice.keyboard.type('shared line\n');
+    await expect(bobEditor).toHaveValue('shared line\n');
+
+    await stop(server);
+    await expect(alice.getByTestId('status')).toContainText(/Reconnecting|retrying/);
+    await expect(bob.getByTestId('status')).toContainText(/Reconnecting|retrying/);
+
+    // Both keep writing while disconnected.
+    await aliceEditor.press('Control+End');
+    await alice.keyboard.type('alice offline\n');
+    await bobEditor.click();
+    await bobEditor.press('Control+Home');
+    await bob.keyboard.type('bob offline\n');
+
+    server = startServer();
+    await waitHealthy(request);
+    await expect(alice.getByTestId('status')).toHaveText('Connected', { timeout: 40_000 });
+    await expect(bob.getByTestId('status')).toHaveText('Connected', { timeout: 40_000 });
+    const expected = 'bob offline\nshared line\nalice offline\n';
+    await expect(aliceEditor).toHaveValue(expected);
+    await expect(bobEditor).toHaveValue(expected);
+    await expect.poll(async () => (await request.get(`${base}/api/docs/${id}/markdown`)).text()).toBe(expected);
+  } finally {
+    await stop(server);
+  }
+});
