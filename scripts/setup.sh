@@ -11,10 +11,10 @@ as_root() {
 }
 
 # System packages: Chromium for the browser tests, PostgreSQL for the
-# PostgreSQL tests, binaryen (wasm-opt) for release builds, Node for Playwright.
+# PostgreSQL tests, Node for Playwright. (wasm-opt for release builds comes from
+# npm's binaryen in end2end/: Debian's is too old for today's wasm-bindgen output.)
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
-command -v wasm-opt >/dev/null || need_apt+=(binaryen)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
@@ -44,7 +44,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${wbg_version}\$"; then
 fi
 
 if [ ! -d end2end/node_modules ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
-  say "Installing the browser-test packages (npm)"
+  say "Installing the Node packages: Playwright, Yjs, binaryen (npm)"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

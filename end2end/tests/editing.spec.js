@@ -1,6 +1,6 @@
 // Two people, one document: typing, merging, previewing, reloading.
 const { test, expect } = require('@playwright/test');
-const { createDoc, openDoc } = require('./helpers');
+const { createDoc, openDoc, twoPeople } = require('./helpers');
 
 test('a new document is created from the home page and opens', async ({ page }) => {
   await page.goto('/');
@@ -15,11 +15,7 @@ test('a new document is created from the home page and opens', async ({ page }) 
 });
 
 test('two browsers typing at the same spot converge to the same text', async ({ browser, request }) => {
-  const id = await createDoc(request, 'Concurrent');
-  const alice = await (await browser.newContext()).newPage();
-  const bob = await (await browser.newContext()).newPage();
-  const aliceEditor = await openDoc(alice, id);
-  const bobEditor = await openDoc(bob, id);
+  const { id, alice, bob, aliceEditor, bobEditor } = await twoPeople(browser, request, 'Concurrent');
 
   await aliceEditor.click();
   await alice.keyboard.type('[]');

@@ -17,4 +17,14 @@ async function openDoc(page, id) {
   return editor;
 }
 
-module.exports = { createDoc, openDoc };
+/** A new document open in two separate browser contexts (two people). */
+async function twoPeople(browser, request, title) {
+  const id = await createDoc(request, title);
+  const alice = await (await browser.newContext()).newPage();
+  const bob = await (await browser.newContext()).newPage();
+  const aliceEditor = await openDoc(alice, id);
+  const bobEditor = await openDoc(bob, id);
+  return { id, alice, bob, aliceEditor, bobEditor };
+}
+
+module.exports = { createDoc, openDoc, twoPeople };

@@ -3,9 +3,11 @@
 //! Local input becomes the smallest edit (common prefix/suffix, in UTF-16 units,
 //! the caret breaking ties); remote changes arrive as patches that are spliced
 //! into the element with `setRangeText`, so the browser only re-lays-out what
-//! changed. `shadow` is the text the element held after the last sync point, in
-//! UTF-16 units, which is what makes the diff and the patch offsets cheap.
+//! changed. Per keystroke the work is bounded by the size of the edit, not of
+//! the document (see [`Binding::take_local_edit`]).
 
+use js_sys::{JsString, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlTextAreaElement;
 use yrs::types::text::TextEvent;
 use yrs::types::Delta;
@@ -55,55 +57,104 @@ pub struct Selection {
 
 pub struct Binding {
     element: HtmlTextAreaElement,
-    shadow: Vec<u16>,
+    /// The text the element held at the last sync point, as a JS string handle:
+    /// comparing and slicing it happens natively in the browser, so a keystroke
+    /// in a large document never copies the document into WebAssembly.
+    shadow: JsString,
+    /// Where the selection started just before the current input (from
+    /// `beforeinput`): with the caret after it, it bounds what the input changed.
+    before_input: Option<u32>,
 }
 
 impl Binding {
     pub fn new(element: HtmlTextAreaElement) -> Self {
-        Binding { element, shadow: Vec::new() }
+        Binding { element, shadow: JsString::from(""), before_input: None }
     }
 
-    pub fn element(&self) -> &HtmlTextAreaElement {
-        &self.element
+    fn value(&self) -> JsString {
+        // `value` as a JS string handle, without decoding it into Rust.
+        Reflect::get(&self.element, &JsValue::from_str("value"))
+            .ok()
+            .and_then(|v| v.dyn_into::<JsString>().ok())
+            .unwrap_or_else(|| JsString::from(""))
     }
 
     /// Replaces the element's whole text (first sync only), keeping the caret
     /// where it was as far as the new text allows.
     pub fn reset(&mut self, text: &str) {
         let selection = self.selection();
-        self.shadow = text.encode_utf16().collect();
         if self.element.value() != text {
             self.element.set_value(text);
         }
+        self.shadow = self.value();
         self.set_selection(selection);
     }
 
-    /// The edit the user just made, if any, and the shadow moves on with it.
+    /// Remembers where the selection starts before the browser applies an input.
+    pub fn note_before_input(&mut self) {
+        self.before_input = self.element.selection_start().ok().flatten();
+    }
+
+    /// The edit the user just made, if any; the shadow moves on with it.
     pub fn take_local_edit(&mut self) -> Option<Edit> {
-        let now: Vec<u16> = self.element.value().encode_utf16().collect();
-        let caret = self.element.selection_end().ok().flatten().map(|c| c as usize);
-        let edit = diff_utf16(&self.shadow, &now, caret)?;
+        let now = self.value();
+        let caret = self.element.selection_end().ok().flatten();
+        let edit = match (self.before_input.take(), caret) {
+            (Some(before), Some(caret)) => self.edit_near(&now, before, caret),
+            _ => None,
+        };
+        let edit = edit.or_else(|| {
+            // Anything else (autocorrect elsewhere, composition, script): the
+            // whole-text diff, still exact, just not as cheap.
+            let old: Vec<u16> = String::from(&self.shadow).encode_utf16().collect();
+            let new: Vec<u16> = String::from(&now).encode_utf16().collect();
+            diff_utf16(&old, &new, caret.map(|c| c as usize))
+        });
         self.shadow = now;
+        edit
+    }
+
+    /// The edit when it lies between where the selection started before the
+    /// input and the caret after it (typing, deleting, pasting over a
+    /// selection): checked with two native string comparisons, then diffed on
+    /// just that region.
+    fn edit_near(&self, now: &JsString, before: u32, caret: u32) -> Option<Edit> {
+        let (old_len, new_len) = (self.shadow.length(), now.length());
+        let start = before.min(caret);
+        let new_end = caret.max(start);
+        let old_end = old_len.checked_sub(new_len.checked_sub(new_end)?)?;
+        if start > old_end || new_end > new_len {
+            return None;
+        }
+        let same_prefix = now.slice(0, start) == self.shadow.slice(0, start);
+        let same_suffix = now.slice(new_end, new_len) == self.shadow.slice(old_end, old_len);
+        if !(same_prefix && same_suffix) {
+            return None;
+        }
+        let old: Vec<u16> = String::from(self.shadow.slice(start, old_end)).encode_utf16().collect();
+        let new: Vec<u16> = String::from(now.slice(start, new_end)).encode_utf16().collect();
+        let mut edit = diff_utf16(&old, &new, Some((caret - start) as usize))?;
+        edit.start += start;
         Some(edit)
     }
 
-    /// Splices remote patches into the element (and the shadow).
+    /// Splices remote patches into the element.
     pub fn apply(&mut self, patches: &[Patch]) {
         for patch in patches {
-            match patch {
+            let len = self.element.text_length();
+            let _ = match patch {
                 Patch::Insert { at, text } => {
-                    let at = (*at as usize).min(self.shadow.len());
-                    let _ = self.element.set_range_text_with_start_and_end(text, at as u32, at as u32);
-                    self.shadow.splice(at..at, text.encode_utf16());
+                    let at = (*at).min(len);
+                    self.element.set_range_text_with_start_and_end(text, at, at)
                 }
-                Patch::Delete { at, len } => {
-                    let start = (*at as usize).min(self.shadow.len());
-                    let end = (start + *len as usize).min(self.shadow.len());
-                    let _ = self.element.set_range_text_with_start_and_end("", start as u32, end as u32);
-                    self.shadow.drain(start..end);
+                Patch::Delete { at, len: count } => {
+                    let start = (*at).min(len);
+                    let end = start.saturating_add(*count).min(len);
+                    self.element.set_range_text_with_start_and_end("", start, end)
                 }
-            }
+            };
         }
+        self.shadow = self.value();
     }
 
     pub fn selection(&self) -> Selection {
@@ -114,7 +165,7 @@ impl Binding {
     }
 
     pub fn set_selection(&self, selection: Selection) {
-        let len = self.shadow.len() as u32;
+        let len = self.shadow.length();
         let direction = if selection.backward { "backward" } else { "forward" };
         let _ = self.element.set_selection_range_with_direction(
             selection.start.min(len),
@@ -125,10 +176,10 @@ impl Binding {
 
     /// The text as the element shows it.
     pub fn text(&self) -> String {
-        String::from_utf16_lossy(&self.shadow)
+        String::from(&self.shadow)
     }
 
-    pub fn len_utf16(&self) -> usize {
-        self.shadow.len()
+    pub fn len_utf16(&self) -> u32 {
+        self.shadow.length()
     }
 }

@@ -20,6 +20,7 @@ use yrs::{Assoc, Doc, IndexedSequence, Observable, Origin, ReadTxn, Subscription
 
 use super::binding::{patches_from_event, Binding, Patch, Selection};
 use super::dom::{Listener, Timeout};
+use super::preview::Preview;
 use super::provider::{doc_url, Backoff, Socket, SocketEvent};
 use crate::collab::{doc as qdoc, protocol};
 use crate::components::status::ConnStatus;
@@ -30,7 +31,6 @@ const REMOTE: &str = "quire-remote";
 /// Where the session reports to the page.
 pub struct Outputs {
     pub set_status: WriteSignal<ConnStatus>,
-    pub set_preview: WriteSignal<String>,
     pub set_ready: WriteSignal<bool>,
 }
 
@@ -48,7 +48,8 @@ struct Inner {
     socket: RefCell<Option<Socket>>,
     backoff: RefCell<Backoff>,
     retry: RefCell<Option<Timeout>>,
-    preview: RefCell<Option<Timeout>>,
+    preview: RefCell<Preview>,
+    preview_timer: RefCell<Option<Timeout>>,
     /// The element shows the Doc (set at the first completed sync).
     bound: Cell<bool>,
     composing: Cell<bool>,
@@ -60,7 +61,9 @@ struct Inner {
     _observer: RefCell<Option<Subscription>>,
 }
 
-pub fn start(doc_id: &str, element: HtmlTextAreaElement, outputs: Outputs) -> Session {
+/// Starts editing `doc_id` in `element`, with `preview` showing the rendered
+/// `markdown` the page was served with.
+pub fn start(doc_id: &str, element: HtmlTextAreaElement, preview: Preview, outputs: Outputs) -> Session {
     let doc = qdoc::new_doc();
     let text = qdoc::content(&doc);
     let patches = Rc::new(RefCell::new(Vec::new()));
@@ -80,7 +83,8 @@ pub fn start(doc_id: &str, element: HtmlTextAreaElement, outputs: Outputs) -> Se
         socket: RefCell::new(None),
         backoff: RefCell::new(Backoff::default()),
         retry: RefCell::new(None),
-        preview: RefCell::new(None),
+        preview: RefCell::new(preview),
+        preview_timer: RefCell::new(None),
         bound: Cell::new(false),
         composing: Cell::new(false),
         held: RefCell::new(Vec::new()),
@@ -91,6 +95,7 @@ pub fn start(doc_id: &str, element: HtmlTextAreaElement, outputs: Outputs) -> Se
     let target: &web_sys::EventTarget = element.unchecked_ref();
     let weak = Rc::downgrade(&inner);
     let mut listeners = vec![
+        Listener::new(target, "beforeinput", with(&weak, |inner, _| inner.binding.borrow_mut().note_before_input())),
         Listener::new(target, "input", with(&weak, |inner, event| {
             let composing = event.dyn_ref::<web_sys::InputEvent>().is_some_and(|e| e.is_composing());
             if !composing && !inner.composing.get() {
@@ -148,11 +153,10 @@ impl Inner {
     fn schedule_reconnect(self: &Rc<Self>) {
         self.socket.borrow_mut().take();
         let delay = self.backoff.borrow_mut().next_delay_ms();
-        self.outputs.set_status.set(ConnStatus::Reconnecting { retry_in_secs: delay.div_ceil(1000) });
+        self.outputs.set_status.set(ConnStatus::Reconnecting);
         let weak = Rc::downgrade(self);
         let timer = Timeout::new(delay, move || {
             if let Some(inner) = weak.upgrade() {
-                inner.outputs.set_status.set(ConnStatus::Reconnecting { retry_in_secs: 0 });
                 inner.connect();
             }
         });
@@ -284,17 +288,18 @@ impl Inner {
     }
 
     /// Re-renders the preview once typing pauses; bigger documents wait a bit
-    /// longer so rendering never competes with keystrokes.
+    /// longer (parsing is linear in the document) so it never competes with
+    /// keystrokes.
     fn schedule_preview(self: &Rc<Self>) {
-        let len = self.binding.borrow().len_utf16() as u32;
+        let len = self.binding.borrow().len_utf16();
         let delay = (60 + len / 2_000).min(800);
         let weak = Rc::downgrade(self);
         let timer = Timeout::new(delay, move || {
             if let Some(inner) = weak.upgrade() {
-                let html = crate::markdown::render(&inner.binding.borrow().text());
-                inner.outputs.set_preview.set(html);
+                let text = inner.binding.borrow().text();
+                inner.preview.borrow_mut().show(&text);
             }
         });
-        *self.preview.borrow_mut() = timer;
+        *self.preview_timer.borrow_mut() = timer;
     }
 }

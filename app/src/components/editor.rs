@@ -2,7 +2,7 @@
 //! Rendered on the server with the current content (readable without
 //! JavaScript); in the browser it becomes live once the first sync completes.
 
-use leptos::html::Textarea;
+use leptos::html::{Article, Textarea};
 use leptos::prelude::*;
 
 use crate::api::DocView;
@@ -11,21 +11,25 @@ use crate::components::status::ConnStatus;
 #[component]
 pub fn Editor(doc: DocView, set_status: WriteSignal<ConnStatus>) -> impl IntoView {
     let textarea = NodeRef::<Textarea>::new();
-    let (preview, set_preview) = signal(crate::markdown::render(&doc.markdown));
+    let article = NodeRef::<Article>::new();
+    let preview_html = crate::markdown::render(&doc.markdown);
     let (ready, set_ready) = signal(false);
 
     #[cfg(feature = "hydrate")]
     {
         let id = doc.id.clone();
+        let markdown = doc.markdown.clone();
         Effect::new(move |started: Option<bool>| {
             if started == Some(true) {
                 return true;
             }
-            let Some(element) = textarea.get() else { return false };
+            let (Some(element), Some(article)) = (textarea.get(), article.get()) else { return false };
+            let preview = crate::client::preview::Preview::adopt(article.into(), &markdown);
             let session = crate::client::session::start(
                 &id,
                 element,
-                crate::client::session::Outputs { set_status, set_preview, set_ready },
+                preview,
+                crate::client::session::Outputs { set_status, set_ready },
             );
             let session = send_wrapper::SendWrapper::new(session);
             on_cleanup(move || drop(session.take()));
@@ -33,7 +37,7 @@ pub fn Editor(doc: DocView, set_status: WriteSignal<ConnStatus>) -> impl IntoVie
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (set_status, set_preview, set_ready);
+    let _ = (set_status, set_ready);
 
     view! {
         <div class="editor-layout">
@@ -48,7 +52,7 @@ pub fn Editor(doc: DocView, set_status: WriteSignal<ConnStatus>) -> impl IntoVie
                 >{doc.markdown}</textarea>
             </section>
             <section class="pane preview-pane" aria-label="Preview">
-                <article class="preview" data-testid="preview" inner_html=move || preview.get()></article>
+                <article node_ref=article class="preview" data-testid="preview" inner_html=preview_html></article>
             </section>
         </div>
     }

@@ -9,17 +9,17 @@ pub enum ConnStatus {
     Connecting,
     /// Connected and in sync.
     Connected,
-    /// Lost the connection; the next attempt starts in `retry_in_secs`.
-    Reconnecting { retry_in_secs: u32 },
+    /// Lost the connection; retrying with backoff. Edits keep working and
+    /// are merged when the connection is back.
+    Reconnecting,
 }
 
 impl ConnStatus {
-    fn label(self) -> String {
+    fn label(self) -> &'static str {
         match self {
-            ConnStatus::Connecting => "Connecting…".into(),
-            ConnStatus::Connected => "Connected".into(),
-            ConnStatus::Reconnecting { retry_in_secs: 0 } => "Reconnecting…".into(),
-            ConnStatus::Reconnecting { retry_in_secs } => format!("Offline · retrying in {retry_in_secs}s"),
+            ConnStatus::Connecting => "Connecting…",
+            ConnStatus::Connected => "Connected",
+            ConnStatus::Reconnecting => "Reconnecting…",
         }
     }
 
@@ -27,7 +27,7 @@ impl ConnStatus {
         match self {
             ConnStatus::Connecting => "status connecting",
             ConnStatus::Connected => "status connected",
-            ConnStatus::Reconnecting { .. } => "status reconnecting",
+            ConnStatus::Reconnecting => "status reconnecting",
         }
     }
 }
