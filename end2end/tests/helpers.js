@@ -12,7 +12,8 @@ async function createDoc(request, title) {
 async function openDoc(page, id) {
   await page.goto(`/d/${id}`);
   const editor = page.getByTestId('editor');
-  await expect(editor).toBeEditable();
+  // Generous: the first pages of a run compile the WebAssembly bundle.
+  await expect(editor).toBeEditable({ timeout: 20_000 });
   await expect(page.getByTestId('status')).toHaveText('Connected');
   return editor;
 }

@@ -26,8 +26,6 @@ pub const QUIRE_TAG_BASE: u8 = 100;
 
 /// Close codes the server uses; the browser shows the reason to the user.
 pub mod close {
-    /// Normal closure.
-    pub const NORMAL: u16 = 1000;
     /// The server is shutting down or restarting: reconnect.
     pub const RESTART: u16 = 1012;
     /// A text frame, or a message this protocol does not allow.

@@ -242,10 +242,6 @@ impl Room {
             let _ = peer.kick.send(Some(reason.clone()));
         }
     }
-
-    pub fn connection_count(&self) -> usize {
-        self.state().peers.len()
-    }
 }
 
 /// Queues a frame for every peer but the sender; a peer that cannot take it is

@@ -5,7 +5,7 @@
 
 mod persister;
 
-pub use persister::{PersistJob, Persister};
+pub use persister::Persister;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -35,7 +35,6 @@ pub struct DocumentRow {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
-    backend: Backend,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -98,11 +97,7 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Store { pool, backend })
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
+        Ok(Store { pool })
     }
 
     /// True when the database answers.
