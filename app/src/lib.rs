@@ -31,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // Marks the page as scripted before first paint, so notices meant
                 // for readers without JavaScript stay hidden from everyone else.
-                <script inner_html="document.documentElement.classList.add('js')"></script>
+                <script>"document.documentElement.classList.add('js')"</script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -3,6 +3,11 @@ const { test, expect } = require('@playwright/test');
 const { createDoc, openDoc, twoPeople } = require('./helpers');
 
 test('a new document is created from the home page and opens', async ({ page }) => {
+  // Both pages must hydrate cleanly: a mismatch between the server's HTML and
+  // the browser bundle shows up as a console error (and a dead page).
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
   await page.goto('/');
   await expect(page).toHaveTitle('Quire');
   await page.getByPlaceholder('Title of a new document').fill('Launch plan');
@@ -10,8 +15,12 @@ test('a new document is created from the home page and opens', async ({ page }) 
   await expect(page).toHaveURL(/\/d\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId('doc-title')).toHaveText('Launch plan');
   await expect(page).toHaveTitle('Launch plan · Quire');
+  await expect(page.getByTestId('editor')).toBeEditable({ timeout: 20_000 });
+  const path = new URL(page.url()).pathname;
   await page.goto('/');
-  await expect(page.locator('.doc-row').first()).toContainText('Launch plan');
+  // (Other tests create documents in parallel, so not necessarily first.)
+  await expect(page.locator(`.doc-row[href="${path}"]`)).toContainText('Launch plan');
+  expect(errors).toEqual([]);
 });
 
 test('two browsers typing at the same spot converge to the same text', async ({ browser, request }) => {
