@@ -57,14 +57,19 @@ async fn serve(socket: WebSocket, mut room: Arc<Room>, state: AppState) {
     let conn_id = state.hub.next_conn_id();
     let (outbox_tx, outbox_rx) = mpsc::channel::<Bytes>(state.config.outbox_capacity);
     let (kick_tx, kick_rx) = watch::channel::<Option<CloseReason>>(None);
-    // Join, retrying if the room was unloaded between lookup and join.
+    // Join, retrying if the room closed between lookup and join (unloaded, or
+    // closed for a reload and not yet evicted: evicting it here makes sure the
+    // retry loads a fresh one instead of finding the same closed room).
     let hello = loop {
         match room.join(conn_id, Peer::new(outbox_tx.clone(), kick_tx.clone())) {
             Ok(hello) => break hello,
-            Err(_) => match state.hub.room(&room.id).await {
-                Ok(Some(fresh)) => room = fresh,
-                _ => return,
-            },
+            Err(_) => {
+                state.hub.evict(&room);
+                match state.hub.room(&room.id).await {
+                    Ok(Some(fresh)) => room = fresh,
+                    _ => return,
+                }
+            }
         }
     };
     let (sink, stream) = socket.split();

@@ -4,6 +4,7 @@
 
 use web_sys::Element;
 
+use crate::collab::textdiff::{common_prefix, common_suffix};
 use crate::markdown::{render_blocks, BLOCK_CLOSE, BLOCK_OPEN};
 
 pub struct Preview {
@@ -21,16 +22,8 @@ impl Preview {
 
     pub fn show(&mut self, markdown: &str) {
         let new = render_blocks(markdown);
-        let prefix = self.blocks.iter().zip(&new).take_while(|(a, b)| a == b).count();
-        let max_suffix = self.blocks.len().min(new.len()) - prefix;
-        let suffix = self
-            .blocks
-            .iter()
-            .rev()
-            .zip(new.iter().rev())
-            .take(max_suffix)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let prefix = common_prefix(&self.blocks, &new);
+        let suffix = common_suffix(&self.blocks, &new, self.blocks.len().min(new.len()) - prefix);
         let children = self.article.children();
         // If the DOM is not what we think (it never should be), redraw it all.
         if children.length() as usize != self.blocks.len() {

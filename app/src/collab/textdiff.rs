@@ -23,6 +23,17 @@ fn is_low_surrogate(unit: u16) -> bool {
     (0xDC00..=0xDFFF).contains(&unit)
 }
 
+/// How many leading items `old` and `new` share.
+pub fn common_prefix<T: PartialEq>(old: &[T], new: &[T]) -> usize {
+    old.iter().zip(new).take_while(|(a, b)| a == b).count()
+}
+
+/// How many trailing items `old` and `new` share, at most `limit` (so that a
+/// suffix never overlaps a prefix already counted).
+pub fn common_suffix<T: PartialEq>(old: &[T], new: &[T], limit: usize) -> usize {
+    old.iter().rev().zip(new.iter().rev()).take(limit).take_while(|(a, b)| a == b).count()
+}
+
 /// The edit from `old` to `new`, or `None` when they are equal.
 ///
 /// `caret` is the caret position in `new` after the change, when known: among the
@@ -32,7 +43,7 @@ pub fn diff_utf16(old: &[u16], new: &[u16], caret: Option<usize>) -> Option<Edit
         return None;
     }
     let max_prefix = old.len().min(new.len());
-    let mut prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let mut prefix = common_prefix(old, new);
     if let Some(caret) = caret {
         let inserted = new.len().saturating_sub(old.len());
         prefix = prefix.min(caret.saturating_sub(inserted));
@@ -41,13 +52,7 @@ pub fn diff_utf16(old: &[u16], new: &[u16], caret: Option<usize>) -> Option<Edit
         prefix -= 1;
     }
     let max_suffix = max_prefix - prefix;
-    let mut suffix = old
-        .iter()
-        .rev()
-        .zip(new.iter().rev())
-        .take(max_suffix)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let mut suffix = common_suffix(old, new, max_suffix);
     if suffix > 0 && is_low_surrogate(old[old.len() - suffix]) {
         suffix -= 1;
     }
@@ -59,16 +64,16 @@ pub fn diff_utf16(old: &[u16], new: &[u16], caret: Option<usize>) -> Option<Edit
     })
 }
 
-/// [`diff_utf16`] for Rust strings.
-pub fn diff(old: &str, new: &str, caret: Option<usize>) -> Option<Edit> {
-    let old: Vec<u16> = old.encode_utf16().collect();
-    let new: Vec<u16> = new.encode_utf16().collect();
-    diff_utf16(&old, &new, caret)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`diff_utf16`] on Rust strings.
+    fn diff(old: &str, new: &str, caret: Option<usize>) -> Option<Edit> {
+        let old: Vec<u16> = old.encode_utf16().collect();
+        let new: Vec<u16> = new.encode_utf16().collect();
+        diff_utf16(&old, &new, caret)
+    }
 
     fn edit(start: u32, delete: u32, insert: &str) -> Option<Edit> {
         Some(Edit { start, delete, insert: insert.into() })

@@ -52,6 +52,9 @@ impl Hub {
 
     /// The open room of a document, loading it if needed; None if no such document.
     pub async fn room(&self, id: &DocId) -> Result<Option<Arc<Room>>> {
+        if let Some(room) = self.open_room(id) {
+            return Ok(Some(room));
+        }
         if self.store.document(id).await?.is_none() {
             return Ok(None);
         }
@@ -96,13 +99,15 @@ impl Hub {
         }
     }
 
+    /// The room of a document if it is loaded.
+    fn open_room(&self, id: &DocId) -> Option<Arc<Room>> {
+        let rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+        rooms.get(id).and_then(|slot| slot.get().cloned())
+    }
+
     /// The Markdown of a document: from its open room, else from the database.
     pub async fn markdown(&self, id: &DocId) -> Result<Option<String>> {
-        let open = {
-            let rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
-            rooms.get(id).and_then(|slot| slot.get().cloned())
-        };
-        if let Some(room) = open {
+        if let Some(room) = self.open_room(id) {
             return Ok(Some(room.markdown()));
         }
         if self.store.document(id).await?.is_none() {
@@ -123,27 +128,32 @@ impl Hub {
         Ok(Some(text))
     }
 
-    /// Unloads rooms nobody has used for `idle`, after flushing (and compacting)
-    /// their writes. Returns how many were unloaded.
+    /// Unloads rooms nobody has used for `idle`. Each room's writes are
+    /// committed (and its log compacted) before it leaves the map, so whoever
+    /// opens it next loads everything from the database; a room someone joined
+    /// meanwhile stays. Returns how many were unloaded.
     pub async fn unload_idle(&self, idle: Duration) -> usize {
         let Some(idle_before) = Instant::now().checked_sub(idle) else { return 0 };
-        let closed: Vec<DocId> = {
-            let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
-            let ids: Vec<DocId> = rooms
-                .iter()
-                .filter(|(_, slot)| slot.get().is_some_and(|room| room.close_if_idle(idle_before)))
-                .map(|(id, _)| id.clone())
-                .collect();
-            for id in &ids {
-                rooms.remove(id);
-            }
-            ids
+        let candidates: Vec<Arc<Room>> = {
+            let rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+            rooms
+                .values()
+                .filter_map(|slot| slot.get())
+                .filter(|room| room.is_idle_since(idle_before))
+                .cloned()
+                .collect()
         };
-        for id in &closed {
-            self.persister.flush(Some(id.clone())).await;
-            tracing::debug!(doc = %id, "room unloaded");
+        let mut unloaded = 0;
+        for room in candidates {
+            self.persister.flush(Some(room.id.clone())).await;
+            let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+            if room.close_if_idle(idle_before) {
+                rooms.remove(&room.id);
+                unloaded += 1;
+                tracing::debug!(doc = %room.id, "room unloaded");
+            }
         }
-        closed.len()
+        unloaded
     }
 
     /// Number of documents in memory.

@@ -217,17 +217,20 @@ impl Room {
         qdoc::markdown(&text, &txn)
     }
 
+    /// True if nobody has been connected since `idle_before`.
+    pub fn is_idle_since(&self, idle_before: Instant) -> bool {
+        self.state().idle_before(idle_before)
+    }
+
     /// Closes the room if nobody has been connected since `idle_before`;
     /// returns whether it did. A closed room accepts no one.
     pub fn close_if_idle(&self, idle_before: Instant) -> bool {
         let mut state = self.state();
-        match state.idle_since {
-            Some(since) if since <= idle_before && state.peers.is_empty() => {
-                state.closed = true;
-                true
-            }
-            _ => false,
+        let idle = state.idle_before(idle_before);
+        if idle {
+            state.closed = true;
         }
+        idle
     }
 
     /// Closes the room and tells every connection why.
@@ -241,6 +244,12 @@ impl Room {
         for peer in state.peers.values() {
             let _ = peer.kick.send(Some(reason.clone()));
         }
+    }
+}
+
+impl RoomState {
+    fn idle_before(&self, before: Instant) -> bool {
+        self.peers.is_empty() && self.idle_since.is_some_and(|since| since <= before)
     }
 }
 
