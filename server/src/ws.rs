@@ -145,6 +145,8 @@ async fn read_loop(
             Ok(WsMessage::Close(_)) => return,
             Ok(WsMessage::Ping(_)) | Ok(WsMessage::Pong(_)) => continue,
             Err(error) => {
+                // axum does not expose tungstenite's error kinds; its message
+                // is the only way to tell an oversized frame from a dead peer.
                 let error = error.to_string().to_ascii_lowercase();
                 if error.contains("too long") || error.contains("capacity") {
                     close_for(stop.kick, connection, FRAME_TOO_BIG);

@@ -37,9 +37,10 @@ impl Connection {
         Connection { id, room, persister }
     }
 
-    /// Handles one binary frame from the client. Every message in it is checked
-    /// before it takes effect; the first bad one closes this connection alone and
-    /// leaves the document untouched.
+    /// Handles one binary frame from the client. The whole frame is decoded
+    /// before any message in it takes effect; a message that then fails (an
+    /// update that does not apply, say) closes this connection alone, changes
+    /// nothing itself, and the messages before it stand.
     pub async fn handle_frame(&self, frame: &[u8]) -> Reply {
         let messages = match protocol::decode(frame) {
             Ok(messages) => messages,
