@@ -61,14 +61,7 @@ impl Hub {
         let slot = self.slot(id);
         let loaded = slot
             .get_or_try_init(|| async {
-                let updates = self.store.load_updates(id).await?;
-                let doc_name = id.to_string();
-                let doc = tokio::task::spawn_blocking(move || {
-                    app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
-                        .map_err(|e| Error::CorruptDocument(doc_name, e.to_string()))
-                })
-                .await
-                .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??;
+                let doc = self.load_doc(id).await?;
                 Ok::<_, Error>(Arc::new(Room::new(id.clone(), doc, self.max_document_chars)))
             })
             .await;
@@ -113,19 +106,23 @@ impl Hub {
         if self.store.document(id).await?.is_none() {
             return Ok(None);
         }
+        let doc = self.load_doc(id).await?;
+        let text = app::collab::doc::content(&doc);
+        let txn = yrs::Transact::transact(&doc);
+        Ok(Some(app::collab::doc::markdown(&text, &txn)))
+    }
+
+    /// Rebuilds a document from the database (off the async threads: a long
+    /// log takes a while to replay).
+    async fn load_doc(&self, id: &DocId) -> Result<yrs::Doc> {
         let updates = self.store.load_updates(id).await?;
         let doc_name = id.to_string();
-        let text = tokio::task::spawn_blocking(move || {
-            use yrs::Transact;
-            let doc = app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
-                .map_err(|e| Error::CorruptDocument(doc_name, e.to_string()))?;
-            let text = app::collab::doc::content(&doc);
-            let txn = doc.transact();
-            Ok::<_, Error>(app::collab::doc::markdown(&text, &txn))
+        tokio::task::spawn_blocking(move || {
+            app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
+                .map_err(|e| Error::CorruptDocument(doc_name, e.to_string()))
         })
         .await
-        .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??;
-        Ok(Some(text))
+        .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))?
     }
 
     /// Unloads rooms nobody has used for `idle`. Each room's writes are

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 use yrs::sync::{Awareness, AwarenessUpdate, Message};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{ClientID, ReadTxn, StateVector, Transact, Update};
+use yrs::{ClientID, ReadTxn, StateVector, TextRef, Transact, Update};
 
 use app::collab::{doc as qdoc, protocol};
 
@@ -81,6 +81,8 @@ pub struct Room {
 
 struct RoomState {
     awareness: Awareness,
+    /// The document's Y.Text, looked up once rather than per update.
+    text: TextRef,
     peers: HashMap<ConnId, Peer>,
     closed: bool,
     /// When the last peer left; None while anyone is connected.
@@ -90,12 +92,13 @@ struct RoomState {
 impl Room {
     /// A room holding the given document.
     pub fn new(id: DocId, doc: yrs::Doc, max_document_chars: u32) -> Self {
-        let _ = qdoc::content(&doc);
+        let text = qdoc::content(&doc);
         Room {
             id,
             max_document_chars,
             state: Mutex::new(RoomState {
                 awareness: Awareness::new(doc),
+                text,
                 peers: HashMap::new(),
                 closed: false,
                 idle_since: Some(Instant::now()),
@@ -162,10 +165,9 @@ impl Room {
             return Err(UpdateError::Internal);
         }
         let doc = state.awareness.doc();
-        let text = qdoc::content(doc);
         // Inserted text is never longer (in UTF-16 units) than the bytes that
         // carry it, so this bound is checked before anything is applied.
-        let current = qdoc::len_utf16(&text, &doc.transact()) as u64;
+        let current = qdoc::len_utf16(&state.text, &doc.transact()) as u64;
         if current + update.len() as u64 > self.max_document_chars as u64 {
             return Err(UpdateError::TooLarge);
         }
@@ -211,10 +213,8 @@ impl Room {
     /// The document's Markdown.
     pub fn markdown(&self) -> String {
         let state = self.state();
-        let doc = state.awareness.doc();
-        let text = qdoc::content(doc);
-        let txn = doc.transact();
-        qdoc::markdown(&text, &txn)
+        let txn = state.awareness.doc().transact();
+        qdoc::markdown(&state.text, &txn)
     }
 
     /// True if nobody has been connected since `idle_before`.
