@@ -34,6 +34,20 @@ pub struct Config {
     #[arg(long, env = "QUIRE_MAX_DOCUMENT_CHARS", default_value_t = 16 * 1024 * 1024)]
     pub max_document_chars: u32,
 
+    /// People connected to one document at once; the next one is turned away
+    /// with a message (close code 4001) and retries later.
+    #[arg(long, env = "QUIRE_MAX_ROOM_PEERS", default_value_t = 400)]
+    pub max_room_peers: usize,
+
+    /// Largest presence state (caret, selection, name) of one client, in bytes
+    /// of JSON. A larger one closes that client's connection with code 1009.
+    #[arg(long, env = "QUIRE_MAX_PRESENCE_BYTES", default_value_t = 4096)]
+    pub max_presence_bytes: usize,
+
+    /// Mark the session cookie Secure (set this when Quire is served over https).
+    #[arg(long, env = "QUIRE_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
     /// Messages queued for one client before it counts as too slow and is
     /// disconnected (it re-syncs when it reconnects).
     #[arg(long, env = "QUIRE_OUTBOX_CAPACITY", default_value_t = 1024)]
@@ -64,6 +78,14 @@ impl Config {
         let mut config = Self::parse_from(["quire"]);
         config.database_url = database_url.into();
         config
+    }
+
+    pub fn room_limits(&self) -> crate::hub::RoomLimits {
+        crate::hub::RoomLimits {
+            max_document_chars: self.max_document_chars,
+            max_peers: self.max_room_peers.max(1),
+            max_presence_bytes: self.max_presence_bytes,
+        }
     }
 
     pub fn room_idle(&self) -> Duration {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use app::api::ssr::{BoxFuture, Documents, Internal};
-use app::api::{DocList, DocSummary, DocView};
+use app::api::{DocList, DocSummary, DocView, Identity};
 
 use crate::doc_id::DocId;
 use crate::hub::Hub;
@@ -46,12 +46,12 @@ impl Documents for DocumentService {
         })
     }
 
-    fn open(&self, id: String) -> BoxFuture<'_, Result<Option<DocView>, Internal>> {
+    fn open(&self, id: String, me: Identity) -> BoxFuture<'_, Result<Option<DocView>, Internal>> {
         Box::pin(async move {
             let Some(id) = DocId::parse(&id) else { return Ok(None) };
             let Some(row) = self.store.document(&id).await.map_err(internal)? else { return Ok(None) };
             let markdown = self.hub.markdown(&id).await.map_err(internal)?.unwrap_or_default();
-            Ok(Some(DocView { id: row.id, title: row.title, markdown }))
+            Ok(Some(DocView { id: row.id, title: row.title, markdown, me }))
         })
     }
 }

@@ -5,6 +5,7 @@
 //! tests call it with a port-0 listener and their own shutdown signal.
 
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod doc_id;
 pub mod documents;
@@ -61,7 +62,7 @@ pub async fn run(
 ) -> Result<()> {
     let store = Store::connect(&config.database_url).await?;
     let (persister, writer) = Persister::spawn(store.clone(), config.compact_after);
-    let hub = Arc::new(Hub::new(store.clone(), persister, config.max_document_chars));
+    let hub = Arc::new(Hub::new(store.clone(), persister, config.room_limits()));
     let cancel = CancellationToken::new();
     let state = AppState {
         leptos_options,
@@ -72,6 +73,7 @@ pub async fn run(
         shutdown: cancel.clone(),
     };
     let sweeper = tokio::spawn(unload_idle_rooms(hub.clone(), state.config.room_idle(), cancel.clone()));
+    let sessions = tokio::spawn(delete_expired_sessions(auth::SqlSessionStore::new(state.store.pool()), cancel.clone()));
     let connections = state.connections.clone();
     let app = routes::router(state);
 
@@ -89,6 +91,7 @@ pub async fn run(
     connections.close();
     connections.wait().await;
     let _ = sweeper.await;
+    let _ = sessions.await;
     hub.persister().flush(None).await;
     // Everything queued is committed and no connection is left to queue more.
     writer.abort();
@@ -102,6 +105,20 @@ async fn unload_idle_rooms(hub: Arc<Hub>, idle: std::time::Duration, cancel: Can
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(every) => { hub.unload_idle(idle).await; }
+        }
+    }
+}
+
+/// Hourly, removes sessions nobody has used within their expiry.
+async fn delete_expired_sessions(store: auth::SqlSessionStore, cancel: CancellationToken) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    loop {
+        if let Err(error) = store.delete_expired().await {
+            tracing::warn!(%error, "could not delete expired sessions");
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
         }
     }
 }

@@ -20,9 +20,11 @@ use tokio::time::Instant;
 
 use app::collab::protocol::close;
 
+use tower_sessions::Session;
+
+use crate::auth::{self, Guest};
 use crate::doc_id::DocId;
-use crate::hub::{CloseReason, Connection, Peer, Room};
-use crate::hub::Reply;
+use crate::hub::{CloseReason, Connection, JoinError, Peer, Reply, Room};
 use crate::AppState;
 
 const TEXT_FRAME: CloseReason = CloseReason::new(close::UNSUPPORTED, "binary y-sync frames only");
@@ -30,7 +32,15 @@ const FRAME_TOO_BIG: CloseReason = CloseReason::new(close::TOO_BIG, "frame too l
 const SILENT: CloseReason = CloseReason::new(close::TRY_AGAIN, "no answer to ping");
 pub const SHUTTING_DOWN: CloseReason = CloseReason::new(close::RESTART, "server restarting; reconnect");
 
-pub async fn upgrade(ws: WebSocketUpgrade, Path(id): Path<String>, State(state): State<AppState>) -> Response {
+const ROOM_FULL: CloseReason =
+    CloseReason::new(close::ROOM_FULL, "This document has as many people in it as it can take. Trying again shortly.");
+
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    Path(id): Path<String>,
+    State(state): State<AppState>,
+    session: Session,
+) -> Response {
     let Some(id) = DocId::parse(&id) else {
         return (StatusCode::NOT_FOUND, "document not found").into_response();
     };
@@ -42,18 +52,21 @@ pub async fn upgrade(ws: WebSocketUpgrade, Path(id): Path<String>, State(state):
             return (StatusCode::SERVICE_UNAVAILABLE, "document unavailable").into_response();
         }
     };
+    // Clients without a session (a script, a stock Yjs client) become a guest
+    // too; its cookie comes with the upgrade response.
+    let guest = auth::guest_for(&session).await;
     let max = state.config.max_frame_bytes;
     // The task tracker lets shutdown wait for every socket to finish its writes.
     let token = state.connections.token();
     ws.max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
-            serve(socket, room, state).await;
+            serve(socket, room, guest, state).await;
             drop(token);
         })
 }
 
-async fn serve(socket: WebSocket, mut room: Arc<Room>, state: AppState) {
+async fn serve(mut socket: WebSocket, mut room: Arc<Room>, guest: Guest, state: AppState) {
     let conn_id = state.hub.next_conn_id();
     let (outbox_tx, outbox_rx) = mpsc::channel::<Bytes>(state.config.outbox_capacity);
     let (kick_tx, kick_rx) = watch::channel::<Option<CloseReason>>(None);
@@ -61,9 +74,14 @@ async fn serve(socket: WebSocket, mut room: Arc<Room>, state: AppState) {
     // closed for a reload and not yet evicted: evicting it here makes sure the
     // retry loads a fresh one instead of finding the same closed room).
     let hello = loop {
-        match room.join(conn_id, Peer::new(outbox_tx.clone(), kick_tx.clone())) {
+        match room.join(conn_id, Peer { outbox: outbox_tx.clone(), kick: kick_tx.clone() }) {
             Ok(hello) => break hello,
-            Err(_) => {
+            Err(JoinError::Full) => {
+                let frame = CloseFrame { code: ROOM_FULL.code, reason: ROOM_FULL.reason.into() };
+                let _ = socket.send(WsMessage::Close(Some(frame))).await;
+                return;
+            }
+            Err(JoinError::Closed) => {
                 state.hub.evict(&room);
                 match state.hub.room(&room.id).await {
                     Ok(Some(fresh)) => room = fresh,
@@ -86,7 +104,7 @@ async fn serve(socket: WebSocket, mut room: Arc<Room>, state: AppState) {
             break;
         }
     }
-    let connection = Connection::new(conn_id, room.clone(), state.hub.persister().clone());
+    let connection = Connection::new(conn_id, room.clone(), guest, state.hub.persister().clone());
     let stop = Stop { kick: &kick_tx, kicked: kick_rx, shutdown: state.shutdown.clone() };
     read_loop(stream, &connection, &outbox_tx, &last_heard, stop).await;
     room.leave(conn_id);

@@ -22,12 +22,22 @@ pub struct DocList {
     pub now: i64,
 }
 
-/// One document as first rendered.
+/// Who someone is to the people they work with, as decided by the server: the
+/// name and colour others see on their caret and in the presence bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub name: String,
+    /// A CSS hex colour, `#rrggbb`.
+    pub color: String,
+}
+
+/// One document as first rendered, and who is looking at it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocView {
     pub id: String,
     pub title: String,
     pub markdown: String,
+    pub me: Identity,
 }
 
 /// Longest title accepted, in characters.
@@ -67,7 +77,8 @@ pub async fn create_document(title: String) -> Result<String, ServerFnError> {
 #[server(prefix = "/rpc")]
 pub async fn load_document(id: String) -> Result<Option<DocView>, ServerFnError> {
     let docs = ssr::documents()?;
-    docs.open(id).await.map_err(ssr::public_error)
+    let me = ssr::identity()?;
+    docs.open(id, me).await.map_err(ssr::public_error)
 }
 
 #[cfg(feature = "ssr")]
@@ -81,7 +92,7 @@ pub mod ssr {
 
     use leptos::prelude::*;
 
-    use super::{DocList, DocView};
+    use super::{DocList, DocView, Identity};
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -94,14 +105,22 @@ pub mod ssr {
         fn list(&self) -> BoxFuture<'_, Result<DocList, Internal>>;
         /// Creates a document with an already validated title; returns its id.
         fn create(&self, title: String) -> BoxFuture<'_, Result<String, Internal>>;
-        /// The document, or None when the id names no document.
-        fn open(&self, id: String) -> BoxFuture<'_, Result<Option<DocView>, Internal>>;
+        /// The document as `me` sees it, or None when the id names no document.
+        fn open(&self, id: String, me: Identity) -> BoxFuture<'_, Result<Option<DocView>, Internal>>;
     }
 
     pub type DocumentsHandle = Arc<dyn Documents>;
 
     pub fn documents() -> Result<DocumentsHandle, ServerFnError> {
         use_context::<DocumentsHandle>().ok_or_else(|| ServerFnError::new("documents service missing"))
+    }
+
+    /// The visitor's identity, which the server attaches to every page and
+    /// server-function request.
+    pub fn identity() -> Result<Identity, ServerFnError> {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Identity>().cloned())
+            .ok_or_else(|| ServerFnError::new("identity missing"))
     }
 
     pub fn public_error(_: Internal) -> ServerFnError {

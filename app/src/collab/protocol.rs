@@ -39,6 +39,8 @@ pub mod close {
     pub const TRY_AGAIN: u16 = 1013;
     /// The document was removed from memory for an internal reason: reconnect.
     pub const RELOAD: u16 = 4000;
+    /// The document has as many people in it as it accepts: try again later.
+    pub const ROOM_FULL: u16 = 4001;
 }
 
 /// Decodes every y-sync message in one frame. Unlike yrs's `MessageReader`,

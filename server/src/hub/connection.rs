@@ -6,16 +6,19 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use yrs::sync::{Message, SyncMessage};
-use yrs::updates::encoder::Encode;
 
 use app::collab::protocol::{self, close};
 
+use super::presence::{PresenceError, Sender};
 use super::room::{CloseReason, ConnId, Room, UpdateError};
+use crate::auth::Guest;
 use crate::store::Persister;
 
 pub struct Connection {
     pub id: ConnId,
     pub room: Arc<Room>,
+    /// Who this client is, from its session: stamped on its presence.
+    guest: Guest,
     persister: Persister,
 }
 
@@ -30,11 +33,13 @@ pub enum Reply {
 const MALFORMED: CloseReason = CloseReason::new(close::INVALID, "malformed y-sync message");
 const BAD_UPDATE: CloseReason = CloseReason::new(close::INVALID, "update does not apply");
 const TOO_LARGE: CloseReason = CloseReason::new(close::TOO_BIG, "document size limit reached");
+const BAD_PRESENCE: CloseReason = CloseReason::new(close::INVALID, "presence state must be a JSON object");
+const PRESENCE_TOO_LARGE: CloseReason = CloseReason::new(close::TOO_BIG, "presence state too large");
 const UNSUPPORTED: CloseReason = CloseReason::new(close::UNSUPPORTED, "message type not supported");
 
 impl Connection {
-    pub fn new(id: ConnId, room: Arc<Room>, persister: Persister) -> Self {
-        Connection { id, room, persister }
+    pub fn new(id: ConnId, room: Arc<Room>, guest: Guest, persister: Persister) -> Self {
+        Connection { id, room, guest, persister }
     }
 
     /// Handles one binary frame from the client. The whole frame is decoded
@@ -60,10 +65,11 @@ impl Connection {
                     }
                 }
                 Message::Awareness(update) => {
-                    // Re-encoded alone: the client's frame may carry other messages.
-                    let frame = Bytes::from(Message::Awareness(update.clone()).encode_v1());
-                    if self.room.apply_awareness(self.id, update, frame).is_err() {
-                        return Reply::Close(MALFORMED);
+                    let sender = Sender { conn: self.id, key: &self.guest.key, identity: &self.guest.identity };
+                    match self.room.apply_awareness(&sender, update) {
+                        Ok(()) => {}
+                        Err(PresenceError::Malformed) => return Reply::Close(BAD_PRESENCE),
+                        Err(PresenceError::TooLarge) => return Reply::Close(PRESENCE_TOO_LARGE),
                     }
                 }
                 Message::AwarenessQuery => replies.extend(self.room.presence()),

@@ -4,10 +4,12 @@
 //! final flush of its pending writes).
 
 mod connection;
+mod presence;
 mod room;
 
 pub use connection::{Connection, Reply};
-pub use room::{CloseReason, ConnId, Peer, Room, RoomClosed, UpdateError};
+pub use presence::{PresenceError, Sender, FLUSH_EVERY};
+pub use room::{CloseReason, ConnId, JoinError, Peer, Room, RoomLimits, UpdateError};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,14 +29,14 @@ type Slot = Arc<OnceCell<Arc<Room>>>;
 pub struct Hub {
     store: Store,
     persister: Persister,
-    max_document_chars: u32,
+    limits: RoomLimits,
     rooms: Mutex<HashMap<DocId, Slot>>,
     next_conn: AtomicU64,
 }
 
 impl Hub {
-    pub fn new(store: Store, persister: Persister, max_document_chars: u32) -> Self {
-        Hub { store, persister, max_document_chars, rooms: Mutex::new(HashMap::new()), next_conn: AtomicU64::new(1) }
+    pub fn new(store: Store, persister: Persister, limits: RoomLimits) -> Self {
+        Hub { store, persister, limits, rooms: Mutex::new(HashMap::new()), next_conn: AtomicU64::new(1) }
     }
 
     pub fn persister(&self) -> &Persister {
@@ -62,7 +64,7 @@ impl Hub {
         let loaded = slot
             .get_or_try_init(|| async {
                 let doc = self.load_doc(id).await?;
-                Ok::<_, Error>(Arc::new(Room::new(id.clone(), doc, self.max_document_chars)))
+                Ok::<_, Error>(Arc::new(Room::new(id.clone(), doc, self.limits)))
             })
             .await;
         match loaded {

@@ -6,21 +6,24 @@
 //! the caller must do next (persist an update). Fan-out uses `try_send` on each
 //! peer's bounded outbox, so one slow client can never stall the room; a peer
 //! whose outbox is full is told to disconnect and re-syncs when it reconnects.
+//! Presence (see `presence.rs`) is batched: a change schedules one flush, which
+//! a short-lived task performs when the throttle window ends.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, watch};
-use yrs::sync::{Awareness, AwarenessUpdate, Message};
+use yrs::sync::{AwarenessUpdate, Message};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{ClientID, ReadTxn, StateVector, TextRef, Transact, Update};
+use yrs::{Doc, ReadTxn, StateVector, TextRef, Transact, Update};
 
 use app::collab::{doc as qdoc, protocol};
 
+use super::presence::{Flush, Presence, PresenceError, Sender};
 use crate::doc_id::DocId;
 
 pub type ConnId = u64;
@@ -42,20 +45,23 @@ impl CloseReason {
 pub const TOO_SLOW: CloseReason = CloseReason::new(protocol::close::TRY_AGAIN, "client too slow; reconnect to re-sync");
 pub const RELOADING: CloseReason = CloseReason::new(protocol::close::RELOAD, "document reloading; reconnect");
 
+/// What one room accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct RoomLimits {
+    /// Largest document, in UTF-16 code units.
+    pub max_document_chars: u32,
+    /// Connections at once; the next one is turned away.
+    pub max_peers: usize,
+    /// Largest awareness state of one client, in bytes of JSON.
+    pub max_presence_bytes: usize,
+}
+
 /// What the room keeps of one connection.
 pub struct Peer {
     /// Frames for this client; bounded.
     pub outbox: mpsc::Sender<Bytes>,
     /// Set to tell the connection to close.
     pub kick: watch::Sender<Option<CloseReason>>,
-    /// Awareness client ids this connection introduced (removed when it leaves).
-    awareness_ids: HashSet<ClientID>,
-}
-
-impl Peer {
-    pub fn new(outbox: mpsc::Sender<Bytes>, kick: watch::Sender<Option<CloseReason>>) -> Self {
-        Peer { outbox, kick, awareness_ids: HashSet::new() }
-    }
 }
 
 /// Why an update from a client was refused.
@@ -69,18 +75,24 @@ pub enum UpdateError {
     Internal,
 }
 
-/// The room is being unloaded (or was reloaded): get a fresh one from the hub.
-#[derive(Debug)]
-pub struct RoomClosed;
+/// Why a connection could not join.
+#[derive(Debug, PartialEq, Eq)]
+pub enum JoinError {
+    /// The room is being unloaded (or was reloaded): get a fresh one from the hub.
+    Closed,
+    /// The room has as many people as it accepts.
+    Full,
+}
 
 pub struct Room {
     pub id: DocId,
-    max_document_chars: u32,
+    limits: RoomLimits,
     state: Mutex<RoomState>,
 }
 
 struct RoomState {
-    awareness: Awareness,
+    doc: Doc,
+    presence: Presence,
     /// The document's Y.Text, looked up once rather than per update.
     text: TextRef,
     peers: HashMap<ConnId, Peer>,
@@ -91,13 +103,14 @@ struct RoomState {
 
 impl Room {
     /// A room holding the given document.
-    pub fn new(id: DocId, doc: yrs::Doc, max_document_chars: u32) -> Self {
+    pub fn new(id: DocId, doc: Doc, limits: RoomLimits) -> Self {
         let text = qdoc::content(&doc);
         Room {
             id,
-            max_document_chars,
+            limits,
             state: Mutex::new(RoomState {
-                awareness: Awareness::new(doc),
+                doc,
+                presence: Presence::new(limits.max_presence_bytes),
                 text,
                 peers: HashMap::new(),
                 closed: false,
@@ -114,45 +127,40 @@ impl Room {
 
     /// Adds a connection and returns the frames that open the conversation:
     /// the server's SyncStep1 and everyone's presence.
-    pub fn join(&self, conn: ConnId, peer: Peer) -> Result<Vec<Bytes>, RoomClosed> {
+    pub fn join(&self, conn: ConnId, peer: Peer) -> Result<Vec<Bytes>, JoinError> {
         let mut state = self.state();
         if state.closed {
-            return Err(RoomClosed);
+            return Err(JoinError::Closed);
         }
-        let sv = state.awareness.doc().transact().state_vector();
+        if state.peers.len() >= self.limits.max_peers {
+            return Err(JoinError::Full);
+        }
+        let sv = state.doc.transact().state_vector();
         let mut hello = vec![Bytes::from(protocol::sync_step1(sv))];
-        if state.awareness.iter().next().is_some() {
-            if let Ok(presence) = state.awareness.update() {
-                hello.push(Bytes::from(Message::Awareness(presence).encode_v1()));
-            }
-        }
+        hello.extend(state.presence.snapshot().map(awareness_frame));
         state.peers.insert(conn, peer);
         state.idle_since = None;
         Ok(hello)
     }
 
     /// Removes a connection and clears the presence it introduced, for everyone.
-    pub fn leave(&self, conn: ConnId) {
+    pub fn leave(self: &Arc<Self>, conn: ConnId) {
         let mut state = self.state();
-        let Some(peer) = state.peers.remove(&conn) else { return };
-        if !peer.awareness_ids.is_empty() {
-            for id in &peer.awareness_ids {
-                state.awareness.remove_state(*id);
-            }
-            if let Ok(update) = state.awareness.update_with_clients(peer.awareness_ids.iter().copied()) {
-                let frame = Bytes::from(Message::Awareness(update).encode_v1());
-                fan_out(&state.peers, conn, &frame);
-            }
+        if state.peers.remove(&conn).is_none() {
+            return;
         }
+        let now = Instant::now();
+        let flush = state.presence.leave(conn, now);
+        self.follow_up(&mut state, flush, now);
         if state.peers.is_empty() {
-            state.idle_since = Some(Instant::now());
+            state.idle_since = Some(now);
         }
     }
 
     /// The SyncStep2 answering a client's SyncStep1: exactly what it lacks.
     pub fn sync_step2_for(&self, remote: &StateVector) -> Bytes {
         let state = self.state();
-        let update = state.awareness.doc().transact().encode_state_as_update_v1(remote);
+        let update = state.doc.transact().encode_state_as_update_v1(remote);
         Bytes::from(protocol::sync_step2(update))
     }
 
@@ -164,11 +172,11 @@ impl Room {
         if state.closed {
             return Err(UpdateError::Internal);
         }
-        let doc = state.awareness.doc();
+        let doc = &state.doc;
         // Inserted text is never longer (in UTF-16 units) than the bytes that
         // carry it, so this bound is checked before anything is applied.
         let current = qdoc::len_utf16(&state.text, &doc.transact()) as u64;
-        if current + update.len() as u64 > self.max_document_chars as u64 {
+        if current + update.len() as u64 > self.limits.max_document_chars as u64 {
             return Err(UpdateError::TooLarge);
         }
         let applied = catch_unwind(AssertUnwindSafe(|| {
@@ -192,28 +200,42 @@ impl Room {
         Ok(Some(Bytes::from(change)))
     }
 
-    /// Applies a client's presence and relays the frame to everyone else.
-    pub fn apply_awareness(&self, from: ConnId, update: AwarenessUpdate, frame: Bytes) -> Result<(), UpdateError> {
+    /// Applies a client's presence under the room's rules (see `presence.rs`);
+    /// everyone hears of it with the next presence flush.
+    pub fn apply_awareness(self: &Arc<Self>, from: &Sender<'_>, update: AwarenessUpdate) -> Result<(), PresenceError> {
         let mut state = self.state();
-        let ids: Vec<ClientID> = update.clients.keys().copied().collect();
-        state.awareness.apply_update(update).map_err(|_| UpdateError::Malformed)?;
-        if let Some(peer) = state.peers.get_mut(&from) {
-            peer.awareness_ids.extend(ids);
-        }
-        fan_out(&state.peers, from, &frame);
+        let now = Instant::now();
+        let flush = state.presence.apply(from, update, now)?;
+        self.follow_up(&mut state, flush, now);
         Ok(())
+    }
+
+    /// Flushes presence now or arranges for it to be flushed later.
+    fn follow_up(self: &Arc<Self>, state: &mut RoomState, flush: Flush, now: Instant) {
+        match flush {
+            Flush::Now => flush_presence(state, now),
+            Flush::After(delay) => {
+                let room = self.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let mut state = room.state();
+                    flush_presence(&mut state, Instant::now());
+                });
+            }
+            Flush::Nothing => {}
+        }
     }
 
     /// The current presence of everyone, for an AwarenessQuery.
     pub fn presence(&self) -> Option<Bytes> {
-        let state = self.state();
-        state.awareness.update().ok().map(|u| Bytes::from(Message::Awareness(u).encode_v1()))
+        self.state().presence.snapshot().map(awareness_frame)
     }
+
 
     /// The document's Markdown.
     pub fn markdown(&self) -> String {
         let state = self.state();
-        let txn = state.awareness.doc().transact();
+        let txn = state.doc.transact();
         qdoc::markdown(&state.text, &txn)
     }
 
@@ -250,6 +272,19 @@ impl Room {
 impl RoomState {
     fn idle_before(&self, before: Instant) -> bool {
         self.peers.is_empty() && self.idle_since.is_some_and(|since| since <= before)
+    }
+}
+
+fn awareness_frame(update: AwarenessUpdate) -> Bytes {
+    Bytes::from(Message::Awareness(update).encode_v1())
+}
+
+/// Sends every presence change since the last flush to everyone, as one frame.
+/// Senders get their own state back too: it carries a clock they already have,
+/// so Yjs clients ignore it, and one frame for all is far cheaper than one each.
+fn flush_presence(state: &mut RoomState, now: Instant) {
+    if let Some(update) = state.presence.flush(now) {
+        fan_out(&state.peers, ConnId::MAX, &awareness_frame(update));
     }
 }
 

@@ -100,6 +100,11 @@ impl Store {
         Ok(Store { pool })
     }
 
+    /// The connection pool, for the session store that shares the database.
+    pub fn pool(&self) -> AnyPool {
+        self.pool.clone()
+    }
+
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
