@@ -3,7 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -14,8 +16,10 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
 use yrs::{Doc, GetString, ReadTxn, Text, TextRef, Transact, Update};
 
 use app::collab::{doc as qdoc, protocol};
@@ -120,6 +124,12 @@ pub struct YClient {
     socket: Socket,
     /// Frames received that were not y-sync updates (for assertions).
     pub received_updates: usize,
+    /// Everyone's presence as this client sees it: client id -> (clock, state).
+    pub presence: HashMap<u64, (u32, serde_json::Value)>,
+    /// Awareness messages received.
+    pub awareness_messages: usize,
+    /// The session cookie the server set on the upgrade (`name=value`).
+    pub cookie: Option<String>,
 }
 
 impl YClient {
@@ -130,11 +140,38 @@ impl YClient {
 
     /// Connects with an existing document (one edited while offline).
     pub async fn connect_with_doc(addr: SocketAddr, id: &str, doc: Doc) -> YClient {
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws/doc/{id}"))
-            .await
-            .expect("websocket connect");
+        Self::connect_full(addr, id, doc, None).await
+    }
+
+    /// Connects as the session behind `cookie` (another tab of the same person).
+    pub async fn connect_with_cookie(addr: SocketAddr, id: &str, cookie: &str) -> YClient {
+        Self::connect_full(addr, id, qdoc::new_doc(), Some(cookie)).await
+    }
+
+    async fn connect_full(addr: SocketAddr, id: &str, doc: Doc, cookie: Option<&str>) -> YClient {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{addr}/ws/doc/{id}").into_client_request().expect("request");
+        if let Some(cookie) = cookie {
+            request.headers_mut().insert("cookie", cookie.parse().expect("cookie header"));
+        }
+        let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("websocket connect");
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_string)
+            .or_else(|| cookie.map(str::to_string));
         let text = qdoc::content(&doc);
-        let mut client = YClient { doc, text, socket, received_updates: 0 };
+        let mut client = YClient {
+            doc,
+            text,
+            socket,
+            received_updates: 0,
+            presence: HashMap::new(),
+            awareness_messages: 0,
+            cookie,
+        };
         let sv = client.doc.transact().state_vector();
         client.send_raw(protocol::sync_step1(sv)).await;
         client.pump_until(Duration::from_secs(5), |_, msg| matches!(msg, Message::Sync(SyncMessage::SyncStep2(_)))).await;
@@ -186,6 +223,16 @@ impl YClient {
                         let update = self.doc.transact().encode_state_as_update_v1(sv);
                         self.send_raw(protocol::sync_step2(update)).await;
                     }
+                    Message::Awareness(update) => {
+                        self.awareness_messages += 1;
+                        for (id, entry) in &update.clients {
+                            let state: serde_json::Value = serde_json::from_str(&entry.json).expect("state is JSON");
+                            let newer = self.presence.get(&id.get()).is_none_or(|(clock, _)| entry.clock > *clock || (entry.clock == *clock && state.is_null()));
+                            if newer {
+                                self.presence.insert(id.get(), (entry.clock, state));
+                            }
+                        }
+                    }
                     Message::Sync(SyncMessage::SyncStep2(u)) | Message::Sync(SyncMessage::Update(u)) => {
                         if matches!(message, Message::Sync(SyncMessage::Update(_))) {
                             self.received_updates += 1;
@@ -199,6 +246,29 @@ impl YClient {
                 }
             }
         }
+    }
+
+    /// Sends an awareness update saying `state` (JSON) for client `id` at `clock`.
+    pub async fn say_presence(&mut self, id: u64, clock: u32, state: &str) {
+        self.send_raw(awareness_frame(&[(id, clock, state)])).await;
+    }
+
+    /// This client's own awareness id (its document's client id).
+    pub fn id(&self) -> u64 {
+        self.doc.client_id().get()
+    }
+
+    /// The state this client sees for `id` (Null when removed or unknown).
+    pub fn state_of(&self, id: u64) -> serde_json::Value {
+        self.presence.get(&id).map(|(_, s)| s.clone()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Waits until `done` holds for this client's view of presence.
+    pub async fn wait_for_presence(&mut self, within: Duration, mut done: impl FnMut(&Self) -> bool) {
+        if done(self) {
+            return;
+        }
+        self.pump_until(within, |client, _| done(client)).await;
     }
 
     /// Waits until this client's text equals `expected`.
@@ -234,4 +304,13 @@ impl YClient {
             }
         }
     }
+}
+
+/// One awareness frame with the given (client id, clock, JSON state) entries.
+pub fn awareness_frame(entries: &[(u64, u32, &str)]) -> Vec<u8> {
+    let clients = entries
+        .iter()
+        .map(|(id, clock, json)| (yrs::ClientID::new(*id), AwarenessUpdateEntry { clock: *clock, json: Arc::from(*json) }))
+        .collect();
+    Message::Awareness(AwarenessUpdate { clients }).encode_v1()
 }
