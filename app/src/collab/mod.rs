@@ -3,5 +3,7 @@
 //! `cargo test -p app` covers all of it on the host.
 
 pub mod doc;
+pub mod history;
+pub mod presence;
 pub mod protocol;
 pub mod textdiff;
