@@ -1,4 +1,4 @@
-//! Event listeners and timeouts that detach themselves when dropped, so a
+//! Event listeners, timeouts and animation frames that detach themselves when dropped, so a
 //! session that ends leaves nothing running in the page.
 
 use wasm_bindgen::closure::Closure;
@@ -58,4 +58,36 @@ impl Drop for Timeout {
             window.clear_timeout_with_handle(self.handle);
         }
     }
+}
+
+/// A callback before the next repaint, cancelled when dropped.
+pub struct AnimationFrame {
+    handle: i32,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl AnimationFrame {
+    pub fn new(callback: impl FnOnce() + 'static) -> Option<Self> {
+        let mut callback = Some(callback);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if let Some(callback) = callback.take() {
+                callback();
+            }
+        });
+        let handle = web_sys::window()?.request_animation_frame(callback.as_ref().unchecked_ref()).ok()?;
+        Some(AnimationFrame { handle, _callback: callback })
+    }
+}
+
+impl Drop for AnimationFrame {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.cancel_animation_frame(self.handle);
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, from the browser's clock.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
 }

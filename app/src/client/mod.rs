@@ -1,12 +1,15 @@
 //! Browser-only code (feature `hydrate`): the live editing session.
 //!
-//! `session` wires the pieces together; `provider` owns the WebSocket and speaks
-//! y-sync; `binding` keeps the `<textarea>` and the Y.Text equal; `preview` patches
-//! the rendered Markdown; `dom` holds
-//! small helpers for event listeners and timers that clean up after themselves.
+//! `session` wires the pieces together; `presence` is its awareness half;
+//! `provider` owns the WebSocket; `binding` keeps the `<textarea>` and the
+//! Y.Text equal; `cursors` draws other people's carets over it; `preview`
+//! patches the rendered Markdown; `dom` holds small helpers for listeners,
+//! timers and animation frames that clean up after themselves.
 
 pub mod binding;
+pub mod cursors;
 pub mod dom;
+pub mod presence;
 pub mod preview;
 pub mod provider;
 pub mod session;

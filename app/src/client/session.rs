@@ -1,37 +1,62 @@
 //! A live editing session for one document: a yrs Doc, the textarea binding,
-//! and the y-sync conversation with the server over a reconnecting socket.
+//! undo history, and the y-sync conversation with the server over a
+//! reconnecting socket. Presence (who is here, carets) is in `presence.rs`.
 //!
-//! Local edits go into the Doc with the `LOCAL` origin and out as `Update`
-//! frames. Remote updates are applied with the `REMOTE` origin; the Y.Text
-//! observer turns them into patches for the element, and the caret and
-//! selection are carried across with sticky indices. While an IME composition
-//! is open nothing is sent and remote updates wait, so the composition is never
-//! disturbed; both flow as soon as it ends.
+//! Typed edits go into the Doc with the `LOCAL` origin; undo and redo use the
+//! history's own origin; remote updates use `REMOTE`. Every non-remote change
+//! leaves as an `Update` frame (an update observer collects them), and every
+//! non-typed change (remote or undo) is patched into the textarea from the
+//! Y.Text's delta, with the caret carried along by sticky indices. While an IME
+//! composition is open nothing is sent and remote updates wait, so the
+//! composition is never disturbed; both flow as soon as it ends.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
+use std::sync::Arc;
 
 use leptos::prelude::{Set, WriteSignal};
 use wasm_bindgen::JsCast;
-use web_sys::HtmlTextAreaElement;
+use web_sys::{HtmlButtonElement, HtmlElement, HtmlTextAreaElement};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::{Assoc, Doc, IndexedSequence, Observable, Origin, ReadTxn, Subscription, Text, TextRef, Transact, Update};
 
 use super::binding::{patches_from_event, Binding, Patch, Selection};
+use super::cursors::Cursors;
 use super::dom::{Listener, Timeout};
+use super::presence::PresenceState;
 use super::preview::Preview;
 use super::provider::{doc_url, Backoff, Socket, SocketEvent};
+use crate::collab::history::History;
 use crate::collab::{doc as qdoc, protocol};
+use crate::components::presence_bar::PeerView;
 use crate::components::status::ConnStatus;
 
-const LOCAL: &str = "quire-local";
+pub(super) const LOCAL: &str = "quire-local";
 const REMOTE: &str = "quire-remote";
+
+/// Whether the undo and redo buttons have anything to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HistoryState {
+    pub can_undo: bool,
+    pub can_redo: bool,
+}
 
 /// Where the session reports to the page.
 pub struct Outputs {
     pub set_status: WriteSignal<ConnStatus>,
     pub set_ready: WriteSignal<bool>,
+    pub set_peers: WriteSignal<Vec<PeerView>>,
+    pub set_history: WriteSignal<HistoryState>,
+}
+
+/// The page elements a session drives.
+pub struct Elements {
+    pub textarea: HtmlTextAreaElement,
+    /// An empty element over the textarea, for other people's carets.
+    pub cursor_layer: HtmlElement,
+    pub undo: HtmlButtonElement,
+    pub redo: HtmlButtonElement,
 }
 
 /// Ends the session (closes the socket, detaches listeners) when dropped.
@@ -39,67 +64,113 @@ pub struct Session {
     _inner: Rc<Inner>,
 }
 
-struct Inner {
-    doc: Doc,
-    text: TextRef,
+pub(super) struct Inner {
+    pub(super) doc: Doc,
+    pub(super) text: TextRef,
     url: String,
-    outputs: Outputs,
-    binding: RefCell<Binding>,
+    pub(super) outputs: Outputs,
+    pub(super) binding: RefCell<Binding>,
+    pub(super) textarea: HtmlTextAreaElement,
     socket: RefCell<Option<Socket>>,
+    /// The first sync on the current socket has completed.
+    pub(super) synced_now: Cell<bool>,
     backoff: RefCell<Backoff>,
     retry: RefCell<Option<Timeout>>,
     preview: RefCell<Preview>,
     preview_timer: RefCell<Option<Timeout>>,
+    history: RefCell<History>,
+    pub(super) presence: RefCell<PresenceState>,
+    pub(super) cursors: RefCell<Option<Cursors>>,
     /// The element shows the Doc (set at the first completed sync).
-    bound: Cell<bool>,
+    pub(super) bound: Cell<bool>,
     composing: Cell<bool>,
     /// Remote updates received during an IME composition.
     held: RefCell<Vec<Vec<u8>>>,
-    /// Patches collected by the Y.Text observer during a remote transaction.
+    /// Patches collected by the Y.Text observer for non-typed changes.
     patches: Rc<RefCell<Vec<Patch>>>,
-    listeners: RefCell<Vec<Listener>>,
-    _observer: RefCell<Option<Subscription>>,
+    /// Updates of our own (typed, undo, redo) waiting to be sent.
+    outgoing: Rc<RefCell<Vec<Vec<u8>>>>,
+    pub(super) listeners: RefCell<Vec<Listener>>,
+    _observers: Vec<Subscription>,
 }
 
-/// Starts editing `doc_id` in `element`, with `preview` showing the rendered
-/// `markdown` the page was served with.
-pub fn start(doc_id: &str, element: HtmlTextAreaElement, preview: Preview, outputs: Outputs) -> Session {
+/// Starts editing `doc_id` in the given elements, with `preview` showing the
+/// rendered Markdown the page was served with.
+pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Outputs) -> Session {
     let doc = qdoc::new_doc();
     let text = qdoc::content(&doc);
     let patches = Rc::new(RefCell::new(Vec::new()));
     let collected = patches.clone();
-    let observer = text.observe(move |txn, event| {
-        let remote = txn.origin().is_some_and(|origin| *origin == Origin::from(REMOTE));
-        if remote {
+    let text_observer = text.observe(move |txn, event| {
+        // Typed changes are already in the element; everything else is patched in.
+        let typed = txn.origin().is_some_and(|origin| *origin == Origin::from(LOCAL));
+        if !typed {
             collected.borrow_mut().extend(patches_from_event(event, txn));
         }
     });
+    let outgoing = Rc::new(RefCell::new(Vec::new()));
+    let queue = outgoing.clone();
+    let update_observer = doc
+        .observe_update_v1(move |txn, event| {
+            let remote = txn.origin().is_some_and(|origin| *origin == Origin::from(REMOTE));
+            if !remote && !protocol::is_empty_update(&event.update) {
+                queue.borrow_mut().push(event.update.clone());
+            }
+        })
+        .expect("a fresh document accepts observers");
+    let clock: Arc<dyn yrs::sync::time::Clock> = Arc::new(|| js_sys::Date::now() as u64);
+    let history = History::new(&doc, &text, Origin::from(LOCAL), clock);
+    let Elements { textarea, cursor_layer, undo, redo } = elements;
     let inner = Rc::new(Inner {
         doc,
         text,
         url: doc_url(doc_id).unwrap_or_default(),
         outputs,
-        binding: RefCell::new(Binding::new(element.clone())),
+        binding: RefCell::new(Binding::new(textarea.clone())),
+        textarea: textarea.clone(),
         socket: RefCell::new(None),
+        synced_now: Cell::new(false),
         backoff: RefCell::new(Backoff::default()),
         retry: RefCell::new(None),
         preview: RefCell::new(preview),
         preview_timer: RefCell::new(None),
+        history: RefCell::new(history),
+        presence: RefCell::new(PresenceState::default()),
+        cursors: RefCell::new(Cursors::new(textarea.clone(), cursor_layer)),
         bound: Cell::new(false),
         composing: Cell::new(false),
         held: RefCell::new(Vec::new()),
         patches,
+        outgoing,
         listeners: RefCell::new(Vec::new()),
-        _observer: RefCell::new(Some(observer)),
+        _observers: vec![text_observer, update_observer],
     });
-    let target: &web_sys::EventTarget = element.unchecked_ref();
+    let target: &web_sys::EventTarget = textarea.unchecked_ref();
     let weak = Rc::downgrade(&inner);
     let mut listeners = vec![
-        Listener::new(target, "beforeinput", with(&weak, |inner, _| inner.binding.borrow_mut().note_before_input())),
+        Listener::new(target, "beforeinput", with(&weak, |inner, event| {
+            let kind = event.dyn_ref::<web_sys::InputEvent>().map(|e| e.input_type()).unwrap_or_default();
+            match kind.as_str() {
+                // The browser's own undo would replay its private history,
+                // which knows nothing of other people's edits.
+                "historyUndo" | "historyRedo" => {
+                    event.prevent_default();
+                    inner.step_history(kind == "historyRedo");
+                }
+                _ => inner.binding.borrow_mut().note_before_input(),
+            }
+        })),
         Listener::new(target, "input", with(&weak, |inner, event| {
             let composing = event.dyn_ref::<web_sys::InputEvent>().is_some_and(|e| e.is_composing());
             if !composing && !inner.composing.get() {
                 inner.local_input();
+            }
+        })),
+        Listener::new(target, "keydown", with(&weak, |inner, event| {
+            let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+            if let Some(redo) = history_shortcut(key) {
+                event.prevent_default();
+                inner.step_history(redo);
             }
         })),
         Listener::new(target, "compositionstart", with(&weak, |inner, _| inner.composing.set(true))),
@@ -111,6 +182,8 @@ pub fn start(doc_id: &str, element: HtmlTextAreaElement, preview: Preview, outpu
                 inner.apply_remote(&update);
             }
         })),
+        Listener::new(undo.unchecked_ref(), "click", with(&weak, |inner, _| inner.step_history(false))),
+        Listener::new(redo.unchecked_ref(), "click", with(&weak, |inner, _| inner.step_history(true))),
     ];
     if let Some(window) = web_sys::window() {
         // The browser knows before any timer that the network is back.
@@ -121,12 +194,25 @@ pub fn start(doc_id: &str, element: HtmlTextAreaElement, preview: Preview, outpu
         })));
     }
     *inner.listeners.borrow_mut() = listeners;
+    inner.watch_presence(&weak);
     inner.connect();
     Session { _inner: inner }
 }
 
+/// Ctrl/Cmd+Z is undo; Ctrl/Cmd+Shift+Z and Ctrl+Y are redo.
+fn history_shortcut(key: &web_sys::KeyboardEvent) -> Option<bool> {
+    if !(key.ctrl_key() || key.meta_key()) || key.alt_key() {
+        return None;
+    }
+    match key.key().to_ascii_lowercase().as_str() {
+        "z" => Some(key.shift_key()),
+        "y" if key.ctrl_key() => Some(true),
+        _ => None,
+    }
+}
+
 /// An event callback that runs only while the session is alive.
-fn with(weak: &Weak<Inner>, f: impl Fn(&Rc<Inner>, web_sys::Event) + 'static) -> impl FnMut(web_sys::Event) + 'static {
+pub(super) fn with(weak: &Weak<Inner>, f: impl Fn(&Rc<Inner>, web_sys::Event) + 'static) -> impl FnMut(web_sys::Event) + 'static {
     let weak = weak.clone();
     move |event| {
         if let Some(inner) = weak.upgrade() {
@@ -146,14 +232,16 @@ impl Inner {
         });
         match Socket::connect(&self.url, on_event) {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
-            Err(_) => self.schedule_reconnect(),
+            Err(_) => self.schedule_reconnect(ConnStatus::Reconnecting),
         }
     }
 
-    fn schedule_reconnect(self: &Rc<Self>) {
+    fn schedule_reconnect(self: &Rc<Self>, status: ConnStatus) {
         self.socket.borrow_mut().take();
+        self.synced_now.set(false);
+        self.disconnected_presence();
         let delay = self.backoff.borrow_mut().next_delay_ms();
-        self.outputs.set_status.set(ConnStatus::Reconnecting);
+        self.outputs.set_status.set(status);
         let weak = Rc::downgrade(self);
         let timer = Timeout::new(delay, move || {
             if let Some(inner) = weak.upgrade() {
@@ -163,7 +251,7 @@ impl Inner {
         *self.retry.borrow_mut() = timer;
     }
 
-    fn send(&self, frame: &[u8]) {
+    pub(super) fn send(&self, frame: &[u8]) {
         if let Some(socket) = self.socket.borrow().as_ref() {
             socket.send(frame);
         }
@@ -182,7 +270,8 @@ impl Inner {
                 if !reason.is_empty() {
                     web_sys::console::info_1(&format!("Quire: connection closed ({code}): {reason}").into());
                 }
-                self.schedule_reconnect();
+                let status = if code == protocol::close::ROOM_FULL { ConnStatus::RoomFull } else { ConnStatus::Reconnecting };
+                self.schedule_reconnect(status);
             }
         }
     }
@@ -200,8 +289,7 @@ impl Inner {
                     self.synced();
                 }
                 Message::Sync(SyncMessage::Update(update)) => self.receive_update(update),
-                // Presence is drawn by a later part of the editor; the server
-                // relays it regardless.
+                Message::Awareness(update) => self.receive_presence(&update),
                 _ => {}
             }
         }
@@ -213,11 +301,16 @@ impl Inner {
         if !self.bound.get() {
             let text = qdoc::markdown(&self.text, &self.doc.transact());
             self.binding.borrow_mut().reset(&text);
+            if let Some(cursors) = self.cursors.borrow_mut().as_mut() {
+                cursors.invalidate();
+            }
             self.patches.borrow_mut().clear();
             self.bound.set(true);
             self.outputs.set_ready.set(true);
             self.schedule_preview();
         }
+        self.synced_now.set(true);
+        self.connected_presence();
     }
 
     fn receive_update(self: &Rc<Self>, update: Vec<u8>) {
@@ -250,21 +343,32 @@ impl Inner {
         if !self.bound.get() || patches.is_empty() {
             return;
         }
-        let mut binding = self.binding.borrow_mut();
-        binding.apply(&patches);
-        if let Some((start, end)) = anchors {
+        let selection = anchors.map(|(start, end)| {
             let txn = self.doc.transact();
             let resolve = |index: Option<yrs::StickyIndex>, fallback: u32| {
                 index.and_then(|i| i.get_offset(&txn)).map(|o| o.index).unwrap_or(fallback)
             };
-            binding.set_selection(Selection {
-                start: resolve(start, selection.start),
-                end: resolve(end, selection.end),
-                backward: selection.backward,
-            });
+            Selection { start: resolve(start, selection.start), end: resolve(end, selection.end), backward: selection.backward }
+        });
+        self.show_patches(&patches, selection);
+    }
+
+    /// Splices non-typed changes into the element (and the caret mirror).
+    fn show_patches(self: &Rc<Self>, patches: &[Patch], selection: Option<Selection>) {
+        self.binding.borrow_mut().apply(patches);
+        if let Some(cursors) = self.cursors.borrow_mut().as_mut() {
+            for patch in patches {
+                match patch {
+                    Patch::Insert { at, text } => cursors.splice(*at, 0, text),
+                    Patch::Delete { at, len } => cursors.splice(*at, *len, ""),
+                }
+            }
         }
-        drop(binding);
+        if let Some(selection) = selection {
+            self.binding.borrow().set_selection(selection);
+        }
         self.schedule_preview();
+        self.schedule_cursors();
     }
 
     /// Turns what the user just typed into one Y.Text edit and sends it.
@@ -273,7 +377,11 @@ impl Inner {
             return;
         }
         let Some(edit) = self.binding.borrow_mut().take_local_edit() else { return };
-        let update = {
+        self.history.borrow_mut().before_edit(&edit);
+        if let Some(cursors) = self.cursors.borrow_mut().as_mut() {
+            cursors.splice(edit.start, edit.delete, &edit.insert);
+        }
+        {
             let mut txn = self.doc.transact_mut_with(LOCAL);
             if edit.delete > 0 {
                 self.text.remove_range(&mut txn, edit.start, edit.delete);
@@ -281,10 +389,49 @@ impl Inner {
             if !edit.insert.is_empty() {
                 self.text.insert(&mut txn, edit.start, &edit.insert);
             }
-            txn.encode_update_v1()
-        };
-        self.send(&protocol::update(update));
+        }
+        self.send_outgoing();
+        self.publish_history();
         self.schedule_preview();
+        self.note_typing();
+    }
+
+    /// Undoes (or redoes) the user's own last step, puts the caret where it
+    /// happened, and sends the change.
+    fn step_history(self: &Rc<Self>, redo: bool) {
+        if !self.bound.get() || self.composing.get() {
+            return;
+        }
+        let changed = {
+            let mut history = self.history.borrow_mut();
+            if redo { history.redo() } else { history.undo() }
+        };
+        let patches: Vec<Patch> = self.patches.borrow_mut().drain(..).collect();
+        if changed && !patches.is_empty() {
+            let caret = match patches.last() {
+                Some(Patch::Insert { at, text }) => at + text.encode_utf16().count() as u32,
+                Some(Patch::Delete { at, .. }) => *at,
+                None => 0,
+            };
+            self.show_patches(&patches, Some(Selection { start: caret, end: caret, backward: false }));
+            self.send_outgoing();
+            self.update_local_cursor();
+        }
+        self.publish_history();
+        let _ = self.textarea.focus();
+    }
+
+    /// Sends every change of ours the update observer collected.
+    fn send_outgoing(&self) {
+        let updates: Vec<Vec<u8>> = self.outgoing.borrow_mut().drain(..).collect();
+        for update in updates {
+            self.send(&protocol::update(update));
+        }
+    }
+
+    fn publish_history(&self) {
+        let history = self.history.borrow();
+        self.outputs.set_history.set(HistoryState { can_undo: history.can_undo(), can_redo: history.can_redo() });
     }
 
     /// Re-renders the preview once typing pauses; bigger documents wait a bit

@@ -1,55 +1,86 @@
-//! The editing surface: a Markdown `<textarea>` beside its rendered preview.
-//! Rendered on the server with the current content (readable without
-//! JavaScript); in the browser it becomes live once the first sync completes.
+//! The editing surface: a toolbar (undo, redo), the Markdown `<textarea>` with
+//! other people's carets drawn over it, and the rendered preview. Rendered on
+//! the server with the current content (readable without JavaScript); in the
+//! browser it becomes live once the first sync completes.
 
-use leptos::html::{Article, Textarea};
+use leptos::html::{Article, Button, Div, Textarea};
 use leptos::prelude::*;
 
 use crate::api::DocView;
+use crate::components::presence_bar::PeerView;
 use crate::components::status::ConnStatus;
 
+/// Platform-neutral shortcut hints for the toolbar's tooltips.
+const UNDO_HINT: &str = "Undo your last change (Ctrl+Z / ⌘Z)";
+const REDO_HINT: &str = "Redo (Ctrl+Shift+Z / ⌘⇧Z, or Ctrl+Y)";
+
 #[component]
-pub fn Editor(doc: DocView, set_status: WriteSignal<ConnStatus>) -> impl IntoView {
+pub fn Editor(doc: DocView, set_status: WriteSignal<ConnStatus>, set_peers: WriteSignal<Vec<PeerView>>) -> impl IntoView {
     let textarea = NodeRef::<Textarea>::new();
     let article = NodeRef::<Article>::new();
+    let cursor_layer = NodeRef::<Div>::new();
+    let undo = NodeRef::<Button>::new();
+    let redo = NodeRef::<Button>::new();
     let preview_html = crate::markdown::render(&doc.markdown);
     let (ready, set_ready) = signal(false);
-
-    #[cfg(feature = "hydrate")]
-    {
-        let id = doc.id.clone();
-        let markdown = doc.markdown.clone();
-        Effect::new(move |started: Option<bool>| {
-            if started == Some(true) {
-                return true;
-            }
-            let (Some(element), Some(article)) = (textarea.get(), article.get()) else { return false };
-            let preview = crate::client::preview::Preview::adopt(article.into(), &markdown);
-            let session = crate::client::session::start(
-                &id,
-                element,
-                preview,
-                crate::client::session::Outputs { set_status, set_ready },
-            );
-            let session = send_wrapper::SendWrapper::new(session);
-            on_cleanup(move || drop(session.take()));
-            true
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (set_status, set_ready);
+    let (can_undo, can_redo) = {
+        #[cfg(feature = "hydrate")]
+        {
+            let (history, set_history) = signal(crate::client::session::HistoryState::default());
+            let id = doc.id.clone();
+            let markdown = doc.markdown.clone();
+            Effect::new(move |started: Option<bool>| {
+                use crate::client::session::{start, Elements, Outputs};
+                if started == Some(true) {
+                    return true;
+                }
+                let (Some(element), Some(article), Some(layer), Some(undo), Some(redo)) =
+                    (textarea.get(), article.get(), cursor_layer.get(), undo.get(), redo.get())
+                else {
+                    return false;
+                };
+                let preview = crate::client::preview::Preview::adopt(article.into(), &markdown);
+                let elements = Elements { textarea: element, cursor_layer: layer.into(), undo, redo };
+                let outputs = Outputs { set_status, set_ready, set_peers, set_history };
+                let session = send_wrapper::SendWrapper::new(start(&id, elements, preview, outputs));
+                on_cleanup(move || drop(session.take()));
+                true
+            });
+            (Signal::derive(move || history.get().can_undo), Signal::derive(move || history.get().can_redo))
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (set_status, set_ready, set_peers);
+            (Signal::derive(|| false), Signal::derive(|| false))
+        }
+    };
 
     view! {
         <div class="editor-layout">
             <section class="pane editor-pane" aria-label="Markdown source">
-                <textarea
-                    node_ref=textarea
-                    class="source"
-                    data-testid="editor"
-                    aria-label="Markdown source"
-                    spellcheck="true"
-                    readonly=move || !ready.get()
-                >{doc.markdown}</textarea>
+                <div class="toolbar" role="toolbar" aria-label="Editing">
+                    <button node_ref=undo type="button" class="tool" data-testid="undo" title=UNDO_HINT
+                        aria-label="Undo" disabled=move || !can_undo.get()>
+                        <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M9 14 4 9l5-5"/><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11"/></svg>
+                        <span>"Undo"</span>
+                    </button>
+                    <button node_ref=redo type="button" class="tool" data-testid="redo" title=REDO_HINT
+                        aria-label="Redo" disabled=move || !can_redo.get()>
+                        <svg viewBox="0 0 24 24" aria-hidden="true"><path d="m15 14 5-5-5-5"/><path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13"/></svg>
+                        <span>"Redo"</span>
+                    </button>
+                </div>
+                <div class="source-wrap">
+                    <textarea
+                        node_ref=textarea
+                        class="source"
+                        data-testid="editor"
+                        aria-label="Markdown source"
+                        spellcheck="true"
+                        readonly=move || !ready.get()
+                    >{doc.markdown}</textarea>
+                    <div node_ref=cursor_layer class="cursor-layer" aria-hidden="true" style="display:none"></div>
+                </div>
             </section>
             <section class="pane preview-pane" aria-label="Preview">
                 <article node_ref=article class="preview" data-testid="preview" inner_html=preview_html></article>

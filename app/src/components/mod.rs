@@ -2,4 +2,5 @@
 
 pub mod brand;
 pub mod editor;
+pub mod presence_bar;
 pub mod status;

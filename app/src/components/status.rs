@@ -12,6 +12,8 @@ pub enum ConnStatus {
     /// Lost the connection; retrying with backoff. Edits keep working and
     /// are merged when the connection is back.
     Reconnecting,
+    /// The document has as many people as it accepts; retrying with backoff.
+    RoomFull,
 }
 
 impl ConnStatus {
@@ -20,6 +22,7 @@ impl ConnStatus {
             ConnStatus::Connecting => "Connecting…",
             ConnStatus::Connected => "Connected",
             ConnStatus::Reconnecting => "Reconnecting…",
+            ConnStatus::RoomFull => "Document full — waiting for a seat…",
         }
     }
 
@@ -27,7 +30,7 @@ impl ConnStatus {
         match self {
             ConnStatus::Connecting => "status connecting",
             ConnStatus::Connected => "status connected",
-            ConnStatus::Reconnecting => "status reconnecting",
+            ConnStatus::Reconnecting | ConnStatus::RoomFull => "status reconnecting",
         }
     }
 }

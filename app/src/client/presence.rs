@@ -1,0 +1,234 @@
+//! The presence half of a session: publishing our caret and typing state as
+//! y-protocols awareness, hearing everyone else's, and showing them (the
+//! presence bar through a signal, carets through `cursors.rs`).
+//!
+//! Our state is sent at most every [`SEND_EVERY_MS`] (a burst of caret moves
+//! becomes one message), renewed every [`RENEW_MS`] so nobody times us out,
+//! and re-announced after every reconnect with the clock moved past the
+//! removal the server announced when the old socket closed.
+
+use std::rc::{Rc, Weak};
+
+use leptos::prelude::Set;
+use wasm_bindgen::JsCast;
+use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
+use yrs::sync::Message;
+use yrs::updates::encoder::Encode;
+use yrs::{Assoc, IndexedSequence, Transact};
+
+use super::cursors::Mark;
+use super::dom::{now_ms, AnimationFrame, Listener, Timeout};
+use super::session::{with, Inner};
+use crate::collab::presence::{Cursor, LocalState, Peers, RENEW_MS, SEND_EVERY_MS};
+use crate::components::presence_bar::PeerView;
+
+/// Typing stops counting as "typing" after this long without a keystroke.
+const TYPING_FOR_MS: u32 = 2_000;
+const PRESENCE: &str = "quire-presence";
+
+#[derive(Default)]
+pub struct PresenceState {
+    peers: Peers,
+    local: LocalState,
+    clock: u32,
+    last_sent: f64,
+    /// The selection the published cursor was made from.
+    last_offsets: Option<(u32, u32)>,
+    send_timer: Option<Timeout>,
+    renew_timer: Option<Timeout>,
+    typing_timer: Option<Timeout>,
+    frame: Option<AnimationFrame>,
+}
+
+impl Inner {
+    /// Listens for everything that moves our caret or other people's carets on screen.
+    pub(super) fn watch_presence(self: &Rc<Self>, weak: &Weak<Inner>) {
+        let target: &web_sys::EventTarget = self.textarea.unchecked_ref();
+        let mut listeners = Vec::new();
+        for event in ["keyup", "mouseup", "select", "focus"] {
+            listeners.push(Listener::new(target, event, with(weak, |inner, _| inner.update_local_cursor())));
+        }
+        listeners.push(Listener::new(target, "scroll", with(weak, |inner, _| inner.schedule_cursors())));
+        if let Some(window) = web_sys::window() {
+            if let Some(document) = window.document() {
+                listeners.push(Listener::new(document.unchecked_ref(), "selectionchange", with(weak, |inner, _| {
+                    inner.update_local_cursor()
+                })));
+            }
+            listeners.push(Listener::new(window.unchecked_ref(), "resize", with(weak, |inner, _| inner.schedule_cursors())));
+        }
+        self.listeners.borrow_mut().extend(listeners);
+    }
+
+    /// Someone's presence changed.
+    pub(super) fn receive_presence(self: &Rc<Self>, update: &AwarenessUpdate) {
+        let changed = self.presence.borrow_mut().peers.apply(update, self.doc.client_id(), now_ms());
+        if changed {
+            self.publish_peers();
+        }
+    }
+
+    /// The socket is synced: announce ourselves, past the clock the server
+    /// retired when our previous socket closed.
+    pub(super) fn connected_presence(self: &Rc<Self>) {
+        self.presence.borrow_mut().clock += 1;
+        self.update_local_cursor();
+        self.send_presence_now();
+    }
+
+    /// Without a connection we do not know who is here.
+    pub(super) fn disconnected_presence(self: &Rc<Self>) {
+        let mut presence = self.presence.borrow_mut();
+        presence.send_timer = None;
+        presence.renew_timer = None;
+        let had = presence.peers.clear();
+        drop(presence);
+        if had {
+            self.publish_peers();
+        }
+    }
+
+    /// We typed: say so (until a pause) and where the caret went.
+    pub(super) fn note_typing(self: &Rc<Self>) {
+        let weak = Rc::downgrade(self);
+        let timer = Timeout::new(TYPING_FOR_MS, move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.presence.borrow_mut().local.typing = false;
+                inner.schedule_presence();
+            }
+        });
+        let started = {
+            let mut presence = self.presence.borrow_mut();
+            presence.typing_timer = timer;
+            !std::mem::replace(&mut presence.local.typing, true)
+        };
+        self.update_local_cursor();
+        if started {
+            self.schedule_presence();
+        }
+        self.schedule_cursors();
+    }
+
+    /// Publishes the caret if it moved.
+    pub(super) fn update_local_cursor(self: &Rc<Self>) {
+        if !self.bound.get() {
+            return;
+        }
+        let selection = self.binding.borrow().selection();
+        let (anchor, head) =
+            if selection.backward { (selection.end, selection.start) } else { (selection.start, selection.end) };
+        if self.presence.borrow().last_offsets == Some((anchor, head)) {
+            return;
+        }
+        let cursor = {
+            let mut txn = self.doc.transact_mut_with(PRESENCE);
+            let anchor = self.text.sticky_index(&mut txn, anchor, Assoc::After);
+            let head = self.text.sticky_index(&mut txn, head, Assoc::After);
+            anchor.zip(head).map(|(anchor, head)| Cursor { anchor, head })
+        };
+        {
+            let mut presence = self.presence.borrow_mut();
+            presence.last_offsets = Some((anchor, head));
+            presence.local.cursor = cursor;
+        }
+        self.schedule_presence();
+    }
+
+    /// Sends our state now, or when the throttle window ends.
+    fn schedule_presence(self: &Rc<Self>) {
+        if !self.synced_now.get() {
+            return; // sent on (re)connect
+        }
+        let wait = {
+            let presence = self.presence.borrow();
+            if presence.send_timer.is_some() {
+                return;
+            }
+            SEND_EVERY_MS as f64 - (now_ms() - presence.last_sent)
+        };
+        if wait <= 0.0 {
+            self.send_presence_now();
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        let timer = Timeout::new(wait.ceil() as u32, move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.send_presence_now();
+            }
+        });
+        self.presence.borrow_mut().send_timer = timer;
+    }
+
+    fn send_presence_now(self: &Rc<Self>) {
+        let frame = {
+            let mut presence = self.presence.borrow_mut();
+            presence.send_timer = None;
+            presence.clock += 1;
+            presence.last_sent = now_ms();
+            let entry = AwarenessUpdateEntry { clock: presence.clock, json: presence.local.to_json().into() };
+            let update = AwarenessUpdate { clients: [(self.doc.client_id(), entry)].into_iter().collect() };
+            Message::Awareness(update).encode_v1()
+        };
+        self.send(&frame);
+        // Renew before others time us out, and drop whoever stopped renewing.
+        let weak = Rc::downgrade(self);
+        let renew = Timeout::new(RENEW_MS, move || {
+            if let Some(inner) = weak.upgrade() {
+                let pruned = inner.presence.borrow_mut().peers.prune(now_ms());
+                if pruned {
+                    inner.publish_peers();
+                }
+                inner.send_presence_now();
+            }
+        });
+        self.presence.borrow_mut().renew_timer = renew;
+    }
+
+    fn publish_peers(self: &Rc<Self>) {
+        let views = self
+            .presence
+            .borrow()
+            .peers
+            .list()
+            .into_iter()
+            .map(|(id, peer)| PeerView { id: id.get(), name: peer.name.clone(), color: peer.color.clone(), typing: peer.typing })
+            .collect();
+        self.outputs.set_peers.set(views);
+        self.schedule_cursors();
+    }
+
+    /// Redraws other people's carets before the next paint (once per frame at most).
+    pub(super) fn schedule_cursors(self: &Rc<Self>) {
+        if self.presence.borrow().frame.is_some() {
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        let frame = AnimationFrame::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.presence.borrow_mut().frame = None;
+                inner.draw_cursors();
+            }
+        });
+        self.presence.borrow_mut().frame = frame;
+    }
+
+    fn draw_cursors(&self) {
+        let mut cursors = self.cursors.borrow_mut();
+        let Some(cursors) = cursors.as_mut() else { return };
+        if !self.bound.get() {
+            return;
+        }
+        let presence = self.presence.borrow();
+        let txn = self.doc.transact();
+        let resolve = |index: &yrs::StickyIndex| index.get_offset(&txn).map(|o| o.index);
+        let peers = presence.peers.list();
+        let marks: Vec<Mark<'_>> = peers
+            .iter()
+            .filter_map(|(_, peer)| {
+                let cursor = peer.cursor.as_ref()?;
+                Some(Mark { name: &peer.name, color: &peer.color, anchor: resolve(&cursor.anchor)?, head: resolve(&cursor.head)? })
+            })
+            .collect();
+        cursors.draw(&marks);
+    }
+}

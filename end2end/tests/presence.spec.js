@@ -1,0 +1,121 @@
+// Presence you can trust: who is here, where their caret is, and that it
+// leaves with them; undo that takes back only your own typing.
+const { test, expect } = require('@playwright/test');
+const { twoPeople } = require('./helpers');
+
+/** The name the server gave this page's person (the avatar marked "you"). */
+async function myName(page) {
+  return page.locator('.avatar.me').getAttribute('data-name');
+}
+
+/**
+ * Where a caret after `prefix` (on the first line) must be drawn, relative to
+ * the textarea: its left padding plus the prefix's width in the textarea's
+ * font, measured independently with a canvas.
+ */
+async function expectedCaretX(editor, prefix) {
+  return editor.evaluate((el, prefix) => {
+    const style = getComputedStyle(el);
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    return parseFloat(style.paddingLeft) + ctx.measureText(prefix).width;
+  }, prefix);
+}
+
+/** The remote caret labelled `name`, and its x relative to the textarea. */
+async function remoteCaretX(page, name) {
+  const caret = page.locator(`[data-testid=remote-caret][data-name="${name}"]`);
+  await expect(caret).toBeVisible();
+  return caret.evaluate((el) => {
+    const area = document.querySelector('[data-testid=editor]').getBoundingClientRect();
+    const rect = el.getBoundingClientRect();
+    return rect.left + rect.width / 2 - area.left;
+  });
+}
+
+test('two people see each other in the presence bar and each other\'s caret', async ({ browser, request }) => {
+  const { alice, bob, aliceEditor, bobEditor } = await twoPeople(browser, request, 'Presence');
+  const aliceName = await myName(alice);
+  const bobName = await myName(bob);
+  expect(aliceName).not.toBe(bobName);
+
+  // Each sees the other in the bar, and themself marked as "you".
+  await expect(bob.locator(`[data-testid=avatar][data-name="${aliceName}"]`)).toBeVisible();
+  await expect(alice.locator(`[data-testid=avatar][data-name="${bobName}"]`)).toBeVisible();
+  await expect(alice.getByTestId('count')).toHaveText('2 here');
+  await expect(alice.locator('.avatar.me .you')).toHaveText('you');
+
+  // Alice types, then puts her caret after "Hello".
+  await aliceEditor.click();
+  await alice.keyboard.type('Hello world');
+  await expect(bobEditor).toHaveValue('Hello world');
+  await expect(bob.getByTestId('typing')).toHaveText(`${aliceName} is typing…`);
+  for (let i = 0; i < 6; i++) await alice.keyboard.press('ArrowLeft');
+
+  const want = await expectedCaretX(bobEditor, 'Hello');
+  await expect.poll(() => remoteCaretX(bob, aliceName)).toBeCloseTo(want, 0);
+  await expect(bob.locator(`[data-testid=remote-caret][data-name="${aliceName}"] .remote-label`)).toHaveText(aliceName);
+  // The typing indicator goes away once she stops.
+  await expect(bob.getByTestId('typing')).toHaveText('', { timeout: 5_000 });
+
+  // Bob types before her caret: it stays after "Hello", which moved right.
+  await bobEditor.click();
+  await bobEditor.press('Control+Home');
+  await bob.keyboard.type('Hey ');
+  await expect(aliceEditor).toHaveValue('Hey Hello world');
+  const moved = await expectedCaretX(bobEditor, 'Hey Hello');
+  await expect.poll(() => remoteCaretX(bob, aliceName)).toBeCloseTo(moved, 0);
+  // And Alice sees Bob's caret after "Hey ".
+  const bobsCaret = await expectedCaretX(aliceEditor, 'Hey ');
+  await expect.poll(() => remoteCaretX(alice, bobName)).toBeCloseTo(bobsCaret, 0);
+
+  // A selection is highlighted in the selector's colour.
+  await aliceEditor.evaluate((el) => { el.focus(); el.setSelectionRange(4, 9); });
+  await alice.keyboard.press('Shift+ArrowRight');
+  await expect(bob.locator('.remote-selection').first()).toBeVisible();
+
+  // Alice closes her tab: her caret and avatar leave Bob's screen at once.
+  await alice.context().close();
+  await expect(bob.locator(`[data-testid=remote-caret][data-name="${aliceName}"]`)).toHaveCount(0, { timeout: 1_500 });
+  await expect(bob.locator(`[data-testid=avatar][data-name="${aliceName}"]`)).toHaveCount(0);
+  await expect(bob.getByTestId('count')).toHaveText('Only you');
+});
+
+test('undo takes back only your own typing; the other person\'s text stays', async ({ browser, request }) => {
+  const { alice, bob, aliceEditor, bobEditor } = await twoPeople(browser, request, 'Undo');
+  const undo = alice.getByTestId('undo');
+  const redo = alice.getByTestId('redo');
+  await expect(undo).toBeDisabled();
+  await expect(redo).toBeDisabled();
+
+  await aliceEditor.click();
+  await alice.keyboard.type('Alice wrote this. ');
+  await expect(bobEditor).toHaveValue('Alice wrote this. ');
+  await bobEditor.click();
+  await bobEditor.press('Control+End');
+  await bob.keyboard.type('Bob added this.');
+  await expect(aliceEditor).toHaveValue('Alice wrote this. Bob added this.');
+  await expect(undo).toBeEnabled();
+
+  // Ctrl+Z in Alice's browser removes her sentence, not Bob's.
+  await aliceEditor.focus();
+  await alice.keyboard.press('Control+z');
+  await expect(aliceEditor).toHaveValue('Bob added this.');
+  await expect(bobEditor).toHaveValue('Bob added this.');
+  await expect(undo).toBeDisabled();
+  await expect(redo).toBeEnabled();
+
+  // Redo (Ctrl+Shift+Z) brings it back for both; the toolbar button undoes again.
+  await alice.keyboard.press('Control+Shift+Z');
+  await expect(bobEditor).toHaveValue('Alice wrote this. Bob added this.');
+  await undo.click();
+  await expect(bobEditor).toHaveValue('Bob added this.');
+  await redo.click();
+  await expect(bobEditor).toHaveValue('Alice wrote this. Bob added this.');
+
+  // Bob's own undo only touches Bob's text.
+  await bobEditor.focus();
+  await bob.keyboard.press('Control+z');
+  await expect(aliceEditor).toHaveValue('Alice wrote this. ');
+  await expect(bobEditor).toHaveValue('Alice wrote this. ');
+});
