@@ -50,6 +50,9 @@ test('two people see each other in the presence bar and each other\'s caret', as
   await alice.keyboard.type('Hello world');
   await expect(bobEditor).toHaveValue('Hello world');
   await expect(bob.getByTestId('typing')).toHaveText(`${aliceName} is typing…`);
+  // Her caret at the very end of the text is drawn there.
+  const atEnd = await expectedCaretX(bobEditor, 'Hello world');
+  await expect.poll(() => remoteCaretX(bob, aliceName)).toBeCloseTo(atEnd, 0);
   for (let i = 0; i < 6; i++) await alice.keyboard.press('ArrowLeft');
 
   const want = await expectedCaretX(bobEditor, 'Hello');

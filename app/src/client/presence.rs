@@ -14,17 +14,16 @@ use wasm_bindgen::JsCast;
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::sync::Message;
 use yrs::updates::encoder::Encode;
-use yrs::{Assoc, IndexedSequence, Transact};
+use yrs::Transact;
 
 use super::cursors::Mark;
 use super::dom::{now_ms, AnimationFrame, Listener, Timeout};
 use super::session::{with, Inner};
-use crate::collab::presence::{Cursor, LocalState, Peers, RENEW_MS, SEND_EVERY_MS};
+use crate::collab::presence::{sticky, Cursor, LocalState, Peers, RENEW_MS, SEND_EVERY_MS};
 use crate::components::presence_bar::PeerView;
 
 /// Typing stops counting as "typing" after this long without a keystroke.
 const TYPING_FOR_MS: u32 = 2_000;
-const PRESENCE: &str = "quire-presence";
 
 #[derive(Default)]
 pub struct PresenceState {
@@ -121,10 +120,8 @@ impl Inner {
             return;
         }
         let cursor = {
-            let mut txn = self.doc.transact_mut_with(PRESENCE);
-            let anchor = self.text.sticky_index(&mut txn, anchor, Assoc::After);
-            let head = self.text.sticky_index(&mut txn, head, Assoc::After);
-            anchor.zip(head).map(|(anchor, head)| Cursor { anchor, head })
+            let txn = self.doc.transact();
+            sticky(&self.text, &txn, anchor).zip(sticky(&self.text, &txn, head)).map(|(anchor, head)| Cursor { anchor, head })
         };
         {
             let mut presence = self.presence.borrow_mut();

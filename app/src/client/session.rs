@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlButtonElement, HtmlElement, HtmlTextAreaElement};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
-use yrs::{Assoc, Doc, IndexedSequence, Observable, Origin, ReadTxn, Subscription, Text, TextRef, Transact, Update};
+use yrs::{Doc, Observable, Origin, ReadTxn, Subscription, Text, TextRef, Transact, Update};
 
 use super::binding::{patches_from_event, Binding, Patch, Selection};
 use super::cursors::Cursors;
@@ -28,6 +28,7 @@ use super::presence::PresenceState;
 use super::preview::Preview;
 use super::provider::{doc_url, Backoff, Socket, SocketEvent};
 use crate::collab::history::History;
+use crate::collab::presence::sticky;
 use crate::collab::{doc as qdoc, protocol};
 use crate::components::presence_bar::PeerView;
 use crate::components::status::ConnStatus;
@@ -328,12 +329,10 @@ impl Inner {
         let selection = self.binding.borrow().selection();
         let anchors = {
             let mut txn = self.doc.transact_mut_with(REMOTE);
-            let anchors = self.bound.get().then(|| {
-                (
-                    self.text.sticky_index(&mut txn, selection.start, Assoc::After),
-                    self.text.sticky_index(&mut txn, selection.end, Assoc::After),
-                )
-            });
+            let anchors = self
+                .bound
+                .get()
+                .then(|| (sticky(&self.text, &txn, selection.start), sticky(&self.text, &txn, selection.end)));
             if txn.apply_update(update).is_err() {
                 return;
             }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use yrs::sync::awareness::AwarenessUpdate;
-use yrs::{ClientID, StickyIndex};
+use yrs::{Assoc, ClientID, IndexedSequence, ReadTxn, StickyIndex, TextRef};
 
 /// A state not renewed for this long is dropped (y-protocols' outdated timeout).
 pub const OUTDATED_MS: f64 = 30_000.0;
@@ -26,6 +26,13 @@ pub const SEND_EVERY_MS: u32 = 50;
 pub struct Cursor {
     pub anchor: StickyIndex,
     pub head: StickyIndex,
+}
+
+/// A position in `text` that stays attached to the character after it, or, at
+/// the very end, to the character before it (yrs has no "after" position past
+/// the last character; Yjs would use the end of the type, which behaves the same).
+pub fn sticky<T: ReadTxn>(text: &TextRef, txn: &T, index: u32) -> Option<StickyIndex> {
+    text.sticky_index(txn, index, Assoc::After).or_else(|| text.sticky_index(txn, index, Assoc::Before))
 }
 
 /// What a Quire client says about itself.
@@ -209,6 +216,18 @@ mod tests {
     }
 
     fn text_sticky(text: &yrs::TextRef, txn: &mut yrs::TransactionMut, index: u32) -> StickyIndex {
-        yrs::IndexedSequence::sticky_index(text, txn, index, yrs::Assoc::After).unwrap()
+        sticky(text, txn, index).unwrap()
+    }
+
+    #[test]
+    fn a_caret_at_the_end_stays_at_the_end_of_what_it_followed() {
+        let doc = crate::collab::doc::new_doc();
+        let text = crate::collab::doc::content(&doc);
+        let resolve = |index: &StickyIndex| index.get_offset(&yrs::Transact::transact(&doc)).map(|o| o.index);
+        assert!(sticky(&text, &yrs::Transact::transact(&doc), 0).is_some(), "an empty text has a caret position");
+        yrs::Text::insert(&text, &mut yrs::Transact::transact_mut(&doc), 0, "abc");
+        let end = sticky(&text, &yrs::Transact::transact(&doc), 3).expect("a position at the end");
+        yrs::Text::insert(&text, &mut yrs::Transact::transact_mut(&doc), 0, "xx");
+        assert_eq!(resolve(&end), Some(5));
     }
 }

@@ -67,13 +67,14 @@ pub fn PresenceBar(me: Identity, peers: ReadSignal<Vec<PeerView>>) -> impl IntoV
                     <span class="visually-hidden">{me_title.clone()}</span>
                     <span class="you" aria-hidden="true">"you"</span>
                 </li>
-                <For each=shown key=|p| (p.name.clone(), p.color.clone(), p.typing) let:peer>
-                    <li class="avatar" class:typing=peer.typing style:background-color=peer.color.clone()
+                // At most a handful of avatars: simply re-rendered on change.
+                {move || shown().into_iter().map(|peer| view! {
+                    <li class="avatar" class:is-typing=peer.typing style:background-color=peer.color.clone()
                         title=peer.name.clone() data-testid="avatar" data-name=peer.name.clone()>
                         <span aria-hidden="true">{initial(&peer.name)}</span>
                         <span class="visually-hidden">{peer.name.clone()}</span>
                     </li>
-                </For>
+                }).collect_view()}
                 <Show when=move || !hidden().is_empty()>
                     <li class="avatar more" data-testid="more"
                         title=hidden_names>
