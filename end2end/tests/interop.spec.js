@@ -50,6 +50,46 @@ test('a stock y-websocket client and a Quire browser edit together', async ({ pa
   }
 });
 
+test('a stock Yjs client and Quire see each other, under the names the server gave', async ({ page, request, baseURL }) => {
+  const id = await createDoc(request, 'Interop presence');
+  const editor = await openDoc(page, id);
+  const quireName = await page.locator('.avatar.me').getAttribute('data-name');
+  await editor.click();
+  await page.keyboard.type('hello');
+
+  const node = stockClient(baseURL, id); // claims to be "Node client"
+  try {
+    await node.synced;
+    // Quire shows the stock client, as the guest the server made it, not as
+    // the name it claimed for itself.
+    await expect(page.getByTestId('count')).toHaveText('2 here');
+    const avatars = page.locator('[data-testid=avatar]:not(.me)');
+    await expect(avatars).toHaveCount(1);
+    const nodeName = await avatars.first().getAttribute('data-name');
+    expect(nodeName).not.toBe('Node client');
+    expect(nodeName).toMatch(/^\w+ \w+$/);
+
+    // The stock client sees the Quire user by their server-given name, with
+    // a caret as a Yjs relative position it can resolve.
+    const quireState = () => [...node.provider.awareness.getStates().entries()]
+      .find(([client, state]) => client !== node.doc.clientID && state.user)?.[1];
+    await expect.poll(() => quireState()?.user?.name).toBe(quireName);
+    await expect.poll(() => {
+      const cursor = quireState()?.cursor;
+      if (!cursor) return null;
+      const head = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor.head), node.doc);
+      return head && head.index;
+    }).toBe(5);
+
+    // Leaving removes the stock client from the page at once.
+    node.provider.destroy();
+    await expect(page.getByTestId('count')).toHaveText('Only you', { timeout: 2_000 });
+  } finally {
+    node.provider.destroy();
+    node.doc.destroy();
+  }
+});
+
 test('two stock clients converge through Quire', async ({ request, baseURL }) => {
   const id = await createDoc(request, 'Interop pair');
   const a = stockClient(baseURL, id);

@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::sync::Message;
 
 use app::collab::protocol;
-use common::{awareness_frame, sqlite_url, TestServer, YClient};
+use common::{awareness_frame, postgres_url, sqlite_url, TestServer, YClient};
 use server::Config;
 
 const SOON: Duration = Duration::from_secs(2);
@@ -90,10 +90,11 @@ async fn another_tab_of_the_same_session_may_take_over_its_own_id() {
 
     // The tab reconnects before the server noticed the old socket is gone.
     let cookie = first.cookie.clone().expect("the upgrade set a session cookie");
+    let name = name_of(&bob.state_of(id)).to_string();
     let mut again = YClient::connect_with_cookie(server.addr, &doc, &cookie).await;
     again.say_presence(id, 3, r#"{"n":3}"#).await;
     bob.wait_for_presence(SOON, |c| c.state_of(id)["n"] == 3).await;
-    assert_eq!(name_of(&bob.state_of(id)), name_of(&bob.presence[&id].1));
+    assert_eq!(name_of(&bob.state_of(id)), name, "same session, same person");
 
     // The old socket closing no longer removes the state the new one owns.
     drop(first);
@@ -101,6 +102,55 @@ async fn another_tab_of_the_same_session_may_take_over_its_own_id() {
     assert_eq!(bob.state_of(id)["n"], 3);
     drop(again);
     bob.wait_for_presence(SOON, |c| c.state_of(id).is_null()).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_guest_keeps_their_identity_across_restarts_in_an_httponly_lax_cookie() {
+    let (url, _dir) = sqlite_url();
+    guest_identity_survives_a_restart(&url).await;
+}
+
+#[tokio::test]
+async fn postgres_sessions_keep_a_guest_identity_across_restarts() {
+    let Some(url) = postgres_url().await else { return };
+    guest_identity_survives_a_restart(&url).await;
+}
+
+async fn guest_identity_survives_a_restart(url: &str) {
+    let server = TestServer::start(url).await;
+    let doc = server.create_doc("Sessions").await;
+
+    // A first visit to the page creates the session and its guest.
+    let page = reqwest::get(server.http(&format!("/d/{doc}"))).await.unwrap();
+    let set_cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    // The viewer's own avatar is titled "<name> (you)".
+    let name = html.split(" (you)\"").next().and_then(|before| before.rsplit("title=\"").next())
+        .expect("the page names its viewer").to_string();
+    assert_eq!(name.split(' ').count(), 2, "{name}");
+    server.stop().await;
+
+    // After a restart, the same cookie is the same person, on the page and
+    // on the socket.
+    let server = TestServer::start(url).await;
+    let again = reqwest::Client::new()
+        .get(server.http(&format!("/d/{doc}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(again.headers().get("set-cookie").is_none(), "no new session");
+    assert!(again.text().await.unwrap().contains(&format!("data-name=\"{name}\"")));
+    let mut me = YClient::connect_with_cookie(server.addr, &doc, &cookie).await;
+    let mut bob = YClient::connect(server.addr, &doc).await;
+    let id = me.id();
+    me.say_presence(id, 1, "{}").await;
+    bob.wait_for_presence(SOON, |c| !c.state_of(id).is_null()).await;
+    assert_eq!(name_of(&bob.state_of(id)), name);
     server.stop().await;
 }
 
