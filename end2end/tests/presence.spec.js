@@ -72,6 +72,22 @@ test('two people see each other in the presence bar and each other\'s caret', as
   const bobsCaret = await expectedCaretX(aliceEditor, 'Hey ');
   await expect.poll(() => remoteCaretX(alice, bobName)).toBeCloseTo(bobsCaret, 0);
 
+  // On a new line, the caret is drawn one line down, after what she typed.
+  await aliceEditor.press('Control+End');
+  await alice.keyboard.press('Enter');
+  await alice.keyboard.type('second');
+  await expect(bobEditor).toHaveValue('Hey Hello world\nsecond');
+  const secondLine = await expectedCaretX(bobEditor, 'second');
+  await expect.poll(() => remoteCaretX(bob, aliceName)).toBeCloseTo(secondLine, 0);
+  const lineHeight = await bobEditor.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight));
+  const caretTop = () => bob.locator(`[data-testid=remote-caret][data-name="${aliceName}"]`)
+    .evaluate((el) => el.getBoundingClientRect().top - document.querySelector('[data-testid=editor]').getBoundingClientRect().top);
+  const bobTop = await bob.locator(`[data-testid=remote-caret][data-name="${bobName}"]`).count();
+  expect(bobTop).toBe(0); // nobody draws their own caret
+  const top = await caretTop();
+  await aliceEditor.press('Control+Home');
+  await expect.poll(async () => top - (await caretTop())).toBeCloseTo(lineHeight, 0);
+
   // A selection is highlighted in the selector's colour.
   await aliceEditor.evaluate((el) => { el.focus(); el.setSelectionRange(4, 9); });
   await alice.keyboard.press('Shift+ArrowRight');
