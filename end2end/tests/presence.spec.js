@@ -60,6 +60,10 @@ test('two people see each other in the presence bar and each other\'s caret', as
   await expect(bob.locator(`[data-testid=remote-caret][data-name="${aliceName}"] .remote-label`)).toHaveText(aliceName);
   // The typing indicator goes away once she stops.
   await expect(bob.getByTestId('typing')).toHaveText('', { timeout: 5_000 });
+  // Once her caret has been still a few seconds, its name label fades away
+  // (so it does not cover the text), and comes back when she moves.
+  const aliceCaret = bob.locator(`[data-testid=remote-caret][data-name="${aliceName}"]`);
+  await expect(aliceCaret).toHaveClass(/quiet/, { timeout: 5_000 });
 
   // Bob types before her caret: it stays after "Hello", which moved right.
   await bobEditor.click();

@@ -25,6 +25,8 @@ pub struct Mark<'a> {
     pub color: &'a str,
     pub anchor: u32,
     pub head: u32,
+    /// Their caret has been still for a while: the name label fades out.
+    pub quiet: bool,
 }
 
 /// Style properties that decide where text wraps; copied from the textarea.
@@ -144,8 +146,9 @@ impl Cursors {
             let Some((x, y, h)) = self.caret(mark.head.min(len)) else { continue };
             let (x, y) = (x - origin.left(), y - origin.top());
             let below = if y < 18.0 { " below" } else { "" };
+            let quiet = if mark.quiet { " quiet" } else { "" };
             html.push_str(&format!(
-                r#"<div class="remote-caret{below}" data-testid="remote-caret" data-name="{name}" style="left:{x:.1}px;top:{y:.1}px;height:{h:.1}px;--peer:{color}"><span class="remote-label">{name}</span></div>"#,
+                r#"<div class="remote-caret{below}{quiet}" data-testid="remote-caret" data-name="{name}" style="left:{x:.1}px;top:{y:.1}px;height:{h:.1}px;--peer:{color}"><span class="remote-label">{name}</span></div>"#,
                 name = escape(mark.name),
                 color = mark.color,
             ));

@@ -24,6 +24,9 @@ use crate::components::presence_bar::PeerView;
 
 /// Typing stops counting as "typing" after this long without a keystroke.
 const TYPING_FOR_MS: u32 = 2_000;
+/// A caret's name label shows this long after it last moved, then fades, so
+/// labels do not sit on top of the text people are reading.
+const LABEL_FOR_MS: f64 = 3_000.0;
 
 #[derive(Default)]
 pub struct PresenceState {
@@ -36,6 +39,8 @@ pub struct PresenceState {
     send_timer: Option<Timeout>,
     renew_timer: Option<Timeout>,
     typing_timer: Option<Timeout>,
+    /// Redraws when the next name label is due to fade.
+    fade_timer: Option<Timeout>,
     frame: Option<AnimationFrame>,
 }
 
@@ -209,23 +214,46 @@ impl Inner {
         self.presence.borrow_mut().frame = frame;
     }
 
-    fn draw_cursors(&self) {
-        let mut cursors = self.cursors.borrow_mut();
-        let Some(cursors) = cursors.as_mut() else { return };
+    fn draw_cursors(self: &Rc<Self>) {
         if !self.bound.get() {
             return;
         }
-        let presence = self.presence.borrow();
-        let txn = self.doc.transact();
-        let resolve = |index: &yrs::StickyIndex| index.get_offset(&txn).map(|o| o.index);
-        let peers = presence.peers.list();
-        let marks: Vec<Mark<'_>> = peers
-            .iter()
-            .filter_map(|(_, peer)| {
-                let cursor = peer.cursor.as_ref()?;
-                Some(Mark { name: &peer.name, color: &peer.color, anchor: resolve(&cursor.anchor)?, head: resolve(&cursor.head)? })
+        let now = now_ms();
+        let mut next_fade: Option<f64> = None;
+        {
+            let mut cursors = self.cursors.borrow_mut();
+            let Some(cursors) = cursors.as_mut() else { return };
+            let presence = self.presence.borrow();
+            let txn = self.doc.transact();
+            let resolve = |index: &yrs::StickyIndex| index.get_offset(&txn).map(|o| o.index);
+            let peers = presence.peers.list();
+            let marks: Vec<Mark<'_>> = peers
+                .iter()
+                .filter_map(|(id, peer)| {
+                    let cursor = peer.cursor.as_ref()?;
+                    let fades_at = presence.peers.moved_at(*id).unwrap_or(now) + LABEL_FOR_MS;
+                    if fades_at > now {
+                        next_fade = Some(next_fade.map_or(fades_at, |t| t.min(fades_at)));
+                    }
+                    Some(Mark {
+                        name: &peer.name,
+                        color: &peer.color,
+                        anchor: resolve(&cursor.anchor)?,
+                        head: resolve(&cursor.head)?,
+                        quiet: fades_at <= now,
+                    })
+                })
+                .collect();
+            cursors.draw(&marks);
+        }
+        let weak = Rc::downgrade(self);
+        let timer = next_fade.and_then(|at| {
+            Timeout::new((at - now).ceil() as u32 + 1, move || {
+                if let Some(inner) = weak.upgrade() {
+                    inner.schedule_cursors();
+                }
             })
-            .collect();
-        cursors.draw(&marks);
+        });
+        self.presence.borrow_mut().fade_timer = timer;
     }
 }

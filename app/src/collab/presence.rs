@@ -86,6 +86,8 @@ struct Known {
     peer: Peer,
     /// When the state last changed or was renewed, in milliseconds.
     seen_at: f64,
+    /// When their caret last moved, in milliseconds.
+    moved_at: f64,
 }
 
 /// Everyone else in the room.
@@ -116,8 +118,13 @@ impl Peers {
                 continue;
             }
             let Some(peer) = Peer::from_json(&entry.json) else { continue };
-            let visible = self.known.get(id).is_none_or(|k| k.peer != peer);
-            self.known.insert(*id, Known { clock: entry.clock, peer, seen_at: now });
+            let previous = self.known.get(id);
+            let visible = previous.is_none_or(|k| k.peer != peer);
+            let moved_at = match previous {
+                Some(k) if k.peer.cursor == peer.cursor => k.moved_at,
+                _ => now,
+            };
+            self.known.insert(*id, Known { clock: entry.clock, peer, seen_at: now, moved_at });
             changed |= visible;
         }
         changed
@@ -142,6 +149,11 @@ impl Peers {
         let mut list: Vec<_> = self.known.iter().map(|(id, k)| (*id, &k.peer)).collect();
         list.sort_by(|a, b| a.1.name.cmp(&b.1.name).then(a.0.get().cmp(&b.0.get())));
         list
+    }
+
+    /// When `id`'s caret last moved (milliseconds), if we know them.
+    pub fn moved_at(&self, id: ClientID) -> Option<f64> {
+        self.known.get(&id).map(|k| k.moved_at)
     }
 }
 
