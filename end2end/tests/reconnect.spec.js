@@ -46,9 +46,13 @@ test('edits made while the server is down merge both ways after it returns', asy
     await alice.keyboard.type('shared line\n');
     await expect(bobEditor).toHaveValue('shared line\n');
 
+    await expect(alice.getByTestId('count')).toHaveText('2 here');
+
     await stop(server);
     await expect(alice.getByTestId('status')).toHaveText('Reconnecting…');
     await expect(bob.getByTestId('status')).toHaveText('Reconnecting…');
+    // Offline, nobody can tell who else is there.
+    await expect(alice.getByTestId('count')).toHaveText('Only you');
 
     // Both keep writing while disconnected.
     await aliceEditor.press('Control+End');
@@ -65,6 +69,11 @@ test('edits made while the server is down merge both ways after it returns', asy
     await expect(aliceEditor).toHaveValue(expected);
     await expect(bobEditor).toHaveValue(expected);
     await expect.poll(async () => (await request.get(`${base}/api/docs/${id}/markdown`)).text()).toBe(expected);
+    // Back online, each sees the other again (and their caret) at once, not
+    // after the 15 s renewal: the clock moves past the server's removal.
+    const bobName = await bob.locator('.avatar.me').getAttribute('data-name');
+    await expect(alice.getByTestId('count')).toHaveText('2 here', { timeout: 3_000 });
+    await expect(alice.locator(`[data-testid=remote-caret][data-name="${bobName}"]`)).toBeVisible({ timeout: 3_000 });
   } finally {
     await stop(server);
   }
