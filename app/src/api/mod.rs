@@ -67,7 +67,7 @@ pub async fn list_documents() -> Result<DocList, ServerFnError> {
 /// Creates a document and sends the browser to it (works without JavaScript too).
 #[server(prefix = "/rpc")]
 pub async fn create_document(title: String) -> Result<String, ServerFnError> {
-    let title = validate_title(&title).map_err(|msg| ServerFnError::new(msg))?;
+    let title = validate_title(&title).map_err(ServerFnError::new)?;
     let docs = ssr::documents()?;
     let id = docs.create(title).await.map_err(ssr::public_error)?;
     leptos_axum::redirect(&format!("/d/{id}"));

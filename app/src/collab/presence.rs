@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use yrs::sync::awareness::AwarenessUpdate;
+use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::{Assoc, ClientID, IndexedSequence, ReadTxn, StickyIndex, TextRef};
 
 /// A state not renewed for this long is dropped (y-protocols' outdated timeout).
@@ -33,6 +33,15 @@ pub struct Cursor {
 /// the last character; Yjs would use the end of the type, which behaves the same).
 pub fn sticky<T: ReadTxn>(text: &TextRef, txn: &T, index: u32) -> Option<StickyIndex> {
     text.sticky_index(txn, index, Assoc::After).or_else(|| text.sticky_index(txn, index, Assoc::Before))
+}
+
+/// An awareness update carrying the given (client id, clock, JSON state) entries.
+pub fn awareness_update(entries: &[(u64, u32, &str)]) -> AwarenessUpdate {
+    let clients = entries
+        .iter()
+        .map(|(id, clock, json)| (ClientID::new(*id), AwarenessUpdateEntry { clock: *clock, json: (*json).into() }))
+        .collect();
+    AwarenessUpdate { clients }
 }
 
 /// What a Quire client says about itself.
@@ -159,20 +168,9 @@ impl Peers {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use yrs::sync::awareness::AwarenessUpdateEntry;
-
     use super::*;
 
-    fn update(entries: &[(u64, u32, &str)]) -> AwarenessUpdate {
-        AwarenessUpdate {
-            clients: entries
-                .iter()
-                .map(|(id, clock, json)| (ClientID::new(*id), AwarenessUpdateEntry { clock: *clock, json: Arc::from(*json) }))
-                .collect(),
-        }
-    }
+    use super::awareness_update as update;
 
     const ME: u64 = 1;
     const ADA: &str = r##"{"user":{"name":"Ada","color":"#3e63dd"},"cursor":null,"typing":true}"##;

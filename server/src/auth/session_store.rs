@@ -27,39 +27,35 @@ fn encode(record: &Record) -> session_store::Result<String> {
     serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
-#[async_trait]
-impl SessionStore for SqlSessionStore {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        // A fresh id must not overwrite someone else's session: insert, and on
-        // the (astronomically unlikely) collision draw a new id.
-        loop {
-            let inserted = sqlx::query(
-                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-            )
+impl SqlSessionStore {
+    /// Inserts the record; `on_conflict` says what an existing row with its id
+    /// gets. Returns whether a row was written.
+    async fn insert(&self, record: &Record, on_conflict: &str) -> session_store::Result<bool> {
+        let sql = format!("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) {on_conflict}");
+        let done = sqlx::query(&sql)
             .bind(record.id.to_string())
             .bind(encode(record)?)
             .bind(record.expiry_date.unix_timestamp())
             .execute(&self.pool)
             .await
             .map_err(backend)?;
-            if inserted.rows_affected() == 1 {
-                return Ok(());
-            }
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+#[async_trait]
+impl SessionStore for SqlSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh id must not overwrite someone else's session: insert, and on
+        // the (astronomically unlikely) collision draw a new id.
+        while !self.insert(record, "DO NOTHING").await? {
             record.id = Id::default();
         }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-        )
-        .bind(record.id.to_string())
-        .bind(encode(record)?)
-        .bind(record.expiry_date.unix_timestamp())
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
+        self.insert(record, "DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at").await?;
         Ok(())
     }
 

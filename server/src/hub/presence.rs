@@ -267,16 +267,9 @@ fn stamp(mut state: Map<String, Value>, identity: &Identity) -> Arc<str> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use app::collab::presence::awareness_update as update;
 
-    fn update(entries: &[(u64, u32, &str)]) -> AwarenessUpdate {
-        AwarenessUpdate {
-            clients: entries
-                .iter()
-                .map(|(id, clock, json)| (ClientID::new(*id), AwarenessUpdateEntry { clock: *clock, json: Arc::from(*json) }))
-                .collect(),
-        }
-    }
+    use super::*;
 
     fn identity(name: &str) -> Identity {
         Identity { name: name.into(), color: "#3e63dd".into() }

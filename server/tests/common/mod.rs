@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -16,7 +15,6 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
@@ -308,9 +306,5 @@ impl YClient {
 
 /// One awareness frame with the given (client id, clock, JSON state) entries.
 pub fn awareness_frame(entries: &[(u64, u32, &str)]) -> Vec<u8> {
-    let clients = entries
-        .iter()
-        .map(|(id, clock, json)| (yrs::ClientID::new(*id), AwarenessUpdateEntry { clock: *clock, json: Arc::from(*json) }))
-        .collect();
-    Message::Awareness(AwarenessUpdate { clients }).encode_v1()
+    Message::Awareness(app::collab::presence::awareness_update(entries)).encode_v1()
 }
