@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Starts a throwaway PostgreSQL server for the tests (loopback, port 55432,
-# data under target/pg) and prints its URL. `postgres.sh stop` stops it.
+# Starts a throwaway PostgreSQL server for the tests (loopback, the first free
+# port from 55432, data under target/pg) and prints its URL. `postgres.sh stop`
+# stops it. Another checkout's test server on the same machine is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-port=55432
 data="$PWD/target/pg"
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 
@@ -23,8 +23,13 @@ if [ ! -f "$data/PG_VERSION" ]; then
   [ "$(id -u)" -eq 0 ] && chown postgres "$data"
   run_pg "$bin/initdb" -D "$data" -A trust -U postgres >/dev/null
 fi
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! run_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  port=55432
+  while port_in_use "$port"; do port=$((port + 1)); done
   run_pg "$bin/pg_ctl" -D "$data" -w -l "$data/server.log" \
     -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  echo "$port" > "$data/quire-port"
 fi
+port=$(cat "$data/quire-port" 2>/dev/null || echo 55432)
 echo "postgres://postgres@127.0.0.1:$port/postgres"

@@ -35,17 +35,22 @@ pub fn session_layer(store: SqlSessionStore, secure: bool) -> SessionManagerLaye
 }
 
 /// The session's guest, created (and so the session saved and its cookie set)
-/// on first use. A session that cannot be read or written still gets a guest,
-/// for this request only: presence then works, it just does not survive a reload.
+/// on first use. When the session store cannot be read (the database is down),
+/// the visitor gets a guest for this request only and nothing is written, so
+/// pages and sockets keep working; the identity just does not survive a reload.
 pub async fn guest_for(session: &Session) -> Guest {
     match session.get::<Guest>(GUEST_KEY).await {
         Ok(Some(guest)) => guest,
-        Ok(None) | Err(_) => {
+        Ok(None) => {
             let guest = Guest::random();
             if let Err(error) = session.insert(GUEST_KEY, &guest).await {
                 tracing::warn!(%error, "could not store a guest in the session");
             }
             guest
+        }
+        Err(error) => {
+            tracing::warn!(%error, "could not read the session; using a one-off guest");
+            Guest::random()
         }
     }
 }
