@@ -76,7 +76,6 @@ impl Inner {
     /// retired when our previous socket closed.
     pub(super) fn connected_presence(self: &Rc<Self>) {
         self.presence.borrow_mut().clock += 1;
-        self.update_local_cursor();
         self.send_presence_now();
     }
 
@@ -113,27 +112,19 @@ impl Inner {
         self.schedule_cursors();
     }
 
-    /// Publishes the caret if it moved.
+    /// Publishes the caret if it moved (at the next send: turning offsets into
+    /// relative positions walks the document, so it is done at most 20 times a
+    /// second, not per keystroke).
     pub(super) fn update_local_cursor(self: &Rc<Self>) {
-        if !self.bound.get() {
-            return;
+        if self.bound.get() && self.presence.borrow().last_offsets != Some(self.caret_offsets()) {
+            self.schedule_presence();
         }
+    }
+
+    /// Our selection as (anchor, head) offsets.
+    fn caret_offsets(&self) -> (u32, u32) {
         let selection = self.binding.borrow().selection();
-        let (anchor, head) =
-            if selection.backward { (selection.end, selection.start) } else { (selection.start, selection.end) };
-        if self.presence.borrow().last_offsets == Some((anchor, head)) {
-            return;
-        }
-        let cursor = {
-            let txn = self.doc.transact();
-            sticky(&self.text, &txn, anchor).zip(sticky(&self.text, &txn, head)).map(|(anchor, head)| Cursor { anchor, head })
-        };
-        {
-            let mut presence = self.presence.borrow_mut();
-            presence.last_offsets = Some((anchor, head));
-            presence.local.cursor = cursor;
-        }
-        self.schedule_presence();
+        if selection.backward { (selection.end, selection.start) } else { (selection.start, selection.end) }
     }
 
     /// Sends our state now, or when the throttle window ends.
@@ -162,8 +153,15 @@ impl Inner {
     }
 
     fn send_presence_now(self: &Rc<Self>) {
+        let offsets = self.bound.get().then(|| self.caret_offsets());
+        let cursor = offsets.and_then(|(anchor, head)| {
+            let txn = self.doc.transact();
+            sticky(&self.text, &txn, anchor).zip(sticky(&self.text, &txn, head)).map(|(anchor, head)| Cursor { anchor, head })
+        });
         let frame = {
             let mut presence = self.presence.borrow_mut();
+            presence.last_offsets = offsets;
+            presence.local.cursor = cursor;
             presence.send_timer = None;
             presence.clock += 1;
             presence.last_sent = now_ms();
