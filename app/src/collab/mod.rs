@@ -1,5 +1,5 @@
 //! The collaboration core shared by server and browser: document options, the
-//! wire protocol and the text diff. No I/O and no async runtime here, so plain
+//! wire protocol, the text diff, presence states and undo history. No I/O and no async runtime here, so plain
 //! `cargo test -p app` covers all of it on the host.
 
 pub mod doc;
