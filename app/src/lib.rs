@@ -16,7 +16,9 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use pages::{doc::DocPage, home::HomePage, not_found::NotFound};
+use pages::auth::{SignInPage, SignUpPage};
+use pages::{doc::DocPage, home::HomePage, link_invalid::LinkInvalid, not_found::NotFound};
+use pages::{settings::SettingsPage, trash::TrashPage};
 
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -55,6 +57,11 @@ pub fn App() -> impl IntoView {
                 // response, so it reads fully with JavaScript off.
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/d/:id") view=DocPage ssr=SsrMode::Async/>
+                <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async/>
+                <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/link-invalid") view=LinkInvalid ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

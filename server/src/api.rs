@@ -1,16 +1,21 @@
-//! The JSON API (documented in the README): create and list documents, read one
-//! as Markdown, and the health check.
+//! The JSON API (documented in the README): list and create documents, read
+//! one as Markdown, and the health check. Callers authenticate with the session
+//! cookie or `Authorization: Bearer <personal API token>`; without either the
+//! answer is 401.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use crate::doc_id::DocId;
+use app::api::ssr::Refusal;
+use app::api::{DocList, DocSummary};
+
+use crate::auth::Caller;
 use crate::error::{Error, Result};
-use crate::store::DocumentRow;
+use crate::service::Service;
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -29,36 +34,60 @@ pub struct Listed {
     pub id: String,
     pub title: String,
     pub url: String,
-    pub created_at: i64,
+    pub role: &'static str,
+    pub owner: Option<String>,
     pub updated_at: i64,
 }
 
-impl From<DocumentRow> for Listed {
-    fn from(row: DocumentRow) -> Self {
-        Listed { url: format!("/d/{}", row.id), id: row.id, title: row.title, created_at: row.created_at, updated_at: row.updated_at }
+impl From<DocSummary> for Listed {
+    fn from(doc: DocSummary) -> Self {
+        Listed { url: format!("/d/{}", doc.id), id: doc.id, title: doc.title, role: doc.role.as_str(), owner: doc.owner, updated_at: doc.updated_at }
     }
 }
 
-/// `POST /api/docs {"title"}` -> 201 `{"id","url"}`.
-pub async fn create(State(state): State<AppState>, body: Result<Json<CreateDocument>, JsonRejection>) -> Result<Response> {
+fn refused(refusal: Refusal) -> Error {
+    match refusal {
+        Refusal::SignedOut => Error::Unauthorized,
+        Refusal::NotFound => Error::NotFound,
+        Refusal::Forbidden => Error::Forbidden("only the owner can do that"),
+        Refusal::Invalid(message) => Error::BadRequest(message),
+        Refusal::Throttled(message) => Error::Throttled(message),
+        Refusal::Internal => Error::Internal("see the log".into()),
+    }
+}
+
+fn service(state: AppState, caller: Caller) -> Result<Service> {
+    if caller.is_anonymous() {
+        return Err(Error::Unauthorized);
+    }
+    Ok(Service::new(state, caller, None))
+}
+
+/// `POST /api/docs {"title"}` -> 201 `{"id","url"}`; needs an account.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<CreateDocument>, JsonRejection>,
+) -> Result<Response> {
+    let service = service(state, caller)?;
     let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let title = app::api::validate_title(&body.title).map_err(|msg| Error::BadRequest(msg.to_string()))?;
-    let id = DocId::random();
-    state.store.create_document(&id, &title).await?;
-    let created = Created { url: format!("/d/{id}"), id: id.to_string() };
-    Ok((StatusCode::CREATED, Json(created)).into_response())
+    let id = service.create_document(title).await.map_err(refused)?;
+    Ok((StatusCode::CREATED, Json(Created { url: format!("/d/{id}"), id })).into_response())
 }
 
-/// `GET /api/docs` -> every document, most recently edited first.
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Listed>>> {
-    let rows = state.store.list_documents().await?;
-    Ok(Json(rows.into_iter().map(Listed::from).collect()))
+/// `GET /api/docs` -> `{"mine": [...], "shared": [...]}`, most recently edited first.
+pub async fn list(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Result<Response> {
+    let DocList { mine, shared, .. } = service(state, caller)?.list_documents().await.map_err(refused)?;
+    let mine: Vec<Listed> = mine.into_iter().map(Listed::from).collect();
+    let shared: Vec<Listed> = shared.into_iter().map(Listed::from).collect();
+    Ok(Json(serde_json::json!({ "mine": mine, "shared": shared })).into_response())
 }
 
-/// `GET /api/docs/{id}/markdown` -> the document's text as `text/markdown`.
-pub async fn markdown(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
-    let id = DocId::parse(&id).ok_or(Error::NotFound)?;
-    let text = state.hub.markdown(&id).await?.ok_or(Error::NotFound)?;
+/// `GET /api/docs/{id}/markdown` -> the document's text as `text/markdown`,
+/// for anyone who may read it (404 for everyone else, existing or not).
+pub async fn markdown(State(state): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Result<Response> {
+    let text = service(state, caller)?.markdown(&id).await.map_err(refused)?;
     Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], text).into_response())
 }
 

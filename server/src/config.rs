@@ -44,6 +44,12 @@ pub struct Config {
     #[arg(long, env = "QUIRE_MAX_PRESENCE_BYTES", default_value_t = 4096)]
     pub max_presence_bytes: usize,
 
+    /// The address people use to reach Quire, like `https://quire.example.com`.
+    /// WebSocket requests must carry it as their Origin. Unset: the Origin
+    /// must name the host the request was sent to.
+    #[arg(long, env = "QUIRE_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
     /// Mark the session cookie Secure (set this when Quire is served over https).
     #[arg(long, env = "QUIRE_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,

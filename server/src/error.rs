@@ -22,6 +22,14 @@ pub enum Error {
     BadRequest(String),
     #[error("not found")]
     NotFound,
+    #[error("sign in or send an API token")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    Throttled(String),
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 impl IntoResponse for Error {
@@ -29,6 +37,9 @@ impl IntoResponse for Error {
         let (status, message) = match &self {
             Error::BadRequest(message) => (StatusCode::BAD_REQUEST, message.clone()),
             Error::NotFound => (StatusCode::NOT_FOUND, "document not found".to_string()),
+            Error::Unauthorized => (StatusCode::UNAUTHORIZED, self.to_string()),
+            Error::Forbidden(message) => (StatusCode::FORBIDDEN, message.to_string()),
+            Error::Throttled(message) => (StatusCode::TOO_MANY_REQUESTS, message.clone()),
             other => {
                 tracing::error!(error = %other, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_string())

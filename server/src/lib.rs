@@ -4,14 +4,16 @@
 //! [`run`] is the seam: `main` calls it with the process's config, integration
 //! tests call it with a port-0 listener and their own shutdown signal.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod doc_id;
-pub mod documents;
 pub mod error;
+pub mod events;
 pub mod hub;
 pub mod routes;
+pub mod service;
 pub mod store;
 pub mod ws;
 
@@ -41,6 +43,10 @@ pub struct AppState {
     pub connections: TaskTracker,
     /// Cancelled when the server begins shutting down.
     pub shutdown: CancellationToken,
+    /// Live document-list events, per user.
+    pub events: Arc<events::ListEvents>,
+    /// Failed sign-ins, per address and account.
+    pub throttle: Arc<auth::throttle::Throttle>,
 }
 
 /// Reads the Leptos runtime options (Leptos.toml, overridden by LEPTOS_* env vars).
@@ -71,15 +77,19 @@ pub async fn run(
         hub: hub.clone(),
         connections: TaskTracker::new(),
         shutdown: cancel.clone(),
+        events: Arc::default(),
+        throttle: Arc::default(),
     };
     let sweeper = tokio::spawn(unload_idle_rooms(hub.clone(), state.config.room_idle(), cancel.clone()));
     let sessions = tokio::spawn(delete_expired_sessions(auth::SqlSessionStore::new(state.store.pool()), cancel.clone()));
+    let trash = tokio::spawn(empty_trash(state.store.clone(), cancel.clone()));
     let connections = state.connections.clone();
     let app = routes::router(state);
 
     tracing::info!(addr = %listener.local_addr()?, "Quire listening");
     let stop = cancel.clone();
-    axum::serve(listener, app)
+    // Connect info gives handlers the client's address (sign-in throttling).
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;
             stop.cancel();
@@ -92,6 +102,7 @@ pub async fn run(
     connections.wait().await;
     let _ = sweeper.await;
     let _ = sessions.await;
+    let _ = trash.await;
     hub.persister().flush(None).await;
     // Everything queued is committed and no connection is left to queue more.
     writer.abort();
@@ -115,6 +126,22 @@ async fn delete_expired_sessions(store: auth::SqlSessionStore, cancel: Cancellat
     loop {
         if let Err(error) = store.delete_expired().await {
             tracing::warn!(%error, "could not delete expired sessions");
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+        }
+    }
+}
+
+/// Hourly, removes for good the documents that have been in the trash for
+/// longer than [`service::TRASH_MS`].
+async fn empty_trash(store: Store, cancel: CancellationToken) {
+    loop {
+        match store.purge_trash(store::now_ms() - service::TRASH_MS).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "emptied the trash"),
+            Err(error) => tracing::warn!(%error, "could not empty the trash"),
         }
         tokio::select! {
             _ = cancel.cancelled() => return,

@@ -1,44 +1,64 @@
 //! The HTTP surface: Leptos pages (SSR) and server functions, the WebSocket,
-//! the JSON API and static files. Sessions cover everything (they cost nothing
-//! until a handler uses one); pages and server functions also get the
-//! visitor's identity.
+//! the JSON API, share links, list events and static files. Sessions and the
+//! [`auth::Caller`] cover everything; pages and server functions also get a
+//! [`Service`] bound to that caller, which is how the app reaches the server.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::middleware;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 
-use app::api::ssr::DocumentsHandle;
+use app::api::ssr::BackendHandle;
 use app::{shell, App};
 
-use crate::documents::DocumentService;
-use crate::{api, auth, ws, AppState};
+use crate::auth::{self, Caller};
+use crate::service::{self, Service};
+use crate::{api, events, ws, AppState};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let documents: DocumentsHandle = Arc::new(DocumentService::new(state.store.clone(), state.hub.clone()));
     let options = state.leptos_options.clone();
     let sessions = auth::session_layer(auth::SqlSessionStore::new(state.store.pool()), state.config.secure_cookies);
     let pages = Router::new()
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(documents.clone()),
-            move || shell(options.clone()),
-        )
-        .layer(middleware::from_fn(auth::attach_identity));
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .layer(middleware::from_fn_with_state(state.clone(), attach_backend));
     Router::new()
         .route("/ws/doc/{id}", get(ws::upgrade))
         .route("/api/docs", get(api::list).post(api::create))
         .route("/api/docs/{id}/markdown", get(api::markdown))
         .route("/healthz", get(api::health))
+        .route("/events", get(events::stream))
+        .route("/s/{token}", get(service::open_share_link))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_caller))
         .layer(sessions)
         .layer(CompressionLayer::new())
         .with_state(state)
+}
+
+/// The client's address, when the server was started with connect info.
+pub fn client_ip(request: &Request) -> Option<std::net::IpAddr> {
+    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+}
+
+/// Middleware for pages and server functions: makes sure the visitor is
+/// somebody (a guest, if not signed in) and attaches their [`Service`].
+async fn attach_backend(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let mut caller = request.extensions().get::<Caller>().cloned().unwrap_or_default();
+    if caller.is_anonymous() {
+        if let Some(session) = &caller.session {
+            caller.guest = Some(auth::guest_for(session).await);
+        }
+    }
+    let ip = client_ip(&request);
+    let backend: BackendHandle = Arc::new(Service::new(state, caller, ip));
+    request.extensions_mut().insert(backend);
+    next.run(request).await
 }

@@ -1,5 +1,6 @@
-//! The WebSocket transport of `/ws/doc/{id}`: checks before the upgrade, then
-//! one reader loop (this task) and one writer task per client.
+//! The WebSocket transport of `/ws/doc/{id}`: checks before the upgrade (origin,
+//! caller, role), then one reader loop (this task) and one writer task per
+//! client. The reader also keeps the client's role current (see [`AccessGuard`]).
 //!
 //! The writer drains the client's bounded outbox, sends pings, and closes the
 //! socket with a code and reason when told to (by the room, the reader, or
@@ -18,13 +19,16 @@ use futures::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use app::collab::protocol::close;
+use axum::extract::Extension;
+use axum::http::{header, HeaderMap};
 
-use tower_sessions::Session;
+use app::collab::protocol::{self, close};
 
-use crate::auth::{self, Guest};
+use crate::access::{self, Grant};
+use crate::auth::{Caller, Person};
 use crate::doc_id::DocId;
 use crate::hub::{CloseReason, Connection, JoinError, Peer, Reply, Room};
+use crate::store::now_ms;
 use crate::AppState;
 
 const TEXT_FRAME: CloseReason = CloseReason::new(close::UNSUPPORTED, "binary y-sync frames only");
@@ -35,14 +39,33 @@ pub const SHUTTING_DOWN: CloseReason = CloseReason::new(close::RESTART, "server 
 const ROOM_FULL: CloseReason =
     CloseReason::new(close::ROOM_FULL, "This document has as many people in it as it can take. Trying again shortly.");
 
+/// `GET /ws/doc/{id}`. Before anything is loaded or any byte is sent, the
+/// request must come from a page of this site (Origin; 403 otherwise), from
+/// someone (session or API token; 401 otherwise), who may read the document
+/// (403 otherwise).
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     Path(id): Path<String>,
     State(state): State<AppState>,
-    session: Session,
+    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
 ) -> Response {
+    if !origin_allowed(&headers, state.config.public_origin.as_deref()) {
+        return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
+    }
+    let Some(person) = caller.person() else {
+        return (StatusCode::UNAUTHORIZED, "sign in or open a share link first").into_response();
+    };
     let Some(id) = DocId::parse(&id) else {
         return (StatusCode::NOT_FOUND, "document not found").into_response();
+    };
+    let grant = match access::grant(&state.store, &caller, &id).await {
+        Ok(Some((grant, _))) => grant,
+        Ok(None) => return (StatusCode::FORBIDDEN, "you do not have access to this document").into_response(),
+        Err(error) => {
+            tracing::error!(doc = %id, %error, "could not check access");
+            return (StatusCode::SERVICE_UNAVAILABLE, "document unavailable").into_response();
+        }
     };
     let room = match state.hub.room(&id).await {
         Ok(Some(room)) => room,
@@ -52,21 +75,85 @@ pub async fn upgrade(
             return (StatusCode::SERVICE_UNAVAILABLE, "document unavailable").into_response();
         }
     };
-    // Clients without a session (a script, a stock Yjs client) become a guest
-    // too; its cookie comes with the upgrade response.
-    let guest = auth::guest_for(&session).await;
     let max = state.config.max_frame_bytes;
     // The task tracker lets shutdown wait for every socket to finish its writes.
     let token = state.connections.token();
+    let guard = AccessGuard { caller, grant, watch: room.watch_access() };
     ws.max_message_size(max)
         .max_frame_size(max)
         .on_upgrade(move |socket| async move {
-            serve(socket, room, guest, state).await;
+            serve(socket, room, person, guard, state).await;
             drop(token);
         })
 }
 
-async fn serve(mut socket: WebSocket, mut room: Arc<Room>, guest: Guest, state: AppState) {
+/// Whether a WebSocket request comes from a page of this site. Browsers always
+/// send Origin on WebSocket requests and pages cannot forge it, so this stops
+/// other sites from opening sockets with a visitor's cookie. Without a
+/// configured public origin, the Origin must name the host the request came to.
+pub fn origin_allowed(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
+    match public_origin {
+        Some(allowed) => origin.trim_end_matches('/') == allowed.trim_end_matches('/'),
+        None => {
+            let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else { return false };
+            origin == format!("http://{host}") || origin == format!("https://{host}")
+        }
+    }
+}
+
+/// Keeps a connection's role current: re-checks it when the room says access
+/// changed, and when an expiring share link runs out.
+struct AccessGuard {
+    caller: Caller,
+    grant: Grant,
+    watch: watch::Receiver<u64>,
+}
+
+impl AccessGuard {
+    /// Resolves when the grant must be checked again.
+    async fn due(&mut self) {
+        let expiry = async {
+            match self.grant.until {
+                Some(until) => {
+                    let wait = (until - now_ms()).max(0) as u64;
+                    tokio::time::sleep(Duration::from_millis(wait)).await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            changed = self.watch.changed() => if changed.is_err() { std::future::pending::<()>().await },
+            _ = expiry => {}
+        }
+    }
+
+    /// The current grant, or why the connection must end.
+    async fn recheck(&mut self, state: &AppState, doc: &DocId) -> Result<Grant, CloseReason> {
+        match access::grant(&state.store, &self.caller, doc).await {
+            Ok(Some((grant, _))) => {
+                self.grant = grant;
+                Ok(grant)
+            }
+            Ok(None) => match state.store.document(doc).await {
+                Ok(Some(row)) if row.deleted_at.is_some() => Err(DELETED),
+                Ok(Some(_)) => Err(ACCESS_REMOVED),
+                Ok(None) => Err(DELETED),
+                Err(_) => Err(ACCESS_UNCHECKED),
+            },
+            Err(error) => {
+                tracing::warn!(doc = %doc, %error, "could not re-check access; closing to be safe");
+                Err(ACCESS_UNCHECKED)
+            }
+        }
+    }
+}
+
+const ACCESS_REMOVED: CloseReason = CloseReason::new(close::FORBIDDEN, "Your access to this document was removed.");
+const DELETED: CloseReason = CloseReason::new(close::GONE, "This document was deleted.");
+const ACCESS_UNCHECKED: CloseReason = CloseReason::new(close::TRY_AGAIN, "could not check access; reconnect");
+
+async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut guard: AccessGuard, state: AppState) {
     let conn_id = state.hub.next_conn_id();
     let (outbox_tx, outbox_rx) = mpsc::channel::<Bytes>(state.config.outbox_capacity);
     let (kick_tx, kick_rx) = watch::channel::<Option<CloseReason>>(None);
@@ -84,7 +171,10 @@ async fn serve(mut socket: WebSocket, mut room: Arc<Room>, guest: Guest, state: 
             Err(JoinError::Closed) => {
                 state.hub.evict(&room);
                 match state.hub.room(&room.id).await {
-                    Ok(Some(fresh)) => room = fresh,
+                    Ok(Some(fresh)) => {
+                        room = fresh;
+                        guard.watch = room.watch_access();
+                    }
                     _ => return,
                 }
             }
@@ -99,14 +189,16 @@ async fn serve(mut socket: WebSocket, mut room: Arc<Room>, guest: Guest, state: 
         last_heard.clone(),
         state.config.ping_interval(),
     ));
-    for frame in hello {
+    let role = Bytes::from(protocol::access_message(guard.grant.role));
+    for frame in std::iter::once(role).chain(hello) {
         if outbox_tx.send(frame).await.is_err() {
             break;
         }
     }
-    let connection = Connection::new(conn_id, room.clone(), guest, state.hub.persister().clone());
+    let can_write = guard.grant.role.can_edit();
+    let connection = Connection::new(conn_id, room.clone(), person, can_write, state.hub.persister().clone());
     let stop = Stop { kick: &kick_tx, kicked: kick_rx, shutdown: state.shutdown.clone() };
-    read_loop(stream, &connection, &outbox_tx, &last_heard, stop).await;
+    read_loop(stream, &connection, &outbox_tx, &last_heard, stop, &mut guard, &state).await;
     room.leave(conn_id);
     if kick_tx.borrow().as_ref().map(|r| r.code) == Some(close::RELOAD) {
         state.hub.evict(&room);
@@ -137,11 +229,29 @@ async fn read_loop(
     outbox: &mpsc::Sender<Bytes>,
     last_heard: &std::sync::Mutex<Instant>,
     mut stop: Stop<'_>,
+    guard: &mut AccessGuard,
+    state: &AppState,
 ) {
     let mut drain_until: Option<Instant> = None;
     loop {
         let message = tokio::select! {
             message = stream.next() => message,
+            _ = guard.due(), if drain_until.is_none() => {
+                match guard.recheck(state, &connection.room.id).await {
+                    Ok(grant) => {
+                        connection.set_can_write(grant.role.can_edit());
+                        if outbox.send(Bytes::from(protocol::access_message(grant.role))).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(reason) => {
+                        // Nothing more from this client is applied, even while draining.
+                        connection.set_can_write(false);
+                        close_for(stop.kick, connection, reason);
+                    }
+                }
+                continue;
+            }
             _ = stop.kicked.changed(), if drain_until.is_none() => {
                 drain_until = Some(Instant::now() + DRAIN);
                 continue;

@@ -49,6 +49,8 @@ pub struct Outputs {
     pub set_ready: WriteSignal<bool>,
     pub set_peers: WriteSignal<Vec<PeerView>>,
     pub set_history: WriteSignal<HistoryState>,
+    /// The caller's role, as the server states it on connect and on changes.
+    pub set_role: WriteSignal<crate::api::Role>,
 }
 
 /// The page elements a session drives.
@@ -271,6 +273,19 @@ impl Inner {
                 if !reason.is_empty() {
                     web_sys::console::info_1(&format!("Quire: connection closed ({code}): {reason}").into());
                 }
+                let ended = match code {
+                    protocol::close::FORBIDDEN => Some(ConnStatus::AccessRemoved),
+                    protocol::close::GONE => Some(ConnStatus::Deleted),
+                    _ => None,
+                };
+                if let Some(status) = ended {
+                    // Final: reconnecting would be refused too.
+                    self.socket.borrow_mut().take();
+                    self.synced_now.set(false);
+                    self.disconnected_presence();
+                    self.outputs.set_status.set(status);
+                    return;
+                }
                 let status = if code == protocol::close::ROOM_FULL { ConnStatus::RoomFull } else { ConnStatus::Reconnecting };
                 self.schedule_reconnect(status);
             }
@@ -291,6 +306,20 @@ impl Inner {
                 }
                 Message::Sync(SyncMessage::Update(update)) => self.receive_update(update),
                 Message::Awareness(update) => self.receive_presence(&update),
+                Message::Custom(protocol::MSG_ACCESS, payload) => {
+                    if let Some(role) = protocol::read_access(&payload) {
+                        self.outputs.set_role.set(role);
+                    }
+                }
+                Message::Auth(Some(reason)) => {
+                    // A write was refused (access was reduced while we typed):
+                    // this copy now holds text the server will never take, so
+                    // start over from the server's.
+                    web_sys::console::warn_1(&format!("Quire: {reason}").into());
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().reload();
+                    }
+                }
                 _ => {}
             }
         }
@@ -398,7 +427,8 @@ impl Inner {
     /// Undoes (or redoes) the user's own last step, puts the caret where it
     /// happened, and sends the change.
     fn step_history(self: &Rc<Self>, redo: bool) {
-        if !self.bound.get() || self.composing.get() {
+        // Read-only (a viewer, or access ended): nothing of ours may change.
+        if !self.bound.get() || self.composing.get() || self.textarea.read_only() {
             return;
         }
         let changed = {

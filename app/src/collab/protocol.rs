@@ -7,12 +7,14 @@
 //! | --- | --- | --- |
 //! | 0 | Sync: SyncStep1 (state vector), SyncStep2 (missing updates), Update | both |
 //! | 1 | Awareness (presence) | both |
+//! | 2 | Auth: permission denied, with a reason (a refused write) | server → client |
 //! | 3 | AwarenessQuery | both |
+//! | 101 | Quire access: the client's role now (one byte, see [`access_message`]) | server → client |
 //!
-//! Quire's own messages (save acknowledgements, permission changes) take tags from
-//! [`QUIRE_TAG_BASE`] up, which standard Yjs clients ignore, so they never disturb
-//! an unmodified `y-websocket` client. Until then the server explains itself in
-//! the WebSocket close frame, with the codes in [`close`].
+//! Quire's own messages take tags from [`QUIRE_TAG_BASE`] up, which standard Yjs
+//! clients ignore, so they never disturb an unmodified `y-websocket` client.
+//! When the server ends a connection it explains itself in the WebSocket close
+//! frame, with the codes in [`close`].
 
 use yrs::encoding::read::{self, Cursor, Read};
 use yrs::sync::protocol::{MSG_AUTH, MSG_AWARENESS, MSG_QUERY_AWARENESS, MSG_SYNC, PERMISSION_DENIED};
@@ -23,6 +25,8 @@ use yrs::StateVector;
 
 /// First tag Quire uses for its own messages.
 pub const QUIRE_TAG_BASE: u8 = 100;
+/// The client's role changed (or is being stated on connect).
+pub const MSG_ACCESS: u8 = QUIRE_TAG_BASE + 1;
 
 /// Close codes the server uses; the browser shows the reason to the user.
 pub mod close {
@@ -41,6 +45,10 @@ pub mod close {
     pub const RELOAD: u16 = 4000;
     /// The document has as many people in it as it accepts: try again later.
     pub const ROOM_FULL: u16 = 4001;
+    /// The person no longer has access (unshared, link revoked or expired).
+    pub const FORBIDDEN: u16 = 4003;
+    /// The document was deleted.
+    pub const GONE: u16 = 4004;
 }
 
 /// Decodes every y-sync message in one frame. Unlike yrs's `MessageReader`,
@@ -98,6 +106,34 @@ pub fn update(update: Vec<u8>) -> Vec<u8> {
     Message::Sync(SyncMessage::Update(update)).encode_v1()
 }
 
+/// Quire's access message: 0 = viewer (read-only), 1 = editor, 2 = owner.
+pub fn access_message(role: crate::api::Role) -> Vec<u8> {
+    use crate::api::Role;
+    let byte = match role {
+        Role::Viewer => 0,
+        Role::Editor => 1,
+        Role::Owner => 2,
+    };
+    Message::Custom(MSG_ACCESS, vec![byte]).encode_v1()
+}
+
+/// Reads an access message's payload; None if it is not one.
+pub fn read_access(payload: &[u8]) -> Option<crate::api::Role> {
+    use crate::api::Role;
+    match payload {
+        [0] => Some(Role::Viewer),
+        [1] => Some(Role::Editor),
+        [2] => Some(Role::Owner),
+        _ => None,
+    }
+}
+
+/// y-protocols' "permission denied" auth message: how any Yjs client is told
+/// that a write was refused.
+pub fn permission_denied(reason: &str) -> Vec<u8> {
+    Message::Auth(Some(reason.to_string())).encode_v1()
+}
+
 /// True when a v1 update carries no change (no structs and no deletions).
 pub fn is_empty_update(update: &[u8]) -> bool {
     update == [0, 0]
@@ -136,6 +172,18 @@ mod tests {
     fn quire_tags_decode_as_custom_messages() {
         let frame = Message::Custom(QUIRE_TAG_BASE, b"bye".to_vec()).encode_v1();
         assert_eq!(decode(&frame).unwrap(), vec![Message::Custom(QUIRE_TAG_BASE, b"bye".to_vec())]);
+    }
+
+    #[test]
+    fn access_messages_round_trip() {
+        use crate::api::Role;
+        for role in [Role::Viewer, Role::Editor, Role::Owner] {
+            match &decode(&access_message(role)).unwrap()[0] {
+                Message::Custom(MSG_ACCESS, payload) => assert_eq!(read_access(payload), Some(role)),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(matches!(&decode(&permission_denied("no")).unwrap()[0], Message::Auth(Some(r)) if r == "no"));
     }
 
     #[test]

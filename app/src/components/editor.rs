@@ -6,7 +6,7 @@
 use leptos::html::{Article, Button, Div, Textarea};
 use leptos::prelude::*;
 
-use crate::api::DocView;
+use crate::api::{DocView, Role};
 use crate::components::presence_bar::PeerView;
 use crate::components::status::ConnStatus;
 
@@ -15,7 +15,14 @@ const UNDO_HINT: &str = "Undo your last change (Ctrl+Z / ⌘Z)";
 const REDO_HINT: &str = "Redo (Ctrl+Shift+Z / ⌘⇧Z, or Ctrl+Y)";
 
 #[component]
-pub fn Editor(doc: DocView, set_status: WriteSignal<ConnStatus>, set_peers: WriteSignal<Vec<PeerView>>) -> impl IntoView {
+pub fn Editor(
+    doc: DocView,
+    status: ReadSignal<ConnStatus>,
+    set_status: WriteSignal<ConnStatus>,
+    set_peers: WriteSignal<Vec<PeerView>>,
+    role: ReadSignal<Role>,
+    set_role: WriteSignal<Role>,
+) -> impl IntoView {
     let textarea = NodeRef::<Textarea>::new();
     let article = NodeRef::<Article>::new();
     let cursor_layer = NodeRef::<Div>::new();
@@ -41,16 +48,19 @@ pub fn Editor(doc: DocView, set_status: WriteSignal<ConnStatus>, set_peers: Writ
                 };
                 let preview = crate::client::preview::Preview::adopt(article.into(), &markdown);
                 let elements = Elements { textarea: element, cursor_layer: layer.into(), undo, redo };
-                let outputs = Outputs { set_status, set_ready, set_peers, set_history };
+                let outputs = Outputs { set_status, set_ready, set_peers, set_history, set_role };
                 let session = send_wrapper::SendWrapper::new(start(&id, elements, preview, outputs));
                 on_cleanup(move || drop(session.take()));
                 true
             });
-            (Signal::derive(move || history.get().can_undo), Signal::derive(move || history.get().can_redo))
+            (
+                Signal::derive(move || history.get().can_undo && role.get().can_edit()),
+                Signal::derive(move || history.get().can_redo && role.get().can_edit()),
+            )
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (set_status, set_ready, set_peers);
+            let _ = (set_status, set_ready, set_peers, set_role);
             (Signal::derive(|| false), Signal::derive(|| false))
         }
     };
@@ -77,7 +87,7 @@ pub fn Editor(doc: DocView, set_status: WriteSignal<ConnStatus>, set_peers: Writ
                         data-testid="editor"
                         aria-label="Markdown source"
                         spellcheck="true"
-                        readonly=move || !ready.get()
+                        readonly=move || !ready.get() || !role.get().can_edit() || status.get().is_final()
                     >{doc.markdown}</textarea>
                     <div node_ref=cursor_layer class="cursor-layer" aria-hidden="true" style="display:none"></div>
                 </div>

@@ -1,6 +1,8 @@
 //! Reusable pieces of the pages.
 
+pub mod account_menu;
 pub mod brand;
 pub mod editor;
 pub mod presence_bar;
+pub mod share_dialog;
 pub mod status;

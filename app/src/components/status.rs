@@ -14,6 +14,10 @@ pub enum ConnStatus {
     Reconnecting,
     /// The document has as many people as it accepts; retrying with backoff.
     RoomFull,
+    /// The owner took this person's access away; no more retries.
+    AccessRemoved,
+    /// The owner deleted the document; no more retries.
+    Deleted,
 }
 
 impl ConnStatus {
@@ -23,6 +27,8 @@ impl ConnStatus {
             ConnStatus::Connected => "Connected",
             ConnStatus::Reconnecting => "Reconnecting…",
             ConnStatus::RoomFull => "Document full — waiting for a seat…",
+            ConnStatus::AccessRemoved => "Access removed",
+            ConnStatus::Deleted => "Document deleted",
         }
     }
 
@@ -31,7 +37,13 @@ impl ConnStatus {
             ConnStatus::Connecting => "status connecting",
             ConnStatus::Connected => "status connected",
             ConnStatus::Reconnecting | ConnStatus::RoomFull => "status reconnecting",
+            ConnStatus::AccessRemoved | ConnStatus::Deleted => "status ended",
         }
+    }
+
+    /// The connection ended for good: the editor is no longer available.
+    pub fn is_final(self) -> bool {
+        matches!(self, ConnStatus::AccessRemoved | ConnStatus::Deleted)
     }
 }
 

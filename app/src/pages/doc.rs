@@ -1,13 +1,17 @@
-//! `/d/{id}`: one document, its title, who is here, connection status, editor and preview.
+//! `/d/{id}`: one document, its title, who is here, connection status, editor
+//! and preview; for its owner, the Share panel. Viewers get the same page
+//! read-only; if access ends while it is open, the editor stops and says why.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::load_document;
+use crate::api::{load_document, DocView, Role};
+use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
 use crate::components::editor::Editor;
 use crate::components::presence_bar::PresenceBar;
+use crate::components::share_dialog::ShareDialog;
 use crate::components::status::{ConnStatus, StatusPill};
 use crate::pages::not_found::NotFound;
 
@@ -16,26 +20,10 @@ pub fn DocPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let document = Resource::new(id, load_document);
-    let (status, set_status) = signal(ConnStatus::Connecting);
-    let (peers, set_peers) = signal(Vec::new());
     view! {
         <Suspense fallback=|| view! { <p class="muted page">"Loading…"</p> }>
             {move || document.get().map(|result| match result {
-                Ok(Some(doc)) => view! {
-                    <Title text=doc.title.clone()/>
-                    <header class="topbar">
-                        <Brand/>
-                        <span class="crumb" aria-hidden="true">"/"</span>
-                        <h1 class="doc-heading" data-testid="doc-title">{doc.title.clone()}</h1>
-                        <span class="spacer"></span>
-                        <PresenceBar me=doc.me.clone() peers/>
-                        <StatusPill status/>
-                    </header>
-                    <p class="banner js-off">"JavaScript is off: you are reading a snapshot. Turn it on to edit live."</p>
-                    <main class="doc-main">
-                        <Editor doc set_status set_peers/>
-                    </main>
-                }.into_any(),
+                Ok(Some(doc)) => view! { <Document doc/> }.into_any(),
                 Ok(None) => view! { <NotFound/> }.into_any(),
                 Err(_) => view! {
                     <main class="page narrow">
@@ -44,5 +32,45 @@ pub fn DocPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn Document(doc: DocView) -> impl IntoView {
+    let (status, set_status) = signal(ConnStatus::Connecting);
+    let (peers, set_peers) = signal(Vec::new());
+    let (role, set_role) = signal(doc.role);
+    let (title, set_title) = signal(doc.title.clone());
+    let sharing = RwSignal::new(false);
+    let is_owner = doc.role == Role::Owner;
+    let doc_id = doc.id.clone();
+    let notice = move || match (status.get(), role.get()) {
+        (ConnStatus::AccessRemoved, _) => Some("Your access to this document was removed. What you see is how it was then."),
+        (ConnStatus::Deleted, _) => Some("This document was deleted by its owner."),
+        (_, Role::Viewer) => Some("You can view this document. Only people it is shared with as editors can change it."),
+        _ => None,
+    };
+    view! {
+        <Title text=move || title.get()/>
+        <header class="topbar">
+            <Brand/>
+            <span class="crumb" aria-hidden="true">"/"</span>
+            <h1 class="doc-heading" data-testid="doc-title">{move || title.get()}</h1>
+            <span class="spacer"></span>
+            <PresenceBar me=doc.me.clone() peers/>
+            {is_owner.then(|| view! {
+                <button type="button" class="button primary" data-testid="share" on:click=move |_| sharing.set(true)>"Share"</button>
+            })}
+            <StatusPill status/>
+            <AccountMenu/>
+        </header>
+        <p class="banner js-off">"JavaScript is off: you are reading a snapshot. Turn it on to edit live."</p>
+        {move || notice().map(|text| view! { <p class="banner notice-banner" data-testid="access-banner" role="status">{text}</p> })}
+        <main class="doc-main">
+            <Editor doc status set_status set_peers role set_role/>
+        </main>
+        {move || (is_owner && sharing.get()).then(|| view! {
+            <ShareDialog doc_id=doc_id.clone() title set_title open=sharing/>
+        })}
     }
 }

@@ -1,5 +1,9 @@
 //! One module per route.
 
+pub mod auth;
 pub mod doc;
 pub mod home;
+pub mod link_invalid;
 pub mod not_found;
+pub mod settings;
+pub mod trash;

@@ -1,26 +1,39 @@
-//! Who is on the other end of a request: server-side sessions (tower-sessions,
-//! stored in the app's database) and the guest identity each session carries.
+//! Who is on the other end of a request, decided here and only here; the
+//! client never names itself.
 //!
-//! Identity is decided here and only here; the client never names itself. Pages
-//! and server functions find it as an [`app::api::Identity`] request extension
-//! (see [`attach_identity`]); the WebSocket asks [`guest_for`] directly.
+//! Sessions are tower-sessions stored in the app's database (see
+//! [`SqlSessionStore`]). A session may hold a signed-in account, a guest
+//! identity, and the share links its browser has opened. Scripts may instead
+//! send a personal API token as `Authorization: Bearer`. [`resolve_caller`]
+//! turns either into a [`Caller`] request extension for every route.
 
-mod guest;
+mod caller;
+pub mod password;
+mod person;
+pub mod secret;
 mod session_store;
+pub mod throttle;
 
-pub use guest::Guest;
+pub use caller::{Caller, SessionUser, LINKS_KEY, USER_KEY};
+pub use person::Person;
 pub use session_store::SqlSessionStore;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
+use axum::http::header;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use time::Duration;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
+use crate::error::Error;
+use crate::AppState;
+
 /// The session cookie's name.
 pub const COOKIE: &str = "quire_session";
 const GUEST_KEY: &str = "guest";
+/// Prefix of personal API tokens.
+pub const API_TOKEN_PREFIX: &str = "qt_";
 
 /// Sessions last 30 days after the last visit; the cookie is HttpOnly (scripts
 /// cannot read it) and SameSite=Lax (other sites cannot ride it), and Secure
@@ -34,15 +47,44 @@ pub fn session_layer(store: SqlSessionStore, secure: bool) -> SessionManagerLaye
         .with_expiry(Expiry::OnInactivity(Duration::days(30)))
 }
 
+/// Middleware for every route: works out the [`Caller`] from a Bearer token
+/// or the session. A Bearer header that is not a live token is refused with
+/// 401 rather than ignored, so a script with a revoked token learns so.
+pub async fn resolve_caller(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let bearer = request.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("").to_string());
+    let caller = match bearer {
+        Some(value) => match token_user(&state, &value).await {
+            Ok(Some(user)) => Caller::with_token(user),
+            Ok(None) => return Error::Unauthorized.into_response(),
+            Err(error) => return error.into_response(),
+        },
+        None => match request.extensions().get::<Session>().cloned() {
+            Some(session) => Caller::from_session(session).await,
+            None => Caller::nobody(),
+        },
+    };
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+async fn token_user(state: &AppState, header: &str) -> crate::Result<Option<SessionUser>> {
+    let Some(token) = header.strip_prefix("Bearer ") else { return Ok(None) };
+    if !secret::looks_valid(API_TOKEN_PREFIX, token.trim()) {
+        return Ok(None);
+    }
+    let found = state.store.user_by_token(&secret::digest(token.trim())).await?;
+    Ok(found.map(|(id, username)| SessionUser { id, username }))
+}
+
 /// The session's guest, created (and so the session saved and its cookie set)
 /// on first use. When the session store cannot be read (the database is down),
 /// the visitor gets a guest for this request only and nothing is written, so
-/// pages and sockets keep working; the identity just does not survive a reload.
-pub async fn guest_for(session: &Session) -> Guest {
-    match session.get::<Guest>(GUEST_KEY).await {
+/// pages keep working; the identity just does not survive a reload.
+pub async fn guest_for(session: &Session) -> Person {
+    match session.get::<Person>(GUEST_KEY).await {
         Ok(Some(guest)) => guest,
         Ok(None) => {
-            let guest = Guest::random();
+            let guest = Person::random_guest();
             if let Err(error) = session.insert(GUEST_KEY, &guest).await {
                 tracing::warn!(%error, "could not store a guest in the session");
             }
@@ -50,15 +92,7 @@ pub async fn guest_for(session: &Session) -> Guest {
         }
         Err(error) => {
             tracing::warn!(%error, "could not read the session; using a one-off guest");
-            Guest::random()
+            Person::random_guest()
         }
     }
-}
-
-/// Middleware for pages and server functions: puts the visitor's identity in
-/// the request's extensions, where the app reads it.
-pub async fn attach_identity(session: Session, mut request: Request, next: Next) -> Response {
-    let guest = guest_for(&session).await;
-    request.extensions_mut().insert(guest.identity);
-    next.run(request).await
 }

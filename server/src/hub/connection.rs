@@ -2,6 +2,7 @@
 //! messages and decides what each one may do. Transport (the socket, pings,
 //! queues) lives in `ws.rs`; this is the protocol and the rules.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,14 +12,16 @@ use app::collab::protocol::{self, close};
 
 use super::presence::{PresenceError, Sender};
 use super::room::{CloseReason, ConnId, Room, UpdateError};
-use crate::auth::Guest;
+use crate::auth::Person;
 use crate::store::Persister;
 
 pub struct Connection {
     pub id: ConnId,
     pub room: Arc<Room>,
     /// Who this client is, from its session: stamped on its presence.
-    guest: Guest,
+    person: Person,
+    /// False for viewers: their writes are refused. Changes while connected.
+    can_write: AtomicBool,
     persister: Persister,
 }
 
@@ -35,11 +38,18 @@ const BAD_UPDATE: CloseReason = CloseReason::new(close::INVALID, "update does no
 const TOO_LARGE: CloseReason = CloseReason::new(close::TOO_BIG, "document size limit reached");
 const BAD_PRESENCE: CloseReason = CloseReason::new(close::INVALID, "presence state must be a JSON object");
 const PRESENCE_TOO_LARGE: CloseReason = CloseReason::new(close::TOO_BIG, "presence state too large");
+/// Sent (as a y-protocols permission-denied message) for a refused write.
+pub const READ_ONLY: &str = "read-only: you can view this document but not change it; the change was not saved";
 const UNSUPPORTED: CloseReason = CloseReason::new(close::UNSUPPORTED, "message type not supported");
 
 impl Connection {
-    pub fn new(id: ConnId, room: Arc<Room>, guest: Guest, persister: Persister) -> Self {
-        Connection { id, room, guest, persister }
+    pub fn new(id: ConnId, room: Arc<Room>, person: Person, can_write: bool, persister: Persister) -> Self {
+        Connection { id, room, person, can_write: AtomicBool::new(can_write), persister }
+    }
+
+    /// Lets the client write, or makes it read-only, from its next message on.
+    pub fn set_can_write(&self, can_write: bool) {
+        self.can_write.store(can_write, Ordering::SeqCst);
     }
 
     /// Handles one binary frame from the client. The whole frame is decoded
@@ -56,6 +66,14 @@ impl Connection {
             match message {
                 Message::Sync(SyncMessage::SyncStep1(sv)) => replies.push(self.room.sync_step2_for(&sv)),
                 Message::Sync(SyncMessage::SyncStep2(update)) | Message::Sync(SyncMessage::Update(update)) => {
+                    if !self.can_write.load(Ordering::SeqCst) {
+                        // A viewer's client may still send an empty SyncStep2
+                        // (it has nothing the server lacks): that is no write.
+                        if !protocol::is_empty_update(&update) {
+                            replies.push(Bytes::from(protocol::permission_denied(READ_ONLY)));
+                        }
+                        continue;
+                    }
                     match self.room.apply_update(self.id, &update) {
                         Ok(Some(change)) => self.persister.append(self.room.id.clone(), change).await,
                         Ok(None) => {}
@@ -65,7 +83,7 @@ impl Connection {
                     }
                 }
                 Message::Awareness(update) => {
-                    let sender = Sender { conn: self.id, key: &self.guest.key, identity: &self.guest.identity };
+                    let sender = Sender { conn: self.id, key: &self.person.key, identity: &self.person.identity };
                     match self.room.apply_awareness(&sender, update) {
                         Ok(()) => {}
                         Err(PresenceError::Malformed) => return Reply::Close(BAD_PRESENCE),

@@ -52,6 +52,14 @@ impl Hub {
         rooms.entry(id.clone()).or_default().clone()
     }
 
+    /// Someone's access to a document changed (shared, unshared, link revoked,
+    /// deleted): every open connection to it re-checks its own within moments.
+    pub fn access_changed(&self, id: &DocId) {
+        if let Some(room) = self.open_room(id) {
+            room.access_changed();
+        }
+    }
+
     /// The open room of a document, loading it if needed; None if no such document.
     pub async fn room(&self, id: &DocId) -> Result<Option<Arc<Room>>> {
         if let Some(room) = self.open_room(id) {

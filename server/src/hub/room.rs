@@ -88,6 +88,9 @@ pub struct Room {
     pub id: DocId,
     limits: RoomLimits,
     state: Mutex<RoomState>,
+    /// Bumped when anyone's access to the document may have changed; each
+    /// connection watches it and re-checks its own role.
+    access: watch::Sender<u64>,
 }
 
 struct RoomState {
@@ -116,7 +119,18 @@ impl Room {
                 closed: false,
                 idle_since: Some(Instant::now()),
             }),
+            access: watch::Sender::new(0),
         }
+    }
+
+    /// Tells every connection to re-check its access.
+    pub fn access_changed(&self) {
+        self.access.send_modify(|epoch| *epoch = epoch.wrapping_add(1));
+    }
+
+    /// What a connection watches to learn that access changed.
+    pub fn watch_access(&self) -> watch::Receiver<u64> {
+        self.access.subscribe()
     }
 
     fn state(&self) -> MutexGuard<'_, RoomState> {

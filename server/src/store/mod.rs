@@ -3,9 +3,13 @@
 //! so; both through sqlx's `Any` driver with the same portable SQL (`$n`
 //! placeholders, numbered in order of appearance, work on both).
 
+mod accounts;
 mod persister;
+mod sharing;
 
+pub use accounts::{TokenRow, UserRow};
 pub use persister::Persister;
+pub use sharing::{LinkRow, SharedDoc};
 
 use std::path::Path;
 use std::str::FromStr;
@@ -23,14 +27,24 @@ pub enum Backend {
     Postgres,
 }
 
-/// One row of the document list.
+/// One document's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentRow {
     pub id: String,
     pub title: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// None for documents from before accounts.
+    pub owner_id: Option<String>,
+    /// The owner's username.
+    pub owner: Option<String>,
+    /// Set while the document is in the trash.
+    pub deleted_at: Option<i64>,
 }
+
+/// Columns of [`DocumentRow`], for `SELECT {DOC_COLUMNS} WHERE ...`.
+const DOC_COLUMNS: &str = "d.id, d.title, d.created_at, d.updated_at, d.owner_id, u.username AS owner, d.deleted_at \
+     FROM documents d LEFT JOIN users u ON u.id = d.owner_id";
 
 #[derive(Clone)]
 pub struct Store {
@@ -110,30 +124,23 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
 
-    pub async fn create_document(&self, id: &DocId, title: &str) -> Result<DocumentRow> {
+    /// Creates a document owned by `owner` (a user id).
+    pub async fn create_document(&self, id: &DocId, title: &str, owner: &str) -> Result<()> {
         let now = now_ms();
-        sqlx::query("INSERT INTO documents (id, title, created_at, updated_at) VALUES ($1, $2, $3, $4)")
+        sqlx::query("INSERT INTO documents (id, title, created_at, updated_at, owner_id) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.as_str())
             .bind(title)
             .bind(now)
             .bind(now)
+            .bind(owner)
             .execute(&self.pool)
             .await?;
-        Ok(DocumentRow { id: id.to_string(), title: title.to_string(), created_at: now, updated_at: now })
+        Ok(())
     }
 
-    /// Every document, most recently edited first.
-    pub async fn list_documents(&self) -> Result<Vec<DocumentRow>> {
-        let rows = sqlx::query(
-            "SELECT id, title, created_at, updated_at FROM documents ORDER BY updated_at DESC, id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(document_row).collect()
-    }
-
+    /// A document, in the trash or not.
     pub async fn document(&self, id: &DocId) -> Result<Option<DocumentRow>> {
-        let row = sqlx::query("SELECT id, title, created_at, updated_at FROM documents WHERE id = $1")
+        let row = sqlx::query(&format!("SELECT {DOC_COLUMNS} WHERE d.id = $1"))
             .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await?;
@@ -268,6 +275,9 @@ fn document_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow> {
         title: row.try_get("title")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        owner_id: row.try_get("owner_id")?,
+        owner: row.try_get("owner")?,
+        deleted_at: row.try_get("deleted_at")?,
     })
 }
 

@@ -1,15 +1,18 @@
-//! Guest identities: until accounts exist, every browser is a guest with a
-//! friendly random name and a colour, chosen by the server and kept in its
-//! session, so the same tab and its reloads are always the same person.
+//! People as others see them: a name and a colour, plus a private key that
+//! tells two people with the same name apart. Signed-in people are their
+//! username in a colour fixed by their account; everyone else is a guest with
+//! a friendly random name chosen by the server and kept in their session, so
+//! a tab and its reloads are always the same person.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use app::api::Identity;
 
-/// A guest as remembered in a session.
+/// Someone as remembered in a session and stamped on their presence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Guest {
-    /// Distinguishes two guests who drew the same name; never shown.
+pub struct Person {
+    /// Distinguishes two people who share a name; never shown.
     pub key: String,
     pub identity: Identity,
 }
@@ -32,12 +35,19 @@ pub const COLORS: &[&str] = &[
     "#12a594", "#30a46c", "#ad7f58", "#6e56cf", "#e54666", "#0d74ce",
 ];
 
-impl Guest {
+impl Person {
     /// A new guest with a random name and colour.
-    pub fn random() -> Self {
+    pub fn random_guest() -> Self {
         let name = format!("{} {}", pick(ADJECTIVES), pick(ANIMALS));
         let color = pick(COLORS).to_string();
-        Guest { key: uuid::Uuid::new_v4().simple().to_string(), identity: Identity { name, color } }
+        Person { key: uuid::Uuid::new_v4().simple().to_string(), identity: Identity { name, color } }
+    }
+
+    /// A signed-in user: their username, in the same colour on every device.
+    pub fn account(user_id: &str, username: &str) -> Self {
+        let digest = Sha256::digest(user_id.as_bytes());
+        let color = COLORS[digest[0] as usize % COLORS.len()].to_string();
+        Person { key: format!("user:{user_id}"), identity: Identity { name: username.to_string(), color } }
     }
 }
 
@@ -51,10 +61,16 @@ mod tests {
 
     #[test]
     fn guests_get_a_two_word_name_a_known_colour_and_a_unique_key() {
-        let a = Guest::random();
-        let b = Guest::random();
+        let a = Person::random_guest();
+        let b = Person::random_guest();
         assert_eq!(a.identity.name.split(' ').count(), 2);
         assert!(COLORS.contains(&a.identity.color.as_str()));
         assert_ne!(a.key, b.key);
+    }
+
+    #[test]
+    fn an_account_keeps_its_colour() {
+        assert_eq!(Person::account("u1", "ada"), Person::account("u1", "ada"));
+        assert_eq!(Person::account("u1", "ada").identity.name, "ada");
     }
 }

@@ -1,0 +1,73 @@
+//! Server functions about the caller's account: signing up, in and out, and
+//! personal API tokens.
+
+use leptos::prelude::*;
+
+use super::types::*;
+
+#[server(prefix = "/rpc")]
+pub async fn whoami() -> Result<Me, ServerFnError> {
+    Ok(super::ssr::backend()?.me())
+}
+
+/// Creates an account, signs in, and goes home (works without JavaScript).
+#[server(prefix = "/rpc")]
+pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnError> {
+    let username = validate_username(&username).map_err(ServerFnError::new)?;
+    validate_password(&password).map_err(ServerFnError::new)?;
+    super::ssr::backend()?.sign_up(username, password).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Signs in and goes to `next` (a local path) or home.
+#[server(prefix = "/rpc")]
+pub async fn sign_in(username: String, password: String, next: Option<String>) -> Result<(), ServerFnError> {
+    let username = username.trim().to_ascii_lowercase();
+    super::ssr::backend()?.sign_in(username, password).await?;
+    leptos_axum::redirect(&local_path(next.as_deref()));
+    Ok(())
+}
+
+#[server(prefix = "/rpc")]
+pub async fn sign_out() -> Result<(), ServerFnError> {
+    super::ssr::backend()?.sign_out().await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/rpc")]
+pub async fn list_api_tokens() -> Result<Vec<ApiToken>, ServerFnError> {
+    Ok(super::ssr::backend()?.api_tokens().await?)
+}
+
+#[server(prefix = "/rpc")]
+pub async fn create_api_token(name: String) -> Result<NewApiToken, ServerFnError> {
+    Ok(super::ssr::backend()?.create_api_token(name).await?)
+}
+
+#[server(prefix = "/rpc")]
+pub async fn revoke_api_token(token_id: String) -> Result<(), ServerFnError> {
+    Ok(super::ssr::backend()?.revoke_api_token(token_id).await?)
+}
+
+/// A redirect target that stays on this site: a path, never `//host` or a URL.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn sign_in_only_redirects_within_the_site() {
+        assert_eq!(local_path(Some("/d/abc")), "/d/abc");
+        assert_eq!(local_path(Some("//evil.example")), "/");
+        assert_eq!(local_path(Some("https://evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}

@@ -1,0 +1,72 @@
+//! The [`Caller`]: who made a request and through what (session or API token).
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::{Person, GUEST_KEY};
+
+/// Session key of the signed-in account.
+pub const USER_KEY: &str = "user";
+/// Session key of the share links this browser opened (link ids, not tokens).
+pub const LINKS_KEY: &str = "links";
+
+/// A signed-in account as remembered in a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: String,
+    pub username: String,
+}
+
+/// Who made a request.
+#[derive(Clone, Default)]
+pub struct Caller {
+    /// Signed in (session) or authenticated by an API token.
+    pub user: Option<SessionUser>,
+    /// The session's guest identity, once one was made.
+    pub guest: Option<Person>,
+    /// Share links opened in this session.
+    pub links: Vec<String>,
+    /// None for API-token and sessionless requests.
+    pub session: Option<Session>,
+}
+
+impl Caller {
+    pub fn nobody() -> Self {
+        Caller::default()
+    }
+
+    pub fn with_token(user: SessionUser) -> Self {
+        Caller { user: Some(user), ..Caller::default() }
+    }
+
+    /// Reads the session. If it cannot be read (database down) the caller is
+    /// nobody for this request, which can only refuse, never grant.
+    pub async fn from_session(session: Session) -> Self {
+        let read = async {
+            let user = session.get::<SessionUser>(USER_KEY).await?;
+            let guest = session.get::<Person>(GUEST_KEY).await?;
+            let links = session.get::<Vec<String>>(LINKS_KEY).await?.unwrap_or_default();
+            Ok::<_, tower_sessions::session::Error>((user, guest, links))
+        };
+        match read.await {
+            Ok((user, guest, links)) => Caller { user, guest, links, session: Some(session) },
+            Err(error) => {
+                tracing::warn!(%error, "could not read the session");
+                Caller { session: Some(session), ..Caller::default() }
+            }
+        }
+    }
+
+    /// Neither signed in nor a guest: nobody we know.
+    pub fn is_anonymous(&self) -> bool {
+        self.user.is_none() && self.guest.is_none()
+    }
+
+    /// How this caller appears to others, if they are anyone yet.
+    pub fn person(&self) -> Option<Person> {
+        match &self.user {
+            Some(user) => Some(Person::account(&user.id, &user.username)),
+            None => self.guest.clone(),
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! The server's implementation of [`app::api::ssr::Backend`]: everything the
+//! pages can ask, as one caller. A [`Service`] is built per request with that
+//! request's [`Caller`]; the JSON API uses the same one, so every entry point
+//! shares one set of rules (see `access.rs`).
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use app::api::ssr::{Backend, Outcome, Refusal};
+use app::api::*;
+
+use crate::access;
+use crate::auth::{self, password, secret, Caller, SessionUser};
+use crate::doc_id::DocId;
+use crate::store::{now_ms, DocumentRow};
+use crate::AppState;
+
+/// Documents stay in the trash this long before they are removed for good.
+pub const TRASH_MS: i64 = 30 * 24 * 3600 * 1000;
+/// Longest a share link can be made to last, in days.
+pub const MAX_LINK_DAYS: u32 = 365;
+/// Prefix of share-link tokens.
+pub const SHARE_TOKEN_PREFIX: &str = "qs_";
+/// Most share links one browser session keeps.
+const MAX_SESSION_LINKS: usize = 100;
+
+pub struct Service {
+    state: AppState,
+    caller: Caller,
+    /// The client's address, for sign-in throttling.
+    ip: Option<IpAddr>,
+}
+
+impl Service {
+    pub fn new(state: AppState, caller: Caller, ip: Option<IpAddr>) -> Self {
+        Service { state, caller, ip }
+    }
+
+    fn user(&self) -> Result<&SessionUser, Refusal> {
+        self.caller.user.as_ref().ok_or(Refusal::SignedOut)
+    }
+
+    /// The document and the caller's grant on it; NotFound when they have none.
+    async fn granted(&self, id: &str) -> Result<(DocId, access::Grant, DocumentRow), Refusal> {
+        let id = DocId::parse(id).ok_or(Refusal::NotFound)?;
+        match access::grant(&self.state.store, &self.caller, &id).await.map_err(internal)? {
+            Some((grant, doc)) => Ok((id, grant, doc)),
+            None => Err(Refusal::NotFound),
+        }
+    }
+
+    /// The document if the caller owns it.
+    async fn owned(&self, id: &str) -> Result<DocId, Refusal> {
+        self.user()?;
+        let (id, grant, _) = self.granted(id).await?;
+        if grant.role != Role::Owner {
+            return Err(Refusal::Forbidden);
+        }
+        Ok(id)
+    }
+
+    async fn audience(&self, id: &DocId) -> Result<Vec<String>, Refusal> {
+        self.state.store.audience(id).await.map_err(internal)
+    }
+
+    /// After a change to who may see a document: tell every list that shows or
+    /// showed it, and re-check every open socket on it.
+    fn access_changed(&self, id: &DocId, audience: &[String]) {
+        self.state.events.document_changed(audience, id);
+        self.state.hub.access_changed(id);
+    }
+
+    async fn sign_in_session(&self, user: SessionUser) -> Result<(), Refusal> {
+        let session = self.caller.session.as_ref().ok_or(Refusal::Internal)?;
+        // A new id on sign-in, so an id planted in the browser beforehand
+        // (session fixation) is worth nothing afterwards.
+        session.cycle_id().await.map_err(|e| internal(e.into()))?;
+        session.insert(auth::USER_KEY, user).await.map_err(|e| internal(e.into()))?;
+        Ok(())
+    }
+
+    pub async fn list_documents(&self) -> Result<DocList, Refusal> {
+        let user = self.user()?;
+        let store = &self.state.store;
+        let mine = store.owned_documents(&user.id).await.map_err(internal)?;
+        let shared = store.shared_documents(&user.id).await.map_err(internal)?;
+        Ok(DocList {
+            mine: mine.into_iter().map(|doc| summary(doc, Role::Owner)).collect(),
+            shared: shared.into_iter().map(|shared| summary(shared.doc, shared.role)).collect(),
+            now: now_ms(),
+        })
+    }
+
+    pub async fn create_document(&self, title: String) -> Result<String, Refusal> {
+        let user = self.user()?;
+        let id = DocId::random();
+        self.state.store.create_document(&id, &title, &user.id).await.map_err(internal)?;
+        self.state.events.document_changed([&user.id], &id);
+        Ok(id.to_string())
+    }
+
+    /// The document's text if the caller may read it.
+    pub async fn markdown(&self, id: &str) -> Result<String, Refusal> {
+        let (id, _, _) = self.granted(id).await?;
+        Ok(self.state.hub.markdown(&id).await.map_err(internal)?.unwrap_or_default())
+    }
+}
+
+fn summary(doc: DocumentRow, role: Role) -> DocSummary {
+    DocSummary { id: doc.id, title: doc.title, updated_at: doc.updated_at, role, owner: doc.owner }
+}
+
+fn internal(error: crate::Error) -> Refusal {
+    tracing::error!(%error, "request failed");
+    Refusal::Internal
+}
+
+impl From<tower_sessions::session::Error> for crate::Error {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        crate::Error::Internal(format!("session: {error}"))
+    }
+}
+
+impl Backend for Service {
+    fn me(&self) -> Me {
+        let person = self.caller.person().unwrap_or_else(auth::Person::random_guest);
+        Me { identity: person.identity, username: self.caller.user.as_ref().map(|u| u.username.clone()) }
+    }
+
+    fn sign_up(&self, username: String, password: String) -> Outcome<'_, ()> {
+        Box::pin(async move {
+            let hash = password::hash(password).await.map_err(internal)?;
+            let id = uuid::Uuid::new_v4().to_string();
+            if !self.state.store.create_user(&id, &username, &hash).await.map_err(internal)? {
+                return Err(Refusal::Invalid(format!("The username “{username}” is taken. Please choose another.")));
+            }
+            tracing::info!(%username, "account created");
+            self.sign_in_session(SessionUser { id, username }).await
+        })
+    }
+
+    fn sign_in(&self, username: String, password: String) -> Outcome<'_, ()> {
+        Box::pin(async move {
+            let keys = throttle_keys(self.ip, &username);
+            if let Err(wait) = self.state.throttle.check(&keys, Instant::now()) {
+                return Err(Refusal::Throttled(format!(
+                    "Too many failed sign-ins. Please wait {} seconds and try again.",
+                    wait.as_secs().max(1)
+                )));
+            }
+            let user = self.state.store.user_by_name(&username).await.map_err(internal)?;
+            let stored = user.as_ref().map(|u| u.password_hash.clone());
+            if !password::verify(password, stored).await {
+                self.state.throttle.failed(&keys, Instant::now());
+                return Err(Refusal::Invalid("Wrong username or password.".into()));
+            }
+            let user = user.ok_or(Refusal::Internal)?;
+            self.state.throttle.succeeded(&keys[1]);
+            self.sign_in_session(SessionUser { id: user.id, username: user.username }).await
+        })
+    }
+
+    fn sign_out(&self) -> Outcome<'_, ()> {
+        Box::pin(async move {
+            if let Some(session) = &self.caller.session {
+                session.flush().await.map_err(|e| internal(e.into()))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn list(&self) -> Outcome<'_, DocList> {
+        Box::pin(self.list_documents())
+    }
+
+    fn create(&self, title: String) -> Outcome<'_, String> {
+        Box::pin(self.create_document(title))
+    }
+
+    fn open(&self, id: String) -> Outcome<'_, DocView> {
+        Box::pin(async move {
+            let (id, grant, doc) = self.granted(&id).await?;
+            let markdown = self.state.hub.markdown(&id).await.map_err(internal)?.unwrap_or_default();
+            Ok(DocView { id: doc.id, title: doc.title, markdown, me: self.me().identity, role: grant.role, owner: doc.owner })
+        })
+    }
+
+    fn rename(&self, id: String, title: String) -> Outcome<'_, ()> {
+        Box::pin(async move {
+            let id = self.owned(&id).await?;
+            self.state.store.rename_document(&id, &title).await.map_err(internal)?;
+            let audience = self.audience(&id).await?;
+            self.state.events.document_changed(&audience, &id);
+            Ok(())
+        })
+    }
+
+    fn delete(&self, id: String) -> Outcome<'_, ()> {
+        Box::pin(async move {
+            let id = self.owned(&id).await?;
+            let audience = self.audience(&id).await?;
+            self.state.store.set_deleted(&id, Some(now_ms())).await.map_err(internal)?;
+            self.access_changed(&id, &audience);
+            Ok(())
+        })
+    }
+
+    fn restore(&self, id: String) -> Outcome<'_, ()> {
+        Box::pin(async move {
+            let user = self.user()?;
+            let id = DocId::parse(&id).ok_or(Refusal::NotFound)?;
+            let doc = self.state.store.document(&id).await.map_err(internal)?.ok_or(Refusal::NotFound)?;
+            if doc.owner_id.as_deref() != Some(user.id.as_str()) || doc.deleted_at.is_none() {
+                return Err(Refusal::NotFound);
+            }
+            self.state.store.set_deleted(&id, None).await.map_err(internal)?;
+            let audience = self.audience(&id).await?;
+            self.access_changed(&id, &audience);
+            Ok(())
+        })
+    }
+
+    fn trash(&self) -> Outcome<'_, TrashList> {
+        Box::pin(async move {
+            let user = self.user()?;
+            let rows = self.state.store.trashed_documents(&user.id).await.map_err(internal)?;
+            let documents = rows
+                .into_iter()
+                .filter_map(|doc| {
+                    let deleted_at = doc.deleted_at?;
+                    Some(Trashed { id: doc.id, title: doc.title, deleted_at, purge_at: deleted_at + TRASH_MS })
+                })
+                .collect();
+            Ok(TrashList { documents, now: now_ms() })
+        })
+    }
+
+    fn sharing(&self, id: String) -> Outcome<'_, Sharing> {
+        Box::pin(async move {
+            let id = self.owned(&id).await?;
+            let store = &self.state.store;
+            let members = store.members(&id).await.map_err(internal)?;
+            let now = now_ms();
+            let links = store.links(&id).await.map_err(internal)?;
+            Ok(Sharing {
+                members: members.into_iter().map(|(username, role)| Member { username, role }).collect(),
+                links: links
+                    .into_iter()
+                    .filter(|link| link.works_at(now))
+                    .map(|link| ShareLink { id: link.id, role: link.role, created_at: link.created_at, expires_at: link.expires_at })
+                    .collect(),
+                now,
+            })
+        })
+    }
+
+    fn share(&self, id: String, username: String, role: Role) -> Outcome<'_, ()> {
+        Box::pin(async move {
+            let id = self.owned(&id).await?;
+            let store = &self.state.store;
+            let Some(member) = store.user_by_name(&username).await.map_err(internal)? else {
+                return Err(Refusal::Invalid(format!("Nobody is called “{username}” here.")));
+            };
+            if Some(&member.id) == self.caller.user.as_ref().map(|u| &u.id) {
+                return Err(Refusal::Invalid("You own this document already.".into()));
+            }
+            store.set_member(&id, &member.id, role).await.map_err(internal)?;
+            let audience = self.audience(&id).await?;
+            self.access_changed(&id, &audience);
+            Ok(())
+        })
+    }
+
+    fn unshare(&self, id: String, username: String) -> Outcome<'_, ()> {
+        Box::pin(async move {
+            let id = self.owned(&id).await?;
+            let store = &self.state.store;
+            let audience = self.audience(&id).await?;
+            if let Some(member) = store.user_by_name(&username.to_ascii_lowercase()).await.map_err(internal)? {
+                store.remove_member(&id, &member.id).await.map_err(internal)?;
+            }
+            self.access_changed(&id, &audience);
+            Ok(())
+        })
+    }
+
+    fn create_link(&self, id: String, role: Role, expires_in_days: u32) -> Outcome<'_, NewShareLink> {
+        Box::pin(async move {
+            let id = self.owned(&id).await?;
+            if expires_in_days > MAX_LINK_DAYS {
+                return Err(Refusal::Invalid(format!("A link can last at most {MAX_LINK_DAYS} days.")));
+            }
+            let expires_at = (expires_in_days > 0).then(|| now_ms() + i64::from(expires_in_days) * 86_400_000);
+            let token = secret::generate(SHARE_TOKEN_PREFIX);
+            let link_id = uuid::Uuid::new_v4().to_string();
+            let link = self
+                .state
+                .store
+                .create_link(&link_id, &id, &secret::digest(&token), role, expires_at)
+                .await
+                .map_err(internal)?;
+            Ok(NewShareLink {
+                link: ShareLink { id: link.id, role: link.role, created_at: link.created_at, expires_at: link.expires_at },
+                path: format!("/s/{token}"),
+            })
+        })
+    }
+
+    fn revoke_link(&self, id: String, link_id: String) -> Outcome<'_, ()> {
+        Box::pin(async move {
+            let id = self.owned(&id).await?;
+            self.state.store.revoke_link(&id, &link_id).await.map_err(internal)?;
+            self.state.hub.access_changed(&id);
+            Ok(())
+        })
+    }
+
+    fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>> {
+        Box::pin(async move {
+            let user = self.user()?;
+            let rows = self.state.store.tokens(&user.id).await.map_err(internal)?;
+            Ok(rows
+                .into_iter()
+                .map(|t| ApiToken { id: t.id, name: t.name, created_at: t.created_at, last_used_at: t.last_used_at })
+                .collect())
+        })
+    }
+
+    fn create_api_token(&self, name: String) -> Outcome<'_, NewApiToken> {
+        Box::pin(async move {
+            let user = self.user()?;
+            // Only a signed-in browser makes tokens: a token cannot mint more.
+            if self.caller.session.is_none() {
+                return Err(Refusal::Forbidden);
+            }
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+                return Err(Refusal::Invalid("Give the token a name of 1 to 60 characters.".into()));
+            }
+            let secret = secret::generate(auth::API_TOKEN_PREFIX);
+            let id = uuid::Uuid::new_v4().to_string();
+            let row = self.state.store.create_token(&id, &user.id, name, &secret::digest(&secret)).await.map_err(internal)?;
+            Ok(NewApiToken {
+                token: ApiToken { id: row.id, name: row.name, created_at: row.created_at, last_used_at: None },
+                secret,
+            })
+        })
+    }
+
+    fn revoke_api_token(&self, token_id: String) -> Outcome<'_, ()> {
+        Box::pin(async move {
+            let user = self.user()?;
+            self.state.store.revoke_token(&user.id, &token_id).await.map_err(internal)?;
+            Ok(())
+        })
+    }
+}
+
+/// Failed sign-ins count against the client's address and the account.
+fn throttle_keys(ip: Option<IpAddr>, username: &str) -> [String; 2] {
+    let ip = ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into());
+    [format!("ip:{ip}"), format!("user:{username}")]
+}
+
+/// `GET /s/{token}`: opens a share link. A working link is remembered in the
+/// session (by its id, never its token) and the browser goes to the document;
+/// anything else goes to a page saying the link does not work.
+pub async fn open_share_link(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Extension(caller): axum::extract::Extension<Caller>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> axum::response::Redirect {
+    use axum::response::Redirect;
+    let invalid = Redirect::to("/link-invalid");
+    if !secret::looks_valid(SHARE_TOKEN_PREFIX, &token) {
+        return invalid;
+    }
+    let link = match state.store.link_by_token_hash(&secret::digest(&token)).await {
+        Ok(Some(link)) if link.works_at(now_ms()) => link,
+        Ok(_) => return invalid,
+        Err(error) => {
+            tracing::error!(%error, "could not look up a share link");
+            return invalid;
+        }
+    };
+    let Some(session) = caller.session else { return invalid };
+    let mut links = caller.links;
+    if !links.contains(&link.id) {
+        links.push(link.id.clone());
+        let excess = links.len().saturating_sub(MAX_SESSION_LINKS);
+        links.drain(..excess);
+    }
+    if caller.user.is_none() {
+        auth::guest_for(&session).await;
+    }
+    if let Err(error) = session.insert(auth::LINKS_KEY, links).await {
+        tracing::error!(%error, "could not remember a share link in the session");
+        return invalid;
+    }
+    Redirect::to(&format!("/d/{}", link.doc_id))
+}

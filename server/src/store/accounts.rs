@@ -1,0 +1,122 @@
+//! Accounts and personal API tokens in the database. Secrets arrive here
+//! already hashed (see `auth::password` and `auth::secret`).
+
+use sqlx::Row;
+
+use super::{now_ms, Store};
+use crate::error::Result;
+
+/// An account as stored.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+}
+
+/// A token as listed to its owner.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+impl Store {
+    /// Creates an account; false when the username is taken.
+    pub async fn create_user(&self, id: &str, username: &str, password_hash: &str) -> Result<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(id)
+        .bind(username)
+        .bind(password_hash)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRow>> {
+        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => Some(UserRow {
+                id: row.try_get("id")?,
+                username: row.try_get("username")?,
+                password_hash: row.try_get("password_hash")?,
+            }),
+            None => None,
+        })
+    }
+
+    pub async fn create_token(&self, id: &str, user_id: &str, name: &str, token_hash: &str) -> Result<TokenRow> {
+        let now = now_ms();
+        sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(user_id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(TokenRow { id: id.into(), name: name.into(), created_at: now, last_used_at: None })
+    }
+
+    /// The user's tokens that still work, newest first.
+    pub async fn tokens(&self, user_id: &str) -> Result<Vec<TokenRow>> {
+        let rows = sqlx::query(
+            "SELECT id, name, created_at, last_used_at FROM api_tokens \
+             WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TokenRow {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    created_at: row.try_get("created_at")?,
+                    last_used_at: row.try_get("last_used_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of the user's tokens; false if they have no such token.
+    pub async fn revoke_token(&self, user_id: &str, token_id: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(token_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The account a live token belongs to, noting that it was used.
+    pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT t.id AS token_id, u.id AS user_id, u.username FROM api_tokens t \
+             JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let token_id: String = row.try_get("token_id")?;
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(&token_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(Some((row.try_get("user_id")?, row.try_get("username")?)))
+    }
+}
