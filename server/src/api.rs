@@ -1,7 +1,7 @@
-//! The JSON API (documented in the README): list and create documents, read
-//! one as Markdown, and the health check. Callers authenticate with the session
-//! cookie or `Authorization: Bearer <personal API token>`; without either the
-//! answer is 401.
+//! The JSON API (documented in the README): accounts, documents, sharing,
+//! tokens, and the health check. Callers authenticate with the session cookie
+//! or `Authorization: Bearer <personal API token>`; without either the answer
+//! is 401. Every handler goes through the same [`Service`] as the pages.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, Path, State};
@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use app::api::ssr::Refusal;
-use app::api::{DocList, DocSummary};
+use app::api::ssr::{Backend, Refusal};
+use app::api::{DocList, DocSummary, Role};
 
 use crate::auth::Caller;
 use crate::error::{Error, Result};
@@ -61,6 +61,127 @@ fn service(state: AppState, caller: Caller) -> Result<Service> {
         return Err(Error::Unauthorized);
     }
     Ok(Service::new(state, caller, None))
+}
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// `POST /api/users {"username","password"}` -> 201, signed in (session cookie).
+pub async fn sign_up(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<Credentials>, JsonRejection>,
+) -> Result<Response> {
+    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    let username = app::api::validate_username(&body.username).map_err(|m| Error::BadRequest(m.into()))?;
+    app::api::validate_password(&body.password).map_err(|m| Error::BadRequest(m.into()))?;
+    Service::new(state, caller, None).sign_up(username.clone(), body.password).await.map_err(refused)?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "username": username }))).into_response())
+}
+
+/// `POST /api/session {"username","password"}` -> 204, signed in; 429 when throttled.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    info: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    body: Result<Json<Credentials>, JsonRejection>,
+) -> Result<StatusCode> {
+    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    let ip = info.map(|Extension(info)| info.0.ip());
+    let username = body.username.trim().to_ascii_lowercase();
+    Service::new(state, caller, ip).sign_in(username, body.password).await.map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct NewLink {
+    pub role: String,
+    #[serde(default)]
+    pub expires_in_days: u32,
+}
+
+/// `POST /api/docs/{id}/links {"role","expires_in_days"}` -> 201 `{"id","url"}` (owner only).
+pub async fn create_link(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Result<Json<NewLink>, JsonRejection>,
+) -> Result<Response> {
+    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    let role = Role::parse_shared(&body.role).ok_or_else(|| Error::BadRequest("role must be viewer or editor".into()))?;
+    let link = service(state, caller)?.create_link(id, role, body.expires_in_days).await.map_err(refused)?;
+    let body = serde_json::json!({ "id": link.link.id, "url": link.path, "role": role.as_str(), "expires_at": link.link.expires_at });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `DELETE /api/docs/{id}/links/{link}` -> 204 (owner only).
+pub async fn revoke_link(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((id, link)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    service(state, caller)?.revoke_link(id, link).await.map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct Membership {
+    pub role: String,
+}
+
+/// `PUT /api/docs/{id}/members/{username} {"role"}` -> 204 (owner only).
+pub async fn share(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((id, username)): Path<(String, String)>,
+    body: Result<Json<Membership>, JsonRejection>,
+) -> Result<StatusCode> {
+    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    let role = Role::parse_shared(&body.role).ok_or_else(|| Error::BadRequest("role must be viewer or editor".into()))?;
+    let username = app::api::validate_username(&username).map_err(|m| Error::BadRequest(m.into()))?;
+    service(state, caller)?.share(id, username, role).await.map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/docs/{id}/members/{username}` -> 204 (owner only).
+pub async fn unshare(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((id, username)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    service(state, caller)?.unshare(id, username).await.map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/docs/{id}` -> 204: to the trash (owner only).
+pub async fn delete(State(state): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Result<StatusCode> {
+    service(state, caller)?.delete(id).await.map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct NewToken {
+    pub name: String,
+}
+
+/// `POST /api/tokens {"name"}` -> 201 `{"id","token"}`; from a signed-in session only.
+pub async fn create_token(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<NewToken>, JsonRejection>,
+) -> Result<Response> {
+    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    let token = service(state, caller)?.create_api_token(body.name).await.map_err(refused)?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": token.token.id, "token": token.secret }))).into_response())
+}
+
+/// `DELETE /api/tokens/{id}` -> 204.
+pub async fn revoke_token(State(state): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Result<StatusCode> {
+    service(state, caller)?.revoke_api_token(id).await.map_err(refused)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/docs {"title"}` -> 201 `{"id","url"}`; needs an account.

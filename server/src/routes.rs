@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
@@ -31,7 +31,15 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/ws/doc/{id}", get(ws::upgrade))
         .route("/api/docs", get(api::list).post(api::create))
+        .route("/api/docs/{id}", delete(api::delete))
         .route("/api/docs/{id}/markdown", get(api::markdown))
+        .route("/api/docs/{id}/links", post(api::create_link))
+        .route("/api/docs/{id}/links/{link}", delete(api::revoke_link))
+        .route("/api/docs/{id}/members/{username}", put(api::share).delete(api::unshare))
+        .route("/api/users", post(api::sign_up))
+        .route("/api/session", post(api::sign_in))
+        .route("/api/tokens", post(api::create_token))
+        .route("/api/tokens/{id}", delete(api::revoke_token))
         .route("/healthz", get(api::health))
         .route("/events", get(events::stream))
         .route("/s/{token}", get(service::open_share_link))

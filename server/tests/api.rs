@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{sqlite_url, TestServer};
+use common::{sqlite_url, TestServer, YClient};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_list_and_read_documents() {
@@ -14,15 +14,17 @@ async fn create_list_and_read_documents() {
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let second = server.create_doc("  Second  ").await;
 
-    let list: serde_json::Value = client.get(server.http("/api/docs")).send().await.unwrap().json().await.unwrap();
-    let list = list.as_array().unwrap();
+    let list: serde_json::Value =
+        client.get(server.http("/api/docs")).header("cookie", &server.owner).send().await.unwrap().json().await.unwrap();
+    let list = list["mine"].as_array().unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["id"], second, "newest first");
     assert_eq!(list[0]["title"], "Second", "titles are trimmed");
     assert_eq!(list[1]["id"], first);
     assert_eq!(list[1]["url"], format!("/d/{first}"));
 
-    let response = client.get(server.http(&format!("/api/docs/{first}/markdown"))).send().await.unwrap();
+    let response =
+        client.get(server.http(&format!("/api/docs/{first}/markdown"))).header("cookie", &server.owner).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/markdown; charset=utf-8");
     assert_eq!(response.text().await.unwrap(), "");
@@ -43,6 +45,7 @@ async fn bad_requests_get_clear_errors() {
     ] {
         let response = client
             .post(server.http("/api/docs"))
+            .header("cookie", &server.owner)
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -54,7 +57,13 @@ async fn bad_requests_get_clear_errors() {
         assert!(!json["error"].as_str().unwrap().is_empty(), "{body}: no message");
     }
     for title in ["", "   ", &"x".repeat(201)] {
-        let response = client.post(server.http("/api/docs")).json(&serde_json::json!({ "title": title })).send().await.unwrap();
+        let response = client
+            .post(server.http("/api/docs"))
+            .header("cookie", &server.owner)
+            .json(&serde_json::json!({ "title": title }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 400);
         let json: serde_json::Value = response.json().await.unwrap();
         assert!(json["error"].as_str().unwrap().contains("title"));
@@ -62,13 +71,12 @@ async fn bad_requests_get_clear_errors() {
 
     let unknown = uuid::Uuid::new_v4();
     for path in [format!("/api/docs/{unknown}/markdown"), "/api/docs/not-an-id/markdown".to_string()] {
-        let response = client.get(server.http(&path)).send().await.unwrap();
+        let response = client.get(server.http(&path)).header("cookie", &server.owner).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
     }
-    match tokio_tungstenite::connect_async(format!("ws://{}/ws/doc/{unknown}", server.addr)).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 404),
-        other => panic!("websocket to an unknown document was not refused: {:?}", other.map(|_| ())),
-    }
+    let origin = format!("http://{}", server.addr);
+    let refused = YClient::try_open(server.addr, &unknown.to_string(), &[("cookie", &server.owner), ("origin", &origin)]).await;
+    assert_eq!(refused.err(), Some(403), "an unknown document is refused like a forbidden one");
     server.stop().await;
 }
 

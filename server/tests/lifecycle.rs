@@ -60,7 +60,8 @@ async fn compaction_keeps_the_document_and_only_deletes_what_it_merged() {
     let (url, _dir) = sqlite_url();
     let store = Store::connect(&url).await.unwrap();
     let id = DocId::random();
-    store.create_document(&id, "Compaction").await.unwrap();
+    assert!(store.create_user("u1", "ada", "not-a-real-hash").await.unwrap());
+    store.create_document(&id, "Compaction", "u1").await.unwrap();
 
     let doc = app::collab::doc::new_doc();
     let text = app::collab::doc::content(&doc);

@@ -121,12 +121,15 @@ async fn guest_identity_survives_a_restart(url: &str) {
     let server = TestServer::start(url).await;
     let doc = server.create_doc("Sessions").await;
 
-    // A first visit to the page creates the session and its guest.
-    let page = reqwest::get(server.http(&format!("/d/{doc}"))).await.unwrap();
-    let set_cookie = page.headers()["set-cookie"].to_str().unwrap().to_string();
+    // Opening the edit link creates the session and its guest; the page then
+    // names them.
+    let link = common::edit_link(&doc).unwrap();
+    let opened = common::http_client().get(server.http(&link)).send().await.unwrap();
+    let set_cookie = opened.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let page = reqwest::Client::new().get(server.http(&format!("/d/{doc}"))).header("cookie", &cookie).send().await.unwrap();
     let html = page.text().await.unwrap();
     // The viewer's own avatar is titled "<name> (you)".
     let name = html.split(" (you)\"").next().and_then(|before| before.rsplit("title=\"").next())
@@ -211,7 +214,7 @@ async fn a_full_room_turns_the_next_person_away_with_a_reason() {
     let _a = YClient::connect(server.addr, &doc).await;
     let _b = YClient::connect(server.addr, &doc).await;
 
-    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/doc/{doc}", server.addr)).await.unwrap();
+    let mut socket = YClient::raw_socket(server.addr, &doc).await;
     let close = loop {
         match tokio::time::timeout(SOON, socket.next()).await.expect("closed in time") {
             Some(Ok(WsMessage::Close(Some(frame)))) => break frame,
@@ -234,12 +237,9 @@ async fn a_hundred_people_moving_carets_cost_a_bounded_number_of_frames() {
     let (url, _dir) = sqlite_url();
     let server = TestServer::start(&url).await;
     let doc = server.create_doc("Crowd").await;
-    let url = format!("ws://{}/ws/doc/{doc}", server.addr);
-
     let mut sockets = Vec::new();
     for _ in 0..PEOPLE {
-        let (socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-        sockets.push(socket);
+        sockets.push(YClient::raw_socket(server.addr, &doc).await);
     }
     let started = Instant::now();
     let mut people = Vec::new();

@@ -25,8 +25,37 @@ use server::Config;
 
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The session cookie of the account that owns what `create_doc` makes.
+    pub owner: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<server::Result<()>>>,
+}
+
+/// The owner's password in every test.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Each document's edit link (`/s/...`), so [`YClient::connect`] can join as a
+/// fresh guest, as a person opening the link would. Keyed by document id,
+/// which is unique across servers and survives restarts.
+static EDIT_LINKS: std::sync::Mutex<Option<HashMap<String, String>>> = std::sync::Mutex::new(None);
+
+pub fn edit_link(doc: &str) -> Option<String> {
+    EDIT_LINKS.lock().unwrap().as_ref().and_then(|links| links.get(doc).cloned())
+}
+
+/// An HTTP client that does not follow redirects (so Set-Cookie is seen).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// `name=value` of a response's session cookie, if it set one.
+pub fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
 }
 
 /// A fresh SQLite database in a temporary folder (kept alive by the returned guard).
@@ -73,11 +102,67 @@ impl TestServer {
         let url = format!("http://{addr}/healthz");
         for _ in 0..200 {
             if reqwest::get(&url).await.map(|r| r.status().is_success()).unwrap_or(false) {
-                return TestServer { addr, stop: Some(stop), task: Some(task) };
+                let mut server = TestServer { addr, owner: String::new(), stop: Some(stop), task: Some(task) };
+                // The same owner across restarts on one database.
+                server.owner = match server.try_sign_up("owner").await {
+                    Some(cookie) => cookie,
+                    None => server.sign_in("owner", PASSWORD).await.expect("owner signs in"),
+                };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         panic!("server did not become healthy");
+    }
+
+    /// Creates an account; returns its session cookie.
+    pub async fn sign_up(&self, username: &str) -> String {
+        self.try_sign_up(username).await.expect("sign up")
+    }
+
+    async fn try_sign_up(&self, username: &str) -> Option<String> {
+        let response = http_client()
+            .post(self.http("/api/users"))
+            .json(&serde_json::json!({ "username": username, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("POST /api/users");
+        (response.status() == 201).then(|| session_cookie(&response).expect("sign-up sets a cookie"))
+    }
+
+    /// Signs in; the cookie, or the status code when refused.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<String, (u16, String)> {
+        let response = http_client()
+            .post(self.http("/api/session"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("POST /api/session");
+        match response.status().as_u16() {
+            204 => Ok(session_cookie(&response).expect("sign-in sets a cookie")),
+            status => Err((status, response.text().await.unwrap_or_default())),
+        }
+    }
+
+    /// Makes a share link of a document as its owner (`cookie`); returns (link id, path).
+    pub async fn share_link(&self, cookie: &str, doc: &str, role: &str, expires_in_days: u32) -> (String, String) {
+        let response = http_client()
+            .post(self.http(&format!("/api/docs/{doc}/links")))
+            .header("cookie", cookie)
+            .json(&serde_json::json!({ "role": role, "expires_in_days": expires_in_days }))
+            .send()
+            .await
+            .expect("POST links");
+        assert_eq!(response.status(), 201);
+        let body: serde_json::Value = response.json().await.unwrap();
+        (body["id"].as_str().unwrap().to_string(), body["url"].as_str().unwrap().to_string())
+    }
+
+    /// Opens a share link as a new browser would; returns the guest's cookie.
+    pub async fn open_link(&self, path: &str) -> String {
+        let response = http_client().get(self.http(path)).send().await.expect("GET share link");
+        assert_eq!(response.status(), 303, "a working link redirects to its document");
+        session_cookie(&response).expect("a share link starts a session")
     }
 
     pub fn http(&self, path: &str) -> String {
@@ -94,26 +179,38 @@ impl TestServer {
         }
     }
 
+    /// Creates a document owned by [`Self::owner`], with an edit link that
+    /// [`YClient::connect`] uses to join as a new guest each time.
     pub async fn create_doc(&self, title: &str) -> String {
         let response = reqwest::Client::new()
             .post(self.http("/api/docs"))
+            .header("cookie", &self.owner)
             .json(&serde_json::json!({ "title": title }))
             .send()
             .await
             .expect("POST /api/docs");
         assert_eq!(response.status(), 201);
         let body: serde_json::Value = response.json().await.expect("json");
-        body["id"].as_str().expect("id").to_string()
+        let id = body["id"].as_str().expect("id").to_string();
+        let (_, path) = self.share_link(&self.owner, &id, "editor", 0).await;
+        EDIT_LINKS.lock().unwrap().get_or_insert_with(HashMap::new).insert(id.clone(), path);
+        id
     }
 
+    /// The document's text, read through the API as its owner.
     pub async fn markdown(&self, id: &str) -> String {
-        let response = reqwest::get(self.http(&format!("/api/docs/{id}/markdown"))).await.expect("GET markdown");
+        let response = reqwest::Client::new()
+            .get(self.http(&format!("/api/docs/{id}/markdown")))
+            .header("cookie", &self.owner)
+            .send()
+            .await
+            .expect("GET markdown");
         assert_eq!(response.status(), 200);
         response.text().await.expect("text")
     }
 }
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A y-sync client with its own yrs document, like a browser tab.
 pub struct YClient {
@@ -126,19 +223,53 @@ pub struct YClient {
     pub presence: HashMap<u64, (u32, serde_json::Value)>,
     /// Awareness messages received.
     pub awareness_messages: usize,
-    /// The session cookie the server set on the upgrade (`name=value`).
+    /// The session cookie this client connected with (`name=value`).
     pub cookie: Option<String>,
+    /// The role the server last stated (Quire's access message).
+    pub role: Option<app::api::Role>,
+    /// Reasons of the permission-denied messages received (refused writes).
+    pub denied: Vec<String>,
 }
 
 impl YClient {
-    /// Connects and completes the initial sync (server's step 2 applied).
+    /// Connects as a new guest who opened the document's edit link, and
+    /// completes the initial sync (server's step 2 applied).
     pub async fn connect(addr: SocketAddr, id: &str) -> YClient {
         Self::connect_with_doc(addr, id, qdoc::new_doc()).await
     }
 
     /// Connects with an existing document (one edited while offline).
     pub async fn connect_with_doc(addr: SocketAddr, id: &str, doc: Doc) -> YClient {
-        Self::connect_full(addr, id, doc, None).await
+        let path = edit_link(id).expect("documents made by TestServer::create_doc have an edit link");
+        let response = http_client().get(format!("http://{addr}{path}")).send().await.expect("open link");
+        let cookie = session_cookie(&response).expect("a share link starts a session");
+        Self::connect_full(addr, id, doc, Some(&cookie)).await
+    }
+
+    /// A bare socket of a new guest (through the edit link), no sync done.
+    pub async fn raw_socket(addr: SocketAddr, id: &str) -> Socket {
+        let path = edit_link(id).expect("documents made by TestServer::create_doc have an edit link");
+        let response = http_client().get(format!("http://{addr}{path}")).send().await.expect("open link");
+        let cookie = session_cookie(&response).expect("a share link starts a session");
+        let origin = format!("http://{addr}");
+        Self::try_open(addr, id, &[("cookie", &cookie), ("origin", &origin)]).await.expect("socket opens")
+    }
+
+    /// Opens the socket with these request headers; the HTTP status if refused.
+    pub async fn try_open(addr: SocketAddr, id: &str, headers: &[(&str, &str)]) -> Result<Socket, u16> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{addr}/ws/doc/{id}").into_client_request().expect("request");
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((socket, _)) => Ok(socket),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+            Err(other) => panic!("websocket failed: {other}"),
+        }
     }
 
     /// Connects as the session behind `cookie` (another tab of the same person).
@@ -149,6 +280,7 @@ impl YClient {
     async fn connect_full(addr: SocketAddr, id: &str, doc: Doc, cookie: Option<&str>) -> YClient {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let mut request = format!("ws://{addr}/ws/doc/{id}").into_client_request().expect("request");
+        request.headers_mut().insert("origin", format!("http://{addr}").parse().unwrap());
         if let Some(cookie) = cookie {
             request.headers_mut().insert("cookie", cookie.parse().expect("cookie header"));
         }
@@ -169,6 +301,8 @@ impl YClient {
             presence: HashMap::new(),
             awareness_messages: 0,
             cookie,
+            role: None,
+            denied: Vec::new(),
         };
         let sv = client.doc.transact().state_vector();
         client.send_raw(protocol::sync_step1(sv)).await;
@@ -237,6 +371,8 @@ impl YClient {
                         }
                         self.doc.transact_mut().apply_update(Update::decode_v1(u).expect("update decodes")).expect("update applies");
                     }
+                    Message::Custom(protocol::MSG_ACCESS, payload) => self.role = protocol::read_access(payload),
+                    Message::Auth(Some(reason)) => self.denied.push(reason.clone()),
                     _ => {}
                 }
                 if done(self, &message) {
