@@ -197,6 +197,17 @@ impl TestServer {
         id
     }
 
+    /// Waits (up to 5 s) until the server's copy of the document reads `expected`.
+    pub async fn wait_for_markdown(&self, id: &str, expected: &str) {
+        for _ in 0..200 {
+            if self.markdown(id).await == expected {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert_eq!(self.markdown(id).await, expected, "the server's copy");
+    }
+
     /// The document's text, read through the API as its owner.
     pub async fn markdown(&self, id: &str) -> String {
         let response = reqwest::Client::new()
