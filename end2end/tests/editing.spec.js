@@ -1,6 +1,6 @@
 // Two people, one document: typing, merging, previewing, reloading.
 const { test, expect } = require('@playwright/test');
-const { createDoc, openDoc, twoPeople } = require('./helpers');
+const { createDoc, docLink, markdown, openDoc, signUpInBrowser, twoPeople } = require('./helpers');
 
 test('a new document is created from the home page and opens', async ({ page }) => {
   // Both pages must hydrate cleanly: a mismatch between the server's HTML and
@@ -8,7 +8,7 @@ test('a new document is created from the home page and opens', async ({ page }) 
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-  await page.goto('/');
+  await signUpInBrowser(page);
   await expect(page).toHaveTitle('Quire');
   await page.getByPlaceholder('Title of a new document').fill('Launch plan');
   await page.getByRole('button', { name: 'New document' }).click();
@@ -53,7 +53,7 @@ test('two browsers typing at the same spot converge to the same text', async ({ 
   expect(only('brvo')).toBe('brvobrvobrvo');
 
   // And the server stored exactly that.
-  await expect.poll(async () => (await request.get(`/api/docs/${id}/markdown`)).text()).toBe(text);
+  await expect.poll(async () => markdown(id)).toBe(text);
 });
 
 test('the preview renders headings and lists as you type', async ({ page, request }) => {
@@ -71,7 +71,7 @@ test('reloading shows everything that was typed', async ({ page, request }) => {
   const editor = await openDoc(page, id);
   await editor.click();
   await page.keyboard.type('kept after reload 😀');
-  await expect.poll(async () => (await request.get(`/api/docs/${id}/markdown`)).text()).toBe('kept after reload 😀');
+  await expect.poll(async () => markdown(id)).toBe('kept after reload 😀');
   await page.reload();
   await expect(page.getByTestId('editor')).toHaveValue('kept after reload 😀');
   await expect(page.getByTestId('editor')).toBeEditable();
@@ -83,11 +83,11 @@ test('with JavaScript disabled the document still reads fully', async ({ browser
   const editor = await openDoc(writer, id);
   await editor.click();
   await writer.keyboard.type('## Server rendered\n\nplain *text*');
-  await expect.poll(async () => (await request.get(`/api/docs/${id}/markdown`)).text()).toContain('plain *text*');
+  await expect.poll(async () => markdown(id)).toContain('plain *text*');
 
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto(`/d/${id}`);
+  await page.goto(docLink(id));
   await expect(page).toHaveTitle('No script · Quire');
   await expect(page.getByTestId('editor')).toHaveValue('## Server rendered\n\nplain *text*');
   await expect(page.getByTestId('preview').locator('h2')).toHaveText('Server rendered');

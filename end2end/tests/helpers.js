@@ -1,16 +1,78 @@
-// Small helpers shared by the browser tests.
-const { expect } = require('@playwright/test');
+// Small helpers shared by the browser tests. Documents belong to an owner
+// account (one per worker and server); every browser context joins through
+// the document's edit link, so each is a separate guest, like a person who
+// was sent the link.
+const { expect, request: apiRequest } = require('@playwright/test');
+const crypto = require('crypto');
 
-/** Creates a document through the JSON API and returns its id. */
-async function createDoc(request, title) {
-  const response = await request.post('/api/docs', { data: { title } });
-  expect(response.status()).toBe(201);
-  return (await response.json()).id;
+const PASSWORD = 'correct horse battery';
+const DEFAULT_BASE = `http://127.0.0.1:${Number(process.env.QUIRE_E2E_PORT || 3100)}`;
+const owners = new Map(); // baseURL -> Promise<{ api, username }>
+const editLinks = new Map(); // document id -> "/s/..."
+
+function randomName(prefix = 'user') {
+  return `${prefix}-${crypto.randomBytes(5).toString('hex')}`;
 }
 
-/** Opens a document and waits until the editor is live (first sync done). */
+/** Creates an account through the JSON API; returns its signed-in API context. */
+async function signUp(baseURL = DEFAULT_BASE, username = randomName()) {
+  const api = await apiRequest.newContext({ baseURL });
+  const response = await api.post('/api/users', { data: { username, password: PASSWORD } });
+  expect(response.status()).toBe(201);
+  return { api, username };
+}
+
+/** Signs up in the browser, through the form; the page ends on home. */
+async function signUpInBrowser(page, username = randomName()) {
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByTestId('account-name')).toContainText(username, { timeout: 20_000 });
+  return username;
+}
+
+function owner(baseURL = DEFAULT_BASE) {
+  if (!owners.has(baseURL)) owners.set(baseURL, signUp(baseURL, randomName('owner')));
+  return owners.get(baseURL);
+}
+
+/** Creates a document (as the owner) with an edit link; returns its id. */
+async function createDoc(_request, title, baseURL = DEFAULT_BASE) {
+  const { api } = await owner(baseURL);
+  const created = await api.post('/api/docs', { data: { title } });
+  expect(created.status()).toBe(201);
+  const { id } = await created.json();
+  const link = await api.post(`/api/docs/${id}/links`, { data: { role: 'editor' } });
+  expect(link.status()).toBe(201);
+  editLinks.set(id, (await link.json()).url);
+  return id;
+}
+
+/** The path that opens a document for a new guest (its edit link). */
+function docLink(id) {
+  return editLinks.get(id);
+}
+
+/** The document's text as the server has it (read as its owner). */
+async function markdown(id, baseURL = DEFAULT_BASE) {
+  const { api } = await owner(baseURL);
+  return (await api.get(`/api/docs/${id}/markdown`)).text();
+}
+
+/** Headers for a non-browser WebSocket client joining as a new guest. */
+async function guestHeaders(id, baseURL = DEFAULT_BASE) {
+  const api = await apiRequest.newContext({ baseURL });
+  const response = await api.get(editLinks.get(id), { maxRedirects: 0 });
+  const cookie = response.headers()['set-cookie'].split(';')[0];
+  await api.dispose();
+  return { Origin: baseURL, Cookie: cookie };
+}
+
+/** Opens a document (through its edit link) and waits until the editor is live. */
 async function openDoc(page, id) {
-  await page.goto(`/d/${id}`);
+  await page.goto(editLinks.get(id) || `/d/${id}`);
+  await expect(page).toHaveURL(new RegExp(`/d/${id}$`));
   const editor = page.getByTestId('editor');
   // Generous: the first pages of a run compile the WebAssembly bundle.
   await expect(editor).toBeEditable({ timeout: 20_000 });
@@ -28,4 +90,6 @@ async function twoPeople(browser, request, title) {
   return { id, alice, bob, aliceEditor, bobEditor };
 }
 
-module.exports = { createDoc, openDoc, twoPeople };
+module.exports = {
+  PASSWORD, createDoc, docLink, guestHeaders, markdown, openDoc, randomName, signUp, signUpInBrowser, twoPeople,
+};

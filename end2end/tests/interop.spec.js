@@ -4,12 +4,18 @@ const { test, expect } = require('@playwright/test');
 const Y = require('yjs');
 const { WebsocketProvider } = require('y-websocket');
 const WebSocket = require('ws');
-const { createDoc, openDoc } = require('./helpers');
+const { createDoc, guestHeaders, markdown, openDoc } = require('./helpers');
 
-function stockClient(baseURL, id) {
+// Like a browser, it sends the page's Origin and the session cookie it got
+// from opening the document's share link.
+async function stockClient(baseURL, id) {
+  const headers = await guestHeaders(id, baseURL);
+  class WithSession extends WebSocket {
+    constructor(url, protocols) { super(url, protocols, { headers }); }
+  }
   const doc = new Y.Doc();
   const serverUrl = baseURL.replace(/^http/, 'ws') + '/ws/doc';
-  const provider = new WebsocketProvider(serverUrl, id, doc, { WebSocketPolyfill: WebSocket });
+  const provider = new WebsocketProvider(serverUrl, id, doc, { WebSocketPolyfill: WithSession });
   provider.awareness.setLocalStateField('user', { name: 'Node client', color: '#e8590c' });
   const synced = new Promise((resolve) => {
     if (provider.synced) resolve();
@@ -24,7 +30,7 @@ test('a stock y-websocket client and a Quire browser edit together', async ({ pa
   await editor.click();
   await page.keyboard.type('from the browser. ');
 
-  const node = stockClient(baseURL, id);
+  const node = await stockClient(baseURL, id);
   try {
     await node.synced;
     // Browser -> stock client: it received the document on sync.
@@ -33,7 +39,7 @@ test('a stock y-websocket client and a Quire browser edit together', async ({ pa
     // Stock client -> browser and server.
     node.text.insert(node.text.length, 'from node 🦀');
     await expect(editor).toHaveValue('from the browser. from node 🦀');
-    await expect.poll(async () => (await request.get(`/api/docs/${id}/markdown`)).text())
+    await expect.poll(async () => markdown(id))
       .toBe('from the browser. from node 🦀');
 
     // Browser keeps typing; the stock client sees it live.
@@ -57,7 +63,7 @@ test('a stock Yjs client and Quire see each other, under the names the server ga
   await editor.click();
   await page.keyboard.type('hello');
 
-  const node = stockClient(baseURL, id); // claims to be "Node client"
+  const node = await stockClient(baseURL, id); // claims to be "Node client"
   try {
     await node.synced;
     // Quire shows the stock client, as the guest the server made it, not as
@@ -92,8 +98,8 @@ test('a stock Yjs client and Quire see each other, under the names the server ga
 
 test('two stock clients converge through Quire', async ({ request, baseURL }) => {
   const id = await createDoc(request, 'Interop pair');
-  const a = stockClient(baseURL, id);
-  const b = stockClient(baseURL, id);
+  const a = await stockClient(baseURL, id);
+  const b = await stockClient(baseURL, id);
   try {
     await Promise.all([a.synced, b.synced]);
     a.text.insert(0, 'hello');

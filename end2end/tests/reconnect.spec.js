@@ -4,7 +4,7 @@ const { test, expect } = require('@playwright/test');
 const { spawn } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { openDoc } = require('./helpers');
+const { createDoc, markdown, openDoc } = require('./helpers');
 
 const root = path.join(__dirname, '..', '..');
 const port = 3200 + Number(process.env.TEST_PARALLEL_INDEX || 0);
@@ -36,8 +36,7 @@ test('edits made while the server is down merge both ways after it returns', asy
   let server = startServer();
   try {
     await waitHealthy(request);
-    const created = await request.post(`${base}/api/docs`, { data: { title: 'Resilient' } });
-    const { id } = await created.json();
+    const id = await createDoc(request, 'Resilient', base);
     const alice = await (await browser.newContext({ baseURL: base })).newPage();
     const bob = await (await browser.newContext({ baseURL: base })).newPage();
     const aliceEditor = await openDoc(alice, id);
@@ -68,7 +67,7 @@ test('edits made while the server is down merge both ways after it returns', asy
     const expected = 'bob offline\nshared line\nalice offline\n';
     await expect(aliceEditor).toHaveValue(expected);
     await expect(bobEditor).toHaveValue(expected);
-    await expect.poll(async () => (await request.get(`${base}/api/docs/${id}/markdown`)).text()).toBe(expected);
+    await expect.poll(async () => markdown(id, base)).toBe(expected);
     // Back online, each sees the other again (and their caret) at once, not
     // after the 15 s renewal: the clock moves past the server's removal.
     const bobName = await bob.locator('.avatar.me').getAttribute('data-name');

@@ -65,14 +65,15 @@ fn events(
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     // First a `ready` event, so a page knows it will hear about changes from
     // now on (and reloads once, in case it missed one while connecting).
-    let ready = stream::once(async { Ok(Event::default().event("ready").data("")) });
+    // Browsers drop events whose data is empty, so every event carries some.
+    let ready = stream::once(async { Ok(Event::default().event("ready").data("ok")) });
     let changes = stream::unfold((receiver, shutdown), |(mut receiver, shutdown)| async move {
         let doc = tokio::select! {
             _ = shutdown.cancelled() => return None,
             received = receiver.recv() => match received {
                 Ok(doc) => doc,
-                // Missed some: one event without a document means "reload all".
-                Err(broadcast::error::RecvError::Lagged(_)) => String::new(),
+                // Missed some: "*" instead of a document means "reload all".
+                Err(broadcast::error::RecvError::Lagged(_)) => "*".to_string(),
                 Err(broadcast::error::RecvError::Closed) => return None,
             },
         };

@@ -15,7 +15,7 @@ pub fn AccountMenu() -> impl IntoView {
                 Some(username) => view! {
                     <nav class="account" aria-label="Account">
                         <a class="account-link" href="/settings" data-testid="account-name" title="Settings and API tokens">
-                            <span class="avatar small" style=format!("background:{}", me.identity.color) aria-hidden="true">
+                            <span class="account-avatar" style=format!("background:{}", me.identity.color) aria-hidden="true">
                                 {username.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()}
                             </span>
                             {username.clone()}

@@ -48,11 +48,15 @@ fn Welcome() -> impl IntoView {
 fn Documents() -> impl IntoView {
     let create = ServerAction::<CreateDocument>::new();
     let documents = Resource::new(|| (), |_| list_documents());
+    // Opened from an effect, which runs once hydration is complete: a reload
+    // triggered while the page is still hydrating would be lost. The stream
+    // lives as long as the effect, so it closes when the page goes away.
     #[cfg(feature = "hydrate")]
-    {
-        let events = send_wrapper::SendWrapper::new(crate::client::list_events::ListEvents::open(move || documents.refetch()));
-        on_cleanup(move || drop(events.take()));
-    }
+    Effect::new(move |events: Option<send_wrapper::SendWrapper<Option<crate::client::list_events::ListEvents>>>| {
+        events.unwrap_or_else(|| {
+            send_wrapper::SendWrapper::new(crate::client::list_events::ListEvents::open(move || documents.refetch()))
+        })
+    });
     view! {
         <main class="page narrow">
             <section class="new-doc" aria-labelledby="new-doc-heading">
