@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use common::{http_client, session_cookie, sqlite_url, TestServer, YClient, PASSWORD};
 use server::doc_id::DocId;
 use server::store::{now_ms, Store};
+use reqwest::Method;
 use yrs::{Doc, ReadTxn, StateVector, Text, Transact};
 
 use app::api::Role;
@@ -117,12 +118,7 @@ async fn revoking_a_link_closes_the_sockets_it_opened_within_a_second() {
     let mut client = connect_as(&server, &doc, &guest).await;
 
     let started = Instant::now();
-    let response = reqwest::Client::new()
-        .delete(server.http(&format!("/api/docs/{doc}/links/{link_id}")))
-        .header("cookie", &server.owner)
-        .send()
-        .await
-        .unwrap();
+    let response = server.send_as(&server.owner, Method::DELETE, &format!("/api/docs/{doc}/links/{link_id}"), None).await;
     assert_eq!(response.status(), 204);
     let (code, reason) = client.expect_close().await;
     assert!(started.elapsed() < WITHIN_A_SECOND, "took {:?}", started.elapsed());
@@ -143,12 +139,11 @@ async fn changing_a_members_role_takes_effect_on_their_open_socket_within_a_seco
     let server = TestServer::start(&url).await;
     let doc = server.create_doc("Team").await;
     let bob = server.sign_up("bob").await;
+    let members = format!("/api/docs/{doc}/members/bob");
     let share = |role: &'static str| {
-        let (url, owner) = (server.http(&format!("/api/docs/{doc}/members/bob")), server.owner.clone());
-        async move {
-            let response = reqwest::Client::new().put(url).header("cookie", owner).json(&serde_json::json!({"role": role})).send().await.unwrap();
-            assert_eq!(response.status(), 204);
-        }
+        let body = serde_json::json!({ "role": role });
+        let (server, members) = (&server, &members);
+        async move { assert_eq!(server.send_as(&server.owner, Method::PUT, members, Some(body)).await.status(), 204) }
     };
     share("editor").await;
     let mut client = connect_as(&server, &doc, &bob).await;
@@ -165,13 +160,7 @@ async fn changing_a_members_role_takes_effect_on_their_open_socket_within_a_seco
     assert_eq!(server.markdown(&doc).await, "bob was here");
 
     // Unsharing disconnects with a reason.
-    let response = reqwest::Client::new()
-        .delete(server.http(&format!("/api/docs/{doc}/members/bob")))
-        .header("cookie", &server.owner)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    assert_eq!(server.send_as(&server.owner, Method::DELETE, &members, None).await.status(), 204);
     assert_eq!(client.expect_close().await.0, protocol::close::FORBIDDEN);
     server.stop().await;
 }
@@ -217,32 +206,20 @@ async fn list_events_reach_exactly_the_people_who_can_see_the_document() {
     let doc = server.create_doc("Plans").await;
     assert_eq!(next_event(&mut owner_events, &mut owner_buf, "docs", soon).await.as_deref(), Some(doc.as_str()));
 
-    let share = reqwest::Client::new()
-        .put(server.http(&format!("/api/docs/{doc}/members/bob")))
-        .header("cookie", &server.owner)
-        .json(&serde_json::json!({"role": "viewer"}))
-        .send()
-        .await
-        .unwrap();
+    let members = format!("/api/docs/{doc}/members/bob");
+    let share = server.send_as(&server.owner, Method::PUT, &members, Some(serde_json::json!({"role": "viewer"}))).await;
     assert_eq!(share.status(), 204);
     assert_eq!(next_event(&mut bob_events, &mut bob_buf, "docs", soon).await.as_deref(), Some(doc.as_str()));
-    let listed: serde_json::Value =
-        reqwest::Client::new().get(server.http("/api/docs")).header("cookie", &bob).send().await.unwrap().json().await.unwrap();
+    let listed: serde_json::Value = server.send_as(&bob, Method::GET, "/api/docs", None).await.json().await.unwrap();
     assert_eq!(listed["shared"][0]["id"], doc.as_str());
     assert_eq!(listed["shared"][0]["role"], "viewer");
 
-    let unshare = reqwest::Client::new()
-        .delete(server.http(&format!("/api/docs/{doc}/members/bob")))
-        .header("cookie", &server.owner)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unshare.status(), 204);
+    assert_eq!(server.send_as(&server.owner, Method::DELETE, &members, None).await.status(), 204);
     assert_eq!(next_event(&mut bob_events, &mut bob_buf, "docs", soon).await.as_deref(), Some(doc.as_str()));
 
     // Eve never heard of it, and cannot read it by id.
     assert_eq!(next_event(&mut eve_events, &mut eve_buf, "docs", Duration::from_millis(300)).await, None);
-    let read = reqwest::Client::new().get(server.http(&format!("/api/docs/{doc}/markdown"))).header("cookie", &eve).send().await.unwrap();
+    let read = server.send_as(&eve, Method::GET, &format!("/api/docs/{doc}/markdown"), None).await;
     assert_eq!(read.status(), 404);
     let socket = YClient::try_open(server.addr, &doc, &[("cookie", &eve), ("origin", &origin(&server))]).await;
     assert_eq!(socket.err(), Some(403), "no document bytes for someone without access");
@@ -312,7 +289,7 @@ async fn signing_in_rotates_the_session_id() {
     assert_eq!(response.status(), 204);
     let after = session_cookie(&response).expect("a new session id");
     assert_ne!(before, after);
-    let old = reqwest::Client::new().get(server.http("/api/docs")).header("cookie", &before).send().await.unwrap();
+    let old = server.send_as(&before, Method::GET, "/api/docs", None).await;
     assert_eq!(old.status(), 401, "the old id is not signed in");
     server.stop().await;
 }
@@ -322,16 +299,8 @@ async fn an_api_token_works_until_it_is_revoked() {
     let (url, _dir) = sqlite_url();
     let server = TestServer::start(&url).await;
     let doc = server.create_doc("Scripted").await;
-    let created: serde_json::Value = reqwest::Client::new()
-        .post(server.http("/api/tokens"))
-        .header("cookie", &server.owner)
-        .json(&serde_json::json!({"name": "backup script"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = serde_json::json!({"name": "backup script"});
+    let created: serde_json::Value = server.send_as(&server.owner, Method::POST, "/api/tokens", Some(body)).await.json().await.unwrap();
     let token = created["token"].as_str().unwrap().to_string();
     let bearer = format!("Bearer {token}");
     let read = |auth: String| {
@@ -349,13 +318,8 @@ async fn an_api_token_works_until_it_is_revoked() {
         .unwrap();
     assert_eq!(minted.status(), 403);
 
-    let revoked = reqwest::Client::new()
-        .delete(server.http(&format!("/api/tokens/{}", created["id"].as_str().unwrap())))
-        .header("cookie", &server.owner)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoked.status(), 204);
+    let token_path = format!("/api/tokens/{}", created["id"].as_str().unwrap());
+    assert_eq!(server.send_as(&server.owner, Method::DELETE, &token_path, None).await.status(), 204);
     assert_eq!(read(bearer).await, 401);
     assert_eq!(read("Bearer qt_nonsense".into()).await, 401);
     server.stop().await;
@@ -369,18 +333,9 @@ async fn deleting_a_document_ends_its_sockets_and_the_trash_can_restore_it() {
     let mut client = YClient::connect(server.addr, &doc).await;
     client.insert(0, "keep me").await;
     server.wait_for_markdown(&doc, "keep me").await;
-    let delete = |method: reqwest::Method| {
-        let (url, owner) = (server.http(&format!("/api/docs/{doc}")), server.owner.clone());
-        async move { reqwest::Client::new().request(method, url).header("cookie", owner).send().await.unwrap().status() }
-    };
-    assert_eq!(delete(reqwest::Method::DELETE).await, 204);
+    assert_eq!(server.send_as(&server.owner, Method::DELETE, &format!("/api/docs/{doc}"), None).await.status(), 204);
     assert_eq!(client.expect_close().await.0, protocol::close::GONE);
-    let read = reqwest::Client::new()
-        .get(server.http(&format!("/api/docs/{doc}/markdown")))
-        .header("cookie", &server.owner)
-        .send()
-        .await
-        .unwrap();
+    let read = server.send_as(&server.owner, Method::GET, &format!("/api/docs/{doc}/markdown"), None).await;
     assert_eq!(read.status(), 404, "a document in the trash is not served");
 
     let store = Store::connect(&url).await.unwrap();

@@ -115,6 +115,15 @@ impl TestServer {
         panic!("server did not become healthy");
     }
 
+    /// Sends a request as the session behind `cookie`, with an optional JSON body.
+    pub async fn send_as(&self, cookie: &str, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> reqwest::Response {
+        let mut request = reqwest::Client::new().request(method, self.http(path)).header("cookie", cookie);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request")
+    }
+
     /// Creates an account; returns its session cookie.
     pub async fn sign_up(&self, username: &str) -> String {
         self.try_sign_up(username).await.expect("sign up")
