@@ -7,7 +7,8 @@ const port = Number(process.env.QUIRE_E2E_PORT || 3100);
 
 module.exports = defineConfig({
   testDir: './tests',
-  timeout: 30_000,
+  // Two-browser tests on a 2-core machine, next to another worker doing the same.
+  timeout: 45_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
   workers: 2,

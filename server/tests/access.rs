@@ -195,7 +195,17 @@ async fn subscribe(server: &TestServer, cookie: &str) -> (reqwest::Response, Str
 #[tokio::test]
 async fn list_events_reach_exactly_the_people_who_can_see_the_document() {
     let (url, _dir) = sqlite_url();
-    let server = TestServer::start(&url).await;
+    list_events_reach_the_audience(&url).await;
+}
+
+#[tokio::test]
+async fn postgres_sharing_lists_and_events_behave_the_same() {
+    let Some(url) = common::postgres_url().await else { return };
+    list_events_reach_the_audience(&url).await;
+}
+
+async fn list_events_reach_the_audience(url: &str) {
+    let server = TestServer::start(url).await;
     let bob = server.sign_up("bob").await;
     let eve = server.sign_up("eve").await;
     let (mut owner_events, mut owner_buf) = subscribe(&server, &server.owner).await;
