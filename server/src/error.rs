@@ -32,6 +32,12 @@ pub enum Error {
     Internal(String),
 }
 
+impl From<tower_sessions::session::Error> for Error {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        Error::Internal(format!("session: {error}"))
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, message) = match &self {

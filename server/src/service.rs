@@ -115,12 +115,6 @@ fn internal(error: crate::Error) -> Refusal {
     Refusal::Internal
 }
 
-impl From<tower_sessions::session::Error> for crate::Error {
-    fn from(error: tower_sessions::session::Error) -> Self {
-        crate::Error::Internal(format!("session: {error}"))
-    }
-}
-
 impl Backend for Service {
     fn me(&self) -> Me {
         let person = self.caller.person().unwrap_or_else(auth::Person::random_guest);

@@ -51,6 +51,12 @@ pub fn session_layer(store: SqlSessionStore, secure: bool) -> SessionManagerLaye
 /// or the session. A Bearer header that is not a live token is refused with
 /// 401 rather than ignored, so a script with a revoked token learns so.
 pub async fn resolve_caller(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    // The bundle, styles and icons are public: reading the session for them
+    // would cost a database query per file.
+    if is_public_asset(request.uri().path()) {
+        request.extensions_mut().insert(Caller::nobody());
+        return next.run(request).await;
+    }
     let bearer = request.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("").to_string());
     let caller = match bearer {
         Some(value) => match token_user(&state, &value).await {
@@ -65,6 +71,10 @@ pub async fn resolve_caller(State(state): State<AppState>, mut request: Request,
     };
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+fn is_public_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz"
 }
 
 async fn token_user(state: &AppState, header: &str) -> crate::Result<Option<SessionUser>> {
