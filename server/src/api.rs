@@ -222,6 +222,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
         "database": if database { "ok" } else { "unreachable" },
         "writes": if writes { "ok" } else { "retrying" },
         "open_documents": state.hub.open_rooms(),
+        "pending_writes": state.hub.persister().pending(),
     });
     (status, Json(body)).into_response()
 }

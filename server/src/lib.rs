@@ -11,6 +11,7 @@ pub mod config;
 pub mod doc_id;
 pub mod error;
 pub mod events;
+pub mod failpoint;
 pub mod hub;
 pub mod routes;
 pub mod service;

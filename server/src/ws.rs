@@ -6,6 +6,7 @@
 //! socket with a code and reason when told to (by the room, the reader, or
 //! shutdown). A client silent for three ping intervals is dropped.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -180,12 +181,15 @@ async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut g
             }
         }
     };
+    let can_write = guard.grant.role.can_edit();
+    let connection = Connection::new(conn_id, room.clone(), person, can_write, state.hub.persister().clone());
     let (sink, stream) = socket.split();
     let last_heard = Arc::new(std::sync::Mutex::new(Instant::now()));
     let writer = tokio::spawn(write_loop(
         sink,
         outbox_rx,
         kick_tx.subscribe(),
+        connection.acks(),
         last_heard.clone(),
         state.config.ping_interval(),
     ));
@@ -195,8 +199,6 @@ async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut g
             break;
         }
     }
-    let can_write = guard.grant.role.can_edit();
-    let connection = Connection::new(conn_id, room.clone(), person, can_write, state.hub.persister().clone());
     let stop = Stop { kick: &kick_tx, kicked: kick_rx, shutdown: state.shutdown.clone() };
     read_loop(stream, &connection, &outbox_tx, &last_heard, stop, &mut guard, &state).await;
     room.leave(conn_id);
@@ -301,20 +303,32 @@ fn close_for(kick: &watch::Sender<Option<CloseReason>>, connection: &Connection,
     let _ = kick.send(Some(reason));
 }
 
+/// Sends the client its frames, "saved N" when its writes commit (if it asked),
+/// and pings; ends with a Close frame.
 async fn write_loop(
     mut sink: SplitSink<WebSocket, WsMessage>,
     mut outbox: mpsc::Receiver<Bytes>,
     mut kick: watch::Receiver<Option<CloseReason>>,
+    (mut committed, wants_acks): (watch::Receiver<u64>, Arc<AtomicBool>),
     last_heard: Arc<std::sync::Mutex<Instant>>,
     ping_every: Duration,
 ) {
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    let mut acks_open = true;
     let reason = loop {
         tokio::select! {
             biased;
             changed = kick.changed() => {
                 let reason = if changed.is_ok() { kick.borrow().clone() } else { None };
                 if reason.is_some() { break reason; }
+            }
+            changed = committed.changed(), if acks_open => {
+                if changed.is_err() {
+                    acks_open = false;
+                } else if wants_acks.load(Ordering::SeqCst) {
+                    let writes = *committed.borrow_and_update();
+                    if sink.send(WsMessage::Binary(Bytes::from(protocol::saved(writes)))).await.is_err() { return; }
+                }
             }
             frame = outbox.recv() => match frame {
                 Some(frame) => {

@@ -10,6 +10,14 @@
 //! | 2 | Auth: permission denied, with a reason (a refused write) | server → client |
 //! | 3 | AwarenessQuery | both |
 //! | 101 | Quire access: the client's role now (one byte, see [`access_message`]) | server → client |
+//! | 102 | Quire hello: "I am a Quire client; acknowledge my saves" (version byte) | client → server |
+//! | 103 | Quire saved: the first N writes this client sent on this socket are committed | server → client |
+//! | 104 | Quire heartbeat: the client asks, the server echoes (detects dead sockets) | both |
+//!
+//! A *write* is every `Sync/SyncStep2` and `Sync/Update` a client sends, counted
+//! from 1 on each socket. The server sends "saved N" only after the database
+//! transaction holding writes 1..=N committed, and only to clients that said
+//! hello, so stock Yjs clients never see Quire's per-save messages.
 //!
 //! Quire's own messages take tags from [`QUIRE_TAG_BASE`] up, which standard Yjs
 //! clients ignore, so they never disturb an unmodified `y-websocket` client.
@@ -27,6 +35,14 @@ use yrs::StateVector;
 pub const QUIRE_TAG_BASE: u8 = 100;
 /// The client's role changed (or is being stated on connect).
 pub const MSG_ACCESS: u8 = QUIRE_TAG_BASE + 1;
+/// A Quire client introduces itself and asks for save acknowledgements.
+pub const MSG_HELLO: u8 = QUIRE_TAG_BASE + 2;
+/// How many of the client's writes on this socket are durably committed.
+pub const MSG_SAVED: u8 = QUIRE_TAG_BASE + 3;
+/// Heartbeat: the client sends one, the server sends it back.
+pub const MSG_HEARTBEAT: u8 = QUIRE_TAG_BASE + 4;
+/// The version of Quire's own messages a client speaks (the hello's payload).
+pub const QUIRE_PROTOCOL_VERSION: u8 = 1;
 
 /// Close codes the server uses; the browser shows the reason to the user.
 pub mod close {
@@ -128,6 +144,31 @@ pub fn read_access(payload: &[u8]) -> Option<crate::api::Role> {
     }
 }
 
+/// The hello a Quire client sends first on every socket.
+pub fn hello() -> Vec<u8> {
+    Message::Custom(MSG_HELLO, vec![QUIRE_PROTOCOL_VERSION]).encode_v1()
+}
+
+/// "Your first `writes` writes on this socket are committed."
+pub fn saved(writes: u64) -> Vec<u8> {
+    use yrs::encoding::write::Write;
+    let mut payload = Vec::with_capacity(4);
+    payload.write_var(writes);
+    Message::Custom(MSG_SAVED, payload).encode_v1()
+}
+
+/// Reads a saved message's payload; None if it is not one.
+pub fn read_saved(payload: &[u8]) -> Option<u64> {
+    let mut cursor = Cursor::new(payload);
+    let writes: u64 = cursor.read_var().ok()?;
+    (!cursor.has_content()).then_some(writes)
+}
+
+/// A heartbeat (the same frame both ways).
+pub fn heartbeat() -> Vec<u8> {
+    Message::Custom(MSG_HEARTBEAT, Vec::new()).encode_v1()
+}
+
 /// y-protocols' "permission denied" auth message: how any Yjs client is told
 /// that a write was refused.
 pub fn permission_denied(reason: &str) -> Vec<u8> {
@@ -184,6 +225,20 @@ mod tests {
             }
         }
         assert!(matches!(&decode(&permission_denied("no")).unwrap()[0], Message::Auth(Some(r)) if r == "no"));
+    }
+
+    #[test]
+    fn quire_messages_round_trip() {
+        for writes in [0, 1, 127, 128, 1 << 40] {
+            match &decode(&saved(writes)).unwrap()[0] {
+                Message::Custom(MSG_SAVED, payload) => assert_eq!(read_saved(payload), Some(writes)),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(read_saved(&[]), None);
+        assert_eq!(read_saved(&[1, 2]), None, "trailing bytes");
+        assert_eq!(decode(&hello()).unwrap(), vec![Message::Custom(MSG_HELLO, vec![QUIRE_PROTOCOL_VERSION])]);
+        assert_eq!(decode(&heartbeat()).unwrap(), vec![Message::Custom(MSG_HEARTBEAT, vec![])]);
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! A Connection is one client in one Room: it interprets the client's y-sync
 //! messages and decides what each one may do. Transport (the socket, pings,
 //! queues) lives in `ws.rs`; this is the protocol and the rules.
+//!
+//! It also numbers the client's writes (see `protocol`): each one is queued for
+//! the database with an acknowledgement, and the committed count is published
+//! on a watch the transport turns into "saved N" messages.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use tokio::sync::watch;
 use yrs::sync::{Message, SyncMessage};
 
 use app::collab::protocol::{self, close};
@@ -13,7 +18,7 @@ use app::collab::protocol::{self, close};
 use super::presence::{PresenceError, Sender};
 use super::room::{CloseReason, ConnId, Room, UpdateError};
 use crate::auth::Person;
-use crate::store::Persister;
+use crate::store::{Ack, Persister};
 
 pub struct Connection {
     pub id: ConnId,
@@ -23,6 +28,12 @@ pub struct Connection {
     /// False for viewers: their writes are refused. Changes while connected.
     can_write: AtomicBool,
     persister: Persister,
+    /// Writes received on this socket so far.
+    writes: AtomicU64,
+    /// How many of them are durably committed.
+    committed: Arc<watch::Sender<u64>>,
+    /// The client said hello: it wants to hear about commits.
+    wants_acks: Arc<AtomicBool>,
 }
 
 /// What the transport should do after a frame was handled.
@@ -44,7 +55,26 @@ const UNSUPPORTED: CloseReason = CloseReason::new(close::UNSUPPORTED, "message t
 
 impl Connection {
     pub fn new(id: ConnId, room: Arc<Room>, person: Person, can_write: bool, persister: Persister) -> Self {
-        Connection { id, room, person, can_write: AtomicBool::new(can_write), persister }
+        Connection {
+            id,
+            room,
+            person,
+            can_write: AtomicBool::new(can_write),
+            persister,
+            writes: AtomicU64::new(0),
+            committed: Arc::new(watch::Sender::new(0)),
+            wants_acks: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The committed count and whether the client asked to hear it, for the
+    /// transport that sends "saved N".
+    pub fn acks(&self) -> (watch::Receiver<u64>, Arc<AtomicBool>) {
+        (self.committed.subscribe(), self.wants_acks.clone())
+    }
+
+    fn next_ack(&self) -> Ack {
+        Ack { to: self.committed.clone(), write: self.writes.fetch_add(1, Ordering::SeqCst) + 1 }
     }
 
     /// Lets the client write, or makes it read-only, from its next message on.
@@ -66,17 +96,24 @@ impl Connection {
             match message {
                 Message::Sync(SyncMessage::SyncStep1(sv)) => replies.push(self.room.sync_step2_for(&sv)),
                 Message::Sync(SyncMessage::SyncStep2(update)) | Message::Sync(SyncMessage::Update(update)) => {
+                    let ack = self.next_ack();
                     if !self.can_write.load(Ordering::SeqCst) {
                         // A viewer's client may still send an empty SyncStep2
                         // (it has nothing the server lacks): that is no write.
+                        // Anything else is refused, and never acknowledged
+                        // (later acks count it, but the client has been told).
                         if !protocol::is_empty_update(&update) {
                             replies.push(Bytes::from(protocol::permission_denied(READ_ONLY)));
+                        } else {
+                            self.persister.acknowledge(ack).await;
                         }
                         continue;
                     }
                     match self.room.apply_update(self.id, &update) {
-                        Ok(Some(change)) => self.persister.append(self.room.id.clone(), change).await,
-                        Ok(None) => {}
+                        Ok(Some(change)) => self.persister.append(self.room.id.clone(), change, Some(ack)).await,
+                        // Nothing new, but the server may hold it only in memory
+                        // (someone else's write in flight): saved once that is.
+                        Ok(None) => self.persister.acknowledge(ack).await,
                         Err(UpdateError::Malformed) => return Reply::Close(BAD_UPDATE),
                         Err(UpdateError::TooLarge) => return Reply::Close(TOO_LARGE),
                         Err(UpdateError::Internal) => return Reply::Close(super::room::RELOADING),
@@ -91,8 +128,14 @@ impl Connection {
                     }
                 }
                 Message::AwarenessQuery => replies.extend(self.room.presence()),
-                // Auth messages are server-to-client only; custom tags are
-                // Quire's own and none travels client-to-server yet.
+                Message::Custom(protocol::MSG_HELLO, _) => {
+                    self.wants_acks.store(true, Ordering::SeqCst);
+                    // What was committed before the hello arrived is news too.
+                    self.committed.send_modify(|_| {});
+                }
+                Message::Custom(protocol::MSG_HEARTBEAT, _) => replies.push(Bytes::from(protocol::heartbeat())),
+                // Auth messages are server-to-client only; other tags are not
+                // defined client-to-server.
                 Message::Auth(_) | Message::Custom(..) => return Reply::Close(UNSUPPORTED),
             }
         }

@@ -8,7 +8,7 @@ mod persister;
 mod sharing;
 
 pub use accounts::{TokenRow, UserRow};
-pub use persister::Persister;
+pub use persister::{Ack, Persister};
 pub use sharing::{LinkRow, SharedDoc};
 
 use std::path::Path;
@@ -233,6 +233,7 @@ impl Store {
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
+        crate::failpoint::hit("compaction:snapshot-written");
         for chunk in seqs.chunks(500) {
             let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
@@ -245,6 +246,7 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
+        crate::failpoint::hit("compaction:log-deleted");
         tx.commit().await?;
         Ok(seqs.len())
     }

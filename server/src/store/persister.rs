@@ -2,17 +2,18 @@
 //! database, many per transaction (group commit), in the order they were queued.
 //!
 //! A failed commit is retried with backoff, never dropped; while the database is
-//! failing `/healthz` says so. A `Flush` job is answered only once everything
-//! queued before it is committed, which is how rooms unload and how shutdown
-//! knows nothing is left in memory.
+//! failing `/healthz` says so. Writers learn that their updates are durable
+//! through [`Ack`]s, which are delivered only after the transaction holding
+//! everything queued before them committed. A `Flush` job is answered the same
+//! way, which is how rooms unload and how shutdown knows nothing is left in memory.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use super::Store;
@@ -23,9 +24,31 @@ const MAX_BATCH: usize = 512;
 /// Jobs that may wait for the writer before senders wait too.
 const QUEUE_CAPACITY: usize = 8192;
 
-pub enum PersistJob {
+/// "Write number `write` of this connection is durable": raises the
+/// connection's committed count once everything queued before it committed.
+pub struct Ack {
+    pub to: Arc<watch::Sender<u64>>,
+    pub write: u64,
+}
+
+impl Ack {
+    fn deliver(self) {
+        self.to.send_if_modified(|committed| {
+            let newer = self.write > *committed;
+            if newer {
+                *committed = self.write;
+            }
+            newer
+        });
+    }
+}
+
+enum PersistJob {
     /// Append one update to a document's log.
-    Append(DocId, Bytes),
+    Append(DocId, Bytes, Option<Ack>),
+    /// Deliver an acknowledgement after everything queued before it committed
+    /// (a write that changed nothing still waits for the ones before it).
+    Ack(Ack),
     /// Answer once every job queued before this one is committed; if a document
     /// is named, compact its log first.
     Flush(Option<DocId>, oneshot::Sender<()>),
@@ -36,6 +59,8 @@ pub enum PersistJob {
 pub struct Persister {
     jobs: mpsc::Sender<PersistJob>,
     healthy: Arc<AtomicBool>,
+    /// Updates queued and not yet committed.
+    pending: Arc<AtomicUsize>,
 }
 
 impl Persister {
@@ -44,17 +69,33 @@ impl Persister {
     pub fn spawn(store: Store, compact_after: usize) -> (Persister, JoinHandle<()>) {
         let (jobs, rx) = mpsc::channel(QUEUE_CAPACITY);
         let healthy = Arc::new(AtomicBool::new(true));
-        let writer = Writer { store, compact_after, healthy: healthy.clone(), since_compaction: HashMap::new() };
+        let pending = Arc::new(AtomicUsize::new(0));
+        let writer = Writer {
+            store,
+            compact_after,
+            healthy: healthy.clone(),
+            pending: pending.clone(),
+            since_compaction: HashMap::new(),
+        };
         let handle = tokio::spawn(writer.run(rx));
-        (Persister { jobs, healthy }, handle)
+        (Persister { jobs, healthy, pending }, handle)
     }
 
-    /// Queues an update. Waits only when the queue is full (backpressure on the
-    /// client that sends faster than the database commits).
-    pub async fn append(&self, doc: DocId, update: Bytes) {
-        if self.jobs.send(PersistJob::Append(doc, update)).await.is_err() {
+    /// Queues an update, and the acknowledgement to deliver once it is durable.
+    /// Waits only when the queue is full (backpressure on the client that sends
+    /// faster than the database commits).
+    pub async fn append(&self, doc: DocId, update: Bytes, ack: Option<Ack>) {
+        self.pending.fetch_add(1, Ordering::Relaxed);
+        if self.jobs.send(PersistJob::Append(doc, update, ack)).await.is_err() {
+            self.pending.fetch_sub(1, Ordering::Relaxed);
             tracing::error!("persistence queue closed; update not stored");
         }
+    }
+
+    /// Queues an acknowledgement on its own, delivered once everything queued
+    /// before it is durable.
+    pub async fn acknowledge(&self, ack: Ack) {
+        let _ = self.jobs.send(PersistJob::Ack(ack)).await;
     }
 
     /// Waits until everything queued so far is committed, compacting `doc` if given.
@@ -69,12 +110,18 @@ impl Persister {
     pub fn is_healthy(&self) -> bool {
         self.healthy.load(Ordering::Relaxed)
     }
+
+    /// Updates accepted from clients and not yet committed.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::Relaxed)
+    }
 }
 
 struct Writer {
     store: Store,
     compact_after: usize,
     healthy: Arc<AtomicBool>,
+    pending: Arc<AtomicUsize>,
     since_compaction: HashMap<DocId, usize>,
 }
 
@@ -83,14 +130,28 @@ impl Writer {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
             let mut appends = Vec::with_capacity(jobs.len());
+            let mut acks = Vec::new();
             let mut flushes = Vec::new();
             for job in jobs.drain(..) {
                 match job {
-                    PersistJob::Append(doc, update) => appends.push((doc, update)),
+                    PersistJob::Append(doc, update, ack) => {
+                        appends.push((doc, update));
+                        acks.extend(ack);
+                    }
+                    PersistJob::Ack(ack) => acks.push(ack),
                     PersistJob::Flush(doc, done) => flushes.push((doc, done)),
                 }
             }
+            // Every ack in this batch follows only jobs of this batch or of
+            // earlier (committed) ones, so one commit answers all of them.
             self.commit(&appends).await;
+            self.pending.fetch_sub(appends.len(), Ordering::Relaxed);
+            if !appends.is_empty() && !acks.is_empty() {
+                crate::failpoint::hit("commit:before-ack");
+            }
+            for ack in acks {
+                ack.deliver();
+            }
             for (doc, _) in &appends {
                 *self.since_compaction.entry(doc.clone()).or_default() += 1;
             }

@@ -23,12 +23,22 @@ use yrs::{Doc, GetString, ReadTxn, Text, TextRef, Transact, Update};
 use app::collab::{doc as qdoc, protocol};
 use server::Config;
 
+pub mod process;
+pub mod proxy;
+
 pub struct TestServer {
     pub addr: SocketAddr,
     /// The session cookie of the account that owns what `create_doc` makes.
     pub owner: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<server::Result<()>>>,
+    running: Running,
+}
+
+/// How the server under test runs.
+enum Running {
+    /// `server::run` in this process, stopped through its shutdown future.
+    InProcess { stop: Option<oneshot::Sender<()>>, task: Option<JoinHandle<server::Result<()>>> },
+    /// The `quire` binary as a child process (see `process.rs`).
+    Process(process::Child),
 }
 
 /// The owner's password in every test.
@@ -98,11 +108,15 @@ impl TestServer {
         let task = tokio::spawn(server::run(config, leptos_options(), listener, async move {
             let _ = stopped.await;
         }));
-        // Ready once /healthz answers (migrations done).
+        Self::ready(addr, Running::InProcess { stop: Some(stop), task: Some(task) }).await
+    }
+
+    /// Waits until /healthz answers (migrations done) and signs the owner in.
+    async fn ready(addr: SocketAddr, running: Running) -> TestServer {
         let url = format!("http://{addr}/healthz");
-        for _ in 0..200 {
+        for _ in 0..400 {
             if reqwest::get(&url).await.map(|r| r.status().is_success()).unwrap_or(false) {
-                let mut server = TestServer { addr, owner: String::new(), stop: Some(stop), task: Some(task) };
+                let mut server = TestServer { addr, owner: String::new(), running };
                 // The same owner across restarts on one database.
                 server.owner = match server.try_sign_up("owner").await {
                     Some(cookie) => cookie,
@@ -113,6 +127,45 @@ impl TestServer {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         panic!("server did not become healthy");
+    }
+
+    /// The `quire` binary as a separate process on a free port, with extra
+    /// environment variables (for crash injection).
+    pub async fn spawn_process(database_url: &str, env: &[(&str, &str)]) -> TestServer {
+        let (child, addr) = process::Child::spawn(database_url, env).await;
+        Self::ready(addr, Running::Process(child)).await
+    }
+
+    /// Kills the server process with SIGKILL: no shutdown, no flush.
+    pub async fn kill_9(self) {
+        match self.running {
+            Running::Process(child) => child.kill_9().await,
+            Running::InProcess { .. } => panic!("kill_9 needs a server started with spawn_process"),
+        }
+    }
+
+    /// Sends SIGTERM and waits for the process to exit; returns whether it
+    /// exited successfully.
+    pub async fn terminate(self) -> bool {
+        match self.running {
+            Running::Process(child) => child.terminate().await,
+            Running::InProcess { .. } => panic!("terminate needs a server started with spawn_process"),
+        }
+    }
+
+    /// Waits for a server process to exit by itself (a crash point); true if it did.
+    pub async fn wait_for_crash(self, within: Duration) -> bool {
+        match self.running {
+            Running::Process(child) => child.wait_exit(within).await,
+            Running::InProcess { .. } => panic!("wait_for_crash needs a server started with spawn_process"),
+        }
+    }
+
+    /// The /healthz body.
+    pub async fn health(&self) -> (u16, serde_json::Value) {
+        let response = reqwest::get(self.http("/healthz")).await.expect("GET /healthz");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("health JSON"))
     }
 
     /// Sends a request as the session behind `cookie`, with an optional JSON body.
@@ -179,12 +232,17 @@ impl TestServer {
     }
 
     /// Graceful shutdown: returns once every pending write is flushed.
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.expect("server task").expect("server run");
+    pub async fn stop(self) {
+        match self.running {
+            Running::InProcess { mut stop, mut task } => {
+                if let Some(stop) = stop.take() {
+                    let _ = stop.send(());
+                }
+                if let Some(task) = task.take() {
+                    task.await.expect("server task").expect("server run");
+                }
+            }
+            Running::Process(child) => assert!(child.terminate().await, "server exits cleanly on SIGTERM"),
         }
     }
 
@@ -249,6 +307,12 @@ pub struct YClient {
     pub role: Option<app::api::Role>,
     /// Reasons of the permission-denied messages received (refused writes).
     pub denied: Vec<String>,
+    /// Writes (SyncStep2 and Update messages) sent on this socket.
+    pub writes: u64,
+    /// How many of them the server said are committed (after [`Self::hello`]).
+    pub saved: u64,
+    /// The close frame, once the server closed the socket (see [`Self::pump_for`]).
+    pub closed: Option<(u16, String)>,
 }
 
 impl YClient {
@@ -323,6 +387,9 @@ impl YClient {
             cookie,
             role: None,
             denied: Vec::new(),
+            writes: 0,
+            saved: 0,
+            closed: None,
         };
         let sv = client.doc.transact().state_vector();
         client.send_raw(protocol::sync_step1(sv)).await;
@@ -332,6 +399,62 @@ impl YClient {
 
     pub async fn send_raw(&mut self, frame: Vec<u8>) {
         self.socket.send(WsMessage::Binary(frame.into())).await.expect("send");
+    }
+
+    /// Sends a write (update or step 2) and counts it, as Quire's client does.
+    async fn send_write(&mut self, frame: Vec<u8>) {
+        self.writes += 1;
+        self.send_raw(frame).await;
+    }
+
+    /// Says Quire's hello: from now on the server reports committed writes.
+    pub async fn hello(&mut self) {
+        self.send_raw(protocol::hello()).await;
+    }
+
+    /// Waits until the server says every write sent so far is committed.
+    pub async fn wait_saved(&mut self, within: Duration) {
+        let target = self.writes;
+        if self.saved >= target {
+            return;
+        }
+        self.pump_until(within, |client, _| client.saved >= target).await;
+    }
+
+    /// Handles whatever arrives within `window`; returns early if the server
+    /// closes the socket (recorded in [`Self::closed`]) or the connection drops.
+    pub async fn pump_for(&mut self, window: Duration) {
+        let deadline = tokio::time::Instant::now() + window;
+        while self.closed.is_none() {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return,
+                Ok(None) | Ok(Some(Err(_))) => self.closed = Some((1006, String::new())),
+                Ok(Some(Ok(WsMessage::Close(frame)))) => {
+                    self.closed = Some(frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new())))
+                }
+                Ok(Some(Ok(WsMessage::Binary(frame)))) => {
+                    for message in protocol::decode(&frame).expect("server sent a valid frame") {
+                        self.handle(&message).await;
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
+    /// Edits locally and sends the update unless the socket is closed; the
+    /// edit stays in this client's document either way (offline editing).
+    pub async fn try_edit(&mut self, f: impl FnOnce(&TextRef, &mut yrs::TransactionMut)) -> bool {
+        let update = {
+            let mut txn = self.doc.transact_mut();
+            f(&self.text, &mut txn);
+            txn.encode_update_v1()
+        };
+        if self.closed.is_some() {
+            return false;
+        }
+        self.writes += 1;
+        self.socket.send(WsMessage::Binary(protocol::update(update).into())).await.is_ok()
     }
 
     pub async fn send_ws(&mut self, message: WsMessage) {
@@ -345,7 +468,7 @@ impl YClient {
             f(&self.text, &mut txn);
             txn.encode_update_v1()
         };
-        self.send_raw(protocol::update(update)).await;
+        self.send_write(protocol::update(update)).await;
     }
 
     pub async fn insert(&mut self, index: u32, chunk: &str) {
@@ -370,35 +493,49 @@ impl YClient {
                 Ok(Some(Ok(_))) => continue,
             };
             for message in protocol::decode(&frame).expect("server sent a valid frame") {
-                match &message {
-                    Message::Sync(SyncMessage::SyncStep1(sv)) => {
-                        let update = self.doc.transact().encode_state_as_update_v1(sv);
-                        self.send_raw(protocol::sync_step2(update)).await;
-                    }
-                    Message::Awareness(update) => {
-                        self.awareness_messages += 1;
-                        for (id, entry) in &update.clients {
-                            let state: serde_json::Value = serde_json::from_str(&entry.json).expect("state is JSON");
-                            let newer = self.presence.get(&id.get()).is_none_or(|(clock, _)| entry.clock > *clock || (entry.clock == *clock && state.is_null()));
-                            if newer {
-                                self.presence.insert(id.get(), (entry.clock, state));
-                            }
-                        }
-                    }
-                    Message::Sync(SyncMessage::SyncStep2(u)) | Message::Sync(SyncMessage::Update(u)) => {
-                        if matches!(message, Message::Sync(SyncMessage::Update(_))) {
-                            self.received_updates += 1;
-                        }
-                        self.doc.transact_mut().apply_update(Update::decode_v1(u).expect("update decodes")).expect("update applies");
-                    }
-                    Message::Custom(protocol::MSG_ACCESS, payload) => self.role = protocol::read_access(payload),
-                    Message::Auth(Some(reason)) => self.denied.push(reason.clone()),
-                    _ => {}
-                }
+                self.handle(&message).await;
                 if done(self, &message) {
                     return;
                 }
             }
+        }
+    }
+
+    /// What a client does with one message from the server.
+    async fn handle(&mut self, message: &Message) {
+        match message {
+            Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                let update = self.doc.transact().encode_state_as_update_v1(sv);
+                self.send_write(protocol::sync_step2(update)).await;
+            }
+            Message::Awareness(update) => {
+                self.awareness_messages += 1;
+                for (id, entry) in &update.clients {
+                    let state: serde_json::Value = serde_json::from_str(&entry.json).expect("state is JSON");
+                    let newer = self
+                        .presence
+                        .get(&id.get())
+                        .is_none_or(|(clock, _)| entry.clock > *clock || (entry.clock == *clock && state.is_null()));
+                    if newer {
+                        self.presence.insert(id.get(), (entry.clock, state));
+                    }
+                }
+            }
+            Message::Sync(SyncMessage::SyncStep2(u)) | Message::Sync(SyncMessage::Update(u)) => {
+                if matches!(message, Message::Sync(SyncMessage::Update(_))) {
+                    self.received_updates += 1;
+                }
+                self.doc.transact_mut().apply_update(Update::decode_v1(u).expect("update decodes")).expect("update applies");
+            }
+            Message::Custom(protocol::MSG_ACCESS, payload) => self.role = protocol::read_access(payload),
+            Message::Custom(protocol::MSG_SAVED, payload) => {
+                let saved = protocol::read_saved(payload).expect("saved message decodes");
+                assert!(saved <= self.writes, "server acknowledged {saved} writes of {}", self.writes);
+                assert!(saved >= self.saved, "acknowledgements never go back");
+                self.saved = saved;
+            }
+            Message::Auth(Some(reason)) => self.denied.push(reason.clone()),
+            _ => {}
         }
     }
 
