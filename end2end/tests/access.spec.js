@@ -61,7 +61,7 @@ test('a view link shows a read-only editor that still shows who is there', async
   const viewer = await (await browser.newContext()).newPage();
   await viewer.goto(viewLink);
   const viewerEditor = viewer.getByTestId('editor');
-  await expect(viewer.getByTestId('status')).toHaveText('Connected', { timeout: 20_000 });
+  await expect(viewer.getByTestId('status')).toHaveText('Saved', { timeout: 20_000 });
   await expect(viewerEditor).toHaveValue('Only I write here.');
   await expect(viewerEditor).not.toBeEditable();
   await expect(viewer.getByTestId('access-banner')).toContainText('You can view this document');

@@ -76,7 +76,7 @@ async function openDoc(page, id) {
   const editor = page.getByTestId('editor');
   // Generous: the first pages of a run compile the WebAssembly bundle.
   await expect(editor).toBeEditable({ timeout: 20_000 });
-  await expect(page.getByTestId('status')).toHaveText('Connected');
+  await expect(page.getByTestId('status')).toHaveText('Saved');
   return editor;
 }
 

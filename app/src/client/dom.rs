@@ -1,4 +1,4 @@
-//! Event listeners, timeouts and animation frames that detach themselves when dropped, so a
+//! Event listeners, timers and animation frames that detach themselves when dropped, so a
 //! session that ends leaves nothing running in the page.
 
 use wasm_bindgen::closure::Closure;
@@ -90,4 +90,31 @@ impl Drop for AnimationFrame {
 /// Milliseconds since the Unix epoch, from the browser's clock.
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
+}
+
+/// A repeating timer, stopped when dropped.
+pub struct Interval {
+    handle: i32,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Interval {
+    pub fn new(millis: u32, callback: impl FnMut() + 'static) -> Option<Self> {
+        let callback = Closure::<dyn FnMut()>::new(callback);
+        let handle = web_sys::window()?
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                millis.min(i32::MAX as u32) as i32,
+            )
+            .ok()?;
+        Some(Interval { handle, _callback: callback })
+    }
+}
+
+impl Drop for Interval {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            window.clear_interval_with_handle(self.handle);
+        }
+    }
 }

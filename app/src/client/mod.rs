@@ -1,7 +1,8 @@
 //! Browser-only code (feature `hydrate`): the live editing session.
 //!
 //! `session` wires the pieces together; `presence` is its awareness half;
-//! `provider` owns the WebSocket; `binding` keeps the `<textarea>` and the
+//! `provider` owns the WebSocket; `offline` keeps the document on this device
+//! (IndexedDB); `binding` keeps the `<textarea>` and the
 //! Y.Text equal; `cursors` draws other people's carets over it; `preview`
 //! patches the rendered Markdown; `dom` holds small helpers for listeners,
 //! timers and animation frames that clean up after themselves; `list_events`
@@ -11,7 +12,26 @@ pub mod binding;
 pub mod cursors;
 pub mod dom;
 pub mod list_events;
+pub mod offline;
 pub mod presence;
 pub mod preview;
 pub mod provider;
 pub mod session;
+
+/// Registers the service worker (`public/sw.js`) that keeps visited pages
+/// and the app's code for offline use. Browsers offer it only on https and
+/// localhost; elsewhere Quire works online as before.
+pub fn register_service_worker() {
+    let Some(window) = web_sys::window() else { return };
+    let navigator = window.navigator();
+    let available = js_sys::Reflect::get(&navigator, &"serviceWorker".into()).is_ok_and(|sw| !sw.is_undefined());
+    if !available {
+        return;
+    }
+    let registered = wasm_bindgen_futures::JsFuture::from(navigator.service_worker().register("/sw.js"));
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(error) = registered.await {
+            web_sys::console::warn_2(&"Quire: offline support unavailable".into(), &error);
+        }
+    });
+}

@@ -9,6 +9,13 @@
 //! Y.Text's delta, with the caret carried along by sticky indices. While an IME
 //! composition is open nothing is sent and remote updates wait, so the
 //! composition is never disturbed; both flow as soon as it ends.
+//!
+//! Durability: every update also goes to the document's copy on this device
+//! (`offline.rs`), which is loaded before the first connection, so a reload
+//! without network shows the latest edits and lets the user keep writing. The
+//! status says "Saved" only once the server acknowledged every local change
+//! (see `collab::saves`). A heartbeat notices dead sockets within ~30 s, and
+//! the browser's offline/online events end or restart the connection at once.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -23,18 +30,40 @@ use yrs::{Doc, Observable, Origin, ReadTxn, Subscription, Text, TextRef, Transac
 
 use super::binding::{patches_from_event, Binding, Patch, Selection};
 use super::cursors::Cursors;
-use super::dom::{Listener, Timeout};
+use super::dom::{Interval, Listener, Timeout};
+use super::offline::LocalCopy;
 use super::presence::PresenceState;
 use super::preview::Preview;
 use super::provider::{doc_url, Backoff, Socket, SocketEvent};
 use crate::collab::history::History;
 use crate::collab::presence::sticky;
+use crate::collab::saves::SaveTracker;
 use crate::collab::{doc as qdoc, protocol};
 use crate::components::presence_bar::PeerView;
 use crate::components::status::ConnStatus;
 
 pub(super) const LOCAL: &str = "quire-local";
 const REMOTE: &str = "quire-remote";
+/// Updates loaded from this device's copy: neither sent nor stored again.
+const DEVICE: &str = "quire-device";
+/// How often the client sends a heartbeat, and how long a socket may stay
+/// silent (or stuck connecting) before it counts as dead.
+const HEARTBEAT_MS: u32 = 10_000;
+const DEAD_AFTER_MS: f64 = 30_000.0;
+
+/// Where the connection stands, as far as the status pill is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Before the first connection completed or failed.
+    Connecting,
+    /// The first sync on the current socket completed.
+    Synced,
+    /// Disconnected; retrying.
+    Offline,
+    RoomFull,
+    /// Access removed or document deleted: no more retries.
+    Ended(ConnStatus),
+}
 
 /// Whether the undo and redo buttons have anything to do.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -77,6 +106,16 @@ pub(super) struct Inner {
     socket: RefCell<Option<Socket>>,
     /// The first sync on the current socket has completed.
     pub(super) synced_now: Cell<bool>,
+    link: Cell<Link>,
+    /// The document's copy on this device, once opened (shared with the
+    /// update observer, which stores every update in it).
+    device: Rc<RefCell<Option<Rc<LocalCopy>>>>,
+    saves: RefCell<SaveTracker>,
+    /// The unsaved count last written to the device.
+    stored_unsaved: Cell<u64>,
+    /// When the current socket last showed signs of life (ms since epoch).
+    last_heard: Cell<f64>,
+    heartbeat: RefCell<Option<Interval>>,
     backoff: RefCell<Backoff>,
     retry: RefCell<Option<Timeout>>,
     preview: RefCell<Preview>,
@@ -113,9 +152,18 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
     });
     let outgoing = Rc::new(RefCell::new(Vec::new()));
     let queue = outgoing.clone();
+    let device: Rc<RefCell<Option<Rc<LocalCopy>>>> = Rc::default();
+    let keep = device.clone();
     let update_observer = doc
         .observe_update_v1(move |txn, event| {
-            let remote = txn.origin().is_some_and(|origin| *origin == Origin::from(REMOTE));
+            let origin = txn.origin();
+            if origin.is_some_and(|origin| *origin == Origin::from(DEVICE)) {
+                return;
+            }
+            if let Some(copy) = keep.borrow().as_ref() {
+                copy.append(&event.update);
+            }
+            let remote = origin.is_some_and(|origin| *origin == Origin::from(REMOTE));
             if !remote && !protocol::is_empty_update(&event.update) {
                 queue.borrow_mut().push(event.update.clone());
             }
@@ -133,6 +181,12 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
         textarea: textarea.clone(),
         socket: RefCell::new(None),
         synced_now: Cell::new(false),
+        link: Cell::new(Link::Connecting),
+        device,
+        saves: RefCell::new(SaveTracker::default()),
+        stored_unsaved: Cell::new(0),
+        last_heard: Cell::new(js_sys::Date::now()),
+        heartbeat: RefCell::new(None),
         backoff: RefCell::new(Backoff::default()),
         retry: RefCell::new(None),
         preview: RefCell::new(preview),
@@ -189,16 +243,47 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
         Listener::new(redo.unchecked_ref(), "click", with(&weak, |inner, _| inner.step_history(true))),
     ];
     if let Some(window) = web_sys::window() {
-        // The browser knows before any timer that the network is back.
+        // The browser knows before any timer whether the network is there.
         listeners.push(Listener::new(window.unchecked_ref(), "online", with(&weak, |inner, _| {
-            if inner.socket.borrow().is_none() {
+            if inner.socket.borrow().is_none() && !matches!(inner.link.get(), Link::Ended(_)) {
                 inner.connect();
+            }
+        })));
+        listeners.push(Listener::new(window.unchecked_ref(), "offline", with(&weak, |inner, _| {
+            if inner.socket.borrow().is_some() {
+                inner.schedule_reconnect(Link::Offline);
+            }
+        })));
+        // Closing the tab while the server has not confirmed everything: ask.
+        listeners.push(Listener::new(window.unchecked_ref(), "beforeunload", with(&weak, |inner, event| {
+            if inner.saves.borrow().unsaved() > 0 {
+                event.prevent_default();
+                if let Some(event) = event.dyn_ref::<web_sys::BeforeUnloadEvent>() {
+                    event.set_return_value("Some changes are not saved on the server yet.");
+                }
             }
         })));
     }
     *inner.listeners.borrow_mut() = listeners;
     inner.watch_presence(&weak);
-    inner.connect();
+    *inner.heartbeat.borrow_mut() = Interval::new(HEARTBEAT_MS, {
+        let weak = weak.clone();
+        move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.beat();
+            }
+        }
+    });
+    let id = doc_id.to_string();
+    wasm_bindgen_futures::spawn_local(async move {
+        let copy = LocalCopy::open(&id).await;
+        let Some(inner) = weak.upgrade() else { return };
+        match copy {
+            Ok(copy) => inner.restore(copy).await,
+            Err(error) => web_sys::console::warn_2(&"Quire: no copy on this device (IndexedDB unavailable)".into(), &error),
+        }
+        inner.connect();
+    });
     Session { _inner: inner }
 }
 
@@ -225,8 +310,42 @@ pub(super) fn with(weak: &Weak<Inner>, f: impl Fn(&Rc<Inner>, web_sys::Event) + 
 }
 
 impl Inner {
+    /// Loads what this device kept of the document; if it kept anything, the
+    /// editor opens on it at once (offline, this is all there is).
+    async fn restore(self: &Rc<Self>, copy: LocalCopy) {
+        let stored = match copy.load().await {
+            Ok(stored) => stored,
+            Err(error) => {
+                web_sys::console::warn_2(&"Quire: could not read this device's copy".into(), &error);
+                return;
+            }
+        };
+        {
+            let mut txn = self.doc.transact_mut_with(DEVICE);
+            for update in &stored.updates {
+                if let Ok(update) = Update::decode_v1(update) {
+                    let _ = txn.apply_update(update);
+                }
+            }
+        }
+        *self.saves.borrow_mut() = SaveTracker::restored(stored.unsaved);
+        self.stored_unsaved.set(stored.unsaved);
+        *self.device.borrow_mut() = Some(Rc::new(copy));
+        if !stored.updates.is_empty() {
+            self.bind();
+        }
+        self.report_status();
+    }
+
     fn connect(self: &Rc<Self>) {
         self.retry.borrow_mut().take();
+        self.last_heard.set(js_sys::Date::now());
+        // The browser knows it has no network: wait for its "online" event
+        // (and the backoff) instead of failing a connection attempt.
+        if web_sys::window().is_some_and(|w| !w.navigator().on_line()) {
+            self.schedule_reconnect(Link::Offline);
+            return;
+        }
         let weak = Rc::downgrade(self);
         let on_event = Rc::new(move |event| {
             if let Some(inner) = weak.upgrade() {
@@ -235,16 +354,17 @@ impl Inner {
         });
         match Socket::connect(&self.url, on_event) {
             Ok(socket) => *self.socket.borrow_mut() = Some(socket),
-            Err(_) => self.schedule_reconnect(ConnStatus::Reconnecting),
+            Err(_) => self.schedule_reconnect(Link::Offline),
         }
     }
 
-    fn schedule_reconnect(self: &Rc<Self>, status: ConnStatus) {
+    fn schedule_reconnect(self: &Rc<Self>, link: Link) {
         self.socket.borrow_mut().take();
         self.synced_now.set(false);
         self.disconnected_presence();
         let delay = self.backoff.borrow_mut().next_delay_ms();
-        self.outputs.set_status.set(status);
+        self.link.set(link);
+        self.report_status();
         let weak = Rc::downgrade(self);
         let timer = Timeout::new(delay, move || {
             if let Some(inner) = weak.upgrade() {
@@ -254,21 +374,80 @@ impl Inner {
         *self.retry.borrow_mut() = timer;
     }
 
-    pub(super) fn send(&self, frame: &[u8]) {
-        if let Some(socket) = self.socket.borrow().as_ref() {
-            socket.send(frame);
+    /// Sends a frame if the socket is open; false if it could not.
+    pub(super) fn send(&self, frame: &[u8]) -> bool {
+        self.socket.borrow().as_ref().is_some_and(|socket| socket.send(frame))
+    }
+
+    /// Sends a write (update or step 2), which the server will acknowledge.
+    fn send_write(&self, frame: &[u8]) {
+        if self.send(frame) {
+            self.saves.borrow_mut().sent_write();
         }
+    }
+
+    /// Every few seconds: a heartbeat on an open socket, and the end of a
+    /// socket that has been silent (or connecting) for too long.
+    fn beat(self: &Rc<Self>) {
+        if self.socket.borrow().is_none() {
+            return;
+        }
+        if js_sys::Date::now() - self.last_heard.get() > DEAD_AFTER_MS {
+            web_sys::console::info_1(&"Quire: the connection stopped answering; reconnecting".into());
+            self.schedule_reconnect(Link::Offline);
+        } else {
+            self.send(&protocol::heartbeat());
+        }
+    }
+
+    /// Puts the status pill (and the device's unsaved count) in line with
+    /// the connection and the acknowledgements.
+    fn report_status(&self) {
+        let unsaved = self.saves.borrow().unsaved();
+        if unsaved != self.stored_unsaved.get() {
+            if let Some(copy) = self.device.borrow().as_ref() {
+                copy.set_unsaved(unsaved);
+                self.stored_unsaved.set(unsaved);
+            }
+        }
+        let status = match self.link.get() {
+            Link::Connecting => ConnStatus::Connecting,
+            Link::Synced if unsaved == 0 => ConnStatus::Saved,
+            Link::Synced => ConnStatus::Saving,
+            Link::Offline => ConnStatus::Offline(unsaved),
+            Link::RoomFull => ConnStatus::RoomFull,
+            Link::Ended(status) => status,
+        };
+        self.outputs.set_status.set(status);
+    }
+
+    /// Forgets this device's copy, then runs `then` (the copy may hold what
+    /// its owner may no longer see, or changes the server will never take).
+    fn forget_device_copy(&self, then: impl FnOnce() + 'static) {
+        let copy = self.device.borrow_mut().take();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(copy) = copy {
+                copy.clear().await;
+            }
+            then();
+        });
     }
 
     fn on_socket(self: &Rc<Self>, event: SocketEvent) {
         match event {
             SocketEvent::Open => {
-                // Step 1 both ways: the server sends its own, and answers ours
-                // with exactly what we lack.
+                self.last_heard.set(js_sys::Date::now());
+                self.saves.borrow_mut().new_socket();
+                // Ask for save acknowledgements, then step 1 both ways: the
+                // server sends its own, and answers ours with exactly what we lack.
+                self.send(&protocol::hello());
                 let sv = self.doc.transact().state_vector();
                 self.send(&protocol::sync_step1(sv));
             }
-            SocketEvent::Frame(frame) => self.on_frame(&frame),
+            SocketEvent::Frame(frame) => {
+                self.last_heard.set(js_sys::Date::now());
+                self.on_frame(&frame);
+            }
             SocketEvent::Closed { code, reason } => {
                 if !reason.is_empty() {
                     web_sys::console::info_1(&format!("Quire: connection closed ({code}): {reason}").into());
@@ -283,11 +462,13 @@ impl Inner {
                     self.socket.borrow_mut().take();
                     self.synced_now.set(false);
                     self.disconnected_presence();
-                    self.outputs.set_status.set(status);
+                    self.link.set(Link::Ended(status));
+                    self.report_status();
+                    self.forget_device_copy(|| {});
                     return;
                 }
-                let status = if code == protocol::close::ROOM_FULL { ConnStatus::RoomFull } else { ConnStatus::Reconnecting };
-                self.schedule_reconnect(status);
+                let link = if code == protocol::close::ROOM_FULL { Link::RoomFull } else { Link::Offline };
+                self.schedule_reconnect(link);
             }
         }
     }
@@ -298,7 +479,7 @@ impl Inner {
             match message {
                 Message::Sync(SyncMessage::SyncStep1(sv)) => {
                     let missing = self.doc.transact().encode_state_as_update_v1(&sv);
-                    self.send(&protocol::sync_step2(missing));
+                    self.send_write(&protocol::sync_step2(missing));
                 }
                 Message::Sync(SyncMessage::SyncStep2(update)) => {
                     self.receive_update(update);
@@ -311,14 +492,22 @@ impl Inner {
                         self.outputs.set_role.set(role);
                     }
                 }
+                Message::Custom(protocol::MSG_SAVED, payload) => {
+                    if let Some(writes) = protocol::read_saved(&payload) {
+                        self.saves.borrow_mut().acknowledged(writes);
+                        self.report_status();
+                    }
+                }
                 Message::Auth(Some(reason)) => {
                     // A write was refused (access was reduced while we typed):
                     // this copy now holds text the server will never take, so
                     // start over from the server's.
                     web_sys::console::warn_1(&format!("Quire: {reason}").into());
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.location().reload();
-                    }
+                    self.forget_device_copy(|| {
+                        if let Some(window) = web_sys::window() {
+                            let _ = window.location().reload();
+                        }
+                    });
                 }
                 _ => {}
             }
@@ -327,20 +516,28 @@ impl Inner {
 
     fn synced(self: &Rc<Self>) {
         self.backoff.borrow_mut().reset();
-        self.outputs.set_status.set(ConnStatus::Connected);
-        if !self.bound.get() {
-            let text = qdoc::markdown(&self.text, &self.doc.transact());
-            self.binding.borrow_mut().reset(&text);
-            if let Some(cursors) = self.cursors.borrow_mut().as_mut() {
-                cursors.invalidate();
-            }
-            self.patches.borrow_mut().clear();
-            self.bound.set(true);
-            self.outputs.set_ready.set(true);
-            self.schedule_preview();
-        }
+        self.bind();
         self.synced_now.set(true);
+        self.link.set(Link::Synced);
+        self.report_status();
         self.connected_presence();
+    }
+
+    /// Shows the Doc in the editor and makes it editable (once: after that,
+    /// changes are patched in).
+    fn bind(self: &Rc<Self>) {
+        if self.bound.get() {
+            return;
+        }
+        let text = qdoc::markdown(&self.text, &self.doc.transact());
+        self.binding.borrow_mut().reset(&text);
+        if let Some(cursors) = self.cursors.borrow_mut().as_mut() {
+            cursors.invalidate();
+        }
+        self.patches.borrow_mut().clear();
+        self.bound.set(true);
+        self.outputs.set_ready.set(true);
+        self.schedule_preview();
     }
 
     fn receive_update(self: &Rc<Self>, update: Vec<u8>) {
@@ -367,6 +564,7 @@ impl Inner {
             }
             anchors
         };
+        self.compact_device_copy();
         let patches: Vec<Patch> = self.patches.borrow_mut().drain(..).collect();
         if !self.bound.get() || patches.is_empty() {
             return;
@@ -450,11 +648,24 @@ impl Inner {
         let _ = self.textarea.focus();
     }
 
-    /// Sends every change of ours the update observer collected.
+    /// Sends every change of ours the update observer collected (offline,
+    /// they wait in the Doc and on the device for the next sync exchange).
     fn send_outgoing(&self) {
         let updates: Vec<Vec<u8>> = self.outgoing.borrow_mut().drain(..).collect();
         for update in updates {
-            self.send(&protocol::update(update));
+            self.saves.borrow_mut().local_change();
+            self.send_write(&protocol::update(update));
+        }
+        self.compact_device_copy();
+        self.report_status();
+    }
+
+    /// Merges the device's records once enough have piled up.
+    fn compact_device_copy(&self) {
+        if let Some(copy) = self.device.borrow().as_ref() {
+            if copy.wants_compaction() {
+                copy.compact(self.doc.transact().encode_state_as_update_v1(&yrs::StateVector::default()));
+            }
         }
     }
 

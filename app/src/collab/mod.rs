@@ -1,9 +1,11 @@
 //! The collaboration core shared by server and browser: document options, the
-//! wire protocol, the text diff, presence states and undo history. No I/O and no async runtime here, so plain
-//! `cargo test -p app` covers all of it on the host.
+//! wire protocol, the text diff, presence states, undo history and save
+//! bookkeeping. No I/O and no async runtime here, so plain `cargo test -p app`
+//! covers all of it on the host.
 
 pub mod doc;
 pub mod history;
 pub mod presence;
 pub mod protocol;
+pub mod saves;
 pub mod textdiff;

@@ -1,0 +1,119 @@
+// Offline-first: with the network gone people keep writing, a reload still
+// shows the document with their edits (service worker + IndexedDB), and when
+// the network returns everything merges, once. The status pill tells the
+// truth throughout: Offline — N changes, Saving…, Saved.
+const { test, expect } = require('@playwright/test');
+const { createDoc, markdown, openDoc } = require('./helpers');
+
+/** Waits until the service worker keeps this page for offline use. */
+async function waitUntilCachedForOffline(page) {
+  await expect.poll(() => page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    return Boolean(await caches.match(location.href)) && Boolean(await caches.match('/pkg/quire.wasm'));
+  }), { timeout: 20_000 }).toBe(true);
+}
+
+/** Records every text the status pill shows, in order. */
+async function recordStatuses(page) {
+  await page.evaluate(() => {
+    const pill = document.querySelector('[data-testid="status"]');
+    window.quireStatuses = [pill.textContent];
+    new MutationObserver(() => window.quireStatuses.push(pill.textContent))
+      .observe(pill, { childList: true, subtree: true, characterData: true });
+  });
+}
+
+test('a reload while offline keeps the edits, and they reach others once when back online', async ({ browser, request }) => {
+  test.setTimeout(90_000);
+  const id = await createDoc(request, 'Offline');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const editor = await openDoc(page, id);
+  await editor.click();
+  await page.keyboard.type('online line\n');
+  await expect(page.getByTestId('status')).toHaveText('Saved');
+  await waitUntilCachedForOffline(page);
+
+  await context.setOffline(true);
+  await expect(page.getByTestId('status')).toHaveText('Offline');
+  await page.keyboard.type('offline one\n');
+  await expect(page.getByTestId('status')).toHaveText('Offline — 12 changes on this device');
+
+  // Reloading with unsaved changes asks first; the user goes ahead anyway.
+  const warned = [];
+  page.on('dialog', (dialog) => { warned.push(dialog.type()); dialog.accept(); });
+  await page.reload();
+  expect(warned).toEqual(['beforeunload']);
+  const reloaded = page.getByTestId('editor');
+  await expect(reloaded).toHaveValue('online line\noffline one\n');
+  await expect(reloaded).toBeEditable();
+  await expect(page.getByTestId('status')).toHaveText('Offline — 12 changes on this device');
+  await reloaded.click();
+  await reloaded.press('Control+End');
+  await page.keyboard.type('offline two\n');
+  await expect(page.getByTestId('status')).toHaveText('Offline — 24 changes on this device');
+
+  await context.setOffline(false);
+  await expect(page.getByTestId('status')).toHaveText('Saved', { timeout: 15_000 });
+  const expected = 'online line\noffline one\noffline two\n';
+  expect(await markdown(id)).toBe(expected);
+  const other = await (await browser.newContext()).newPage();
+  await expect(await openDoc(other, id)).toHaveValue(expected);
+  // Nothing left to warn about.
+  page.removeAllListeners('dialog');
+  await page.close({ runBeforeUnload: true });
+  await expect.poll(() => page.isClosed()).toBe(true);
+});
+
+test('two people editing the same spot offline merge without loss or duplication', async ({ browser, request }) => {
+  test.setTimeout(90_000);
+  const id = await createDoc(request, 'Both offline');
+  const aliceContext = await browser.newContext();
+  const bobContext = await browser.newContext();
+  const alice = await aliceContext.newPage();
+  const bob = await bobContext.newPage();
+  const aliceEditor = await openDoc(alice, id);
+  const bobEditor = await openDoc(bob, id);
+  await aliceEditor.click();
+  await alice.keyboard.type('[]');
+  await expect(bobEditor).toHaveValue('[]');
+
+  await aliceContext.setOffline(true);
+  await bobContext.setOffline(true);
+  await expect(alice.getByTestId('status')).toHaveText('Offline');
+  await expect(bob.getByTestId('status')).toHaveText('Offline');
+  for (const [page, word] of [[alice, 'alice wrote this'], [bob, 'bob wrote that']]) {
+    const editor = page.getByTestId('editor');
+    await editor.evaluate((el) => { el.focus(); el.setSelectionRange(1, 1); });
+    await page.keyboard.type(word);
+  }
+  await expect(alice.getByTestId('status')).toHaveText(/^Offline — 16 changes/);
+  await expect(bobEditor).toHaveValue('[bob wrote that]');
+
+  await aliceContext.setOffline(false);
+  await bobContext.setOffline(false);
+  await expect(alice.getByTestId('status')).toHaveText('Saved', { timeout: 15_000 });
+  await expect(bob.getByTestId('status')).toHaveText('Saved', { timeout: 15_000 });
+  const merged = await aliceEditor.inputValue();
+  expect(['[alice wrote thisbob wrote that]', '[bob wrote thatalice wrote this]']).toContain(merged);
+  await expect(bobEditor).toHaveValue(merged);
+  await expect.poll(() => markdown(id)).toBe(merged);
+});
+
+test('the status says Saving… until the server has committed, then Saved', async ({ browser, request }) => {
+  const id = await createDoc(request, 'Status');
+  const page = await (await browser.newContext()).newPage();
+  const editor = await openDoc(page, id);
+  await recordStatuses(page);
+  await editor.click();
+  await page.keyboard.type('hello');
+  await expect(page.getByTestId('status')).toHaveText('Saved');
+  const statuses = await page.evaluate(() => window.quireStatuses);
+  // Every keystroke went Saved → Saving… → Saved: never "Saved" while one
+  // was outstanding, and it ends saved.
+  expect(statuses[0]).toBe('Saved');
+  expect(statuses.filter((s) => s === 'Saving…').length).toBeGreaterThanOrEqual(1);
+  expect(statuses.every((s) => s === 'Saved' || s === 'Saving…')).toBe(true);
+  expect(statuses[statuses.length - 1]).toBe('Saved');
+  expect(await markdown(id)).toBe('hello');
+});
