@@ -29,17 +29,9 @@ pub async fn sign_in(username: String, password: String, next: Option<String>) -
     Ok(())
 }
 
-/// Signs out, and tells the browser to forget what this site kept on the
-/// device (the offline copies of documents in IndexedDB, the service worker's
-/// cached pages), so the next person at a shared computer cannot read them.
 #[server(prefix = "/rpc")]
 pub async fn sign_out() -> Result<(), ServerFnError> {
     super::ssr::backend()?.sign_out().await?;
-    let response = leptos::prelude::expect_context::<leptos_axum::ResponseOptions>();
-    response.insert_header(
-        http::header::HeaderName::from_static("clear-site-data"),
-        http::HeaderValue::from_static("\"cache\", \"storage\""),
-    );
     leptos_axum::redirect("/");
     Ok(())
 }
