@@ -11,11 +11,12 @@ as_root() {
 }
 
 # System packages: Chromium for the browser tests, PostgreSQL for the
-# PostgreSQL tests, Node for Playwright. (wasm-opt for release builds comes from
+# PostgreSQL tests, Redis for the multi-instance tests, Node for Playwright. (wasm-opt for release builds comes from
 # npm's binaryen in end2end/: Debian's is too old for today's wasm-bindgen output.)
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v cc >/dev/null || need_apt+=(build-essential)

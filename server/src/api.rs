@@ -223,6 +223,10 @@ pub async fn health(State(state): State<AppState>) -> Response {
         "writes": if writes { "ok" } else { "retrying" },
         "open_documents": state.hub.open_rooms(),
         "pending_writes": state.hub.persister().pending(),
+        // Reported, not counted against health: without Redis an instance
+        // still serves its own clients, and taking every instance out of a
+        // load balancer at once would serve no one.
+        "relay": state.hub.relay().status().as_str(),
     });
     (status, Json(body)).into_response()
 }

@@ -67,6 +67,18 @@ pub struct Config {
     #[arg(long, env = "QUIRE_COMPACT_AFTER", default_value_t = 500)]
     pub compact_after: usize,
 
+    /// Redis, to run several instances behind one address:
+    /// `redis://127.0.0.1:6379`. They then relay updates, presence and access
+    /// changes to each other. Unset: one instance, nothing relayed.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// With several instances: milliseconds between checks of each open
+    /// document against the database, which catch whatever the relay lost.
+    /// A change reaches every instance within about this long at worst.
+    #[arg(long, env = "QUIRE_RESYNC_MS", default_value_t = 2000)]
+    pub resync_ms: u64,
+
     /// Seconds between server pings on a WebSocket; a client silent for three
     /// intervals is disconnected.
     #[arg(long, env = "QUIRE_PING_SECS", default_value_t = 10)]
@@ -96,6 +108,10 @@ impl Config {
 
     pub fn room_idle(&self) -> Duration {
         Duration::from_secs(self.room_idle_secs)
+    }
+
+    pub fn resync_interval(&self) -> Duration {
+        Duration::from_millis(self.resync_ms.max(50))
     }
 
     pub fn ping_interval(&self) -> Duration {

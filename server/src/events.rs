@@ -4,6 +4,7 @@
 //! `docs` event naming it, and their page reloads its lists (through the same
 //! access checks as any other read). Only the document's audience hears: the
 //! owner and its members, computed by the caller before and after the change.
+//! People connected to other instances hear through the relay.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -19,25 +20,40 @@ use tokio::sync::broadcast;
 use crate::auth::Caller;
 use crate::doc_id::DocId;
 use crate::error::Error;
+use crate::relay::{self, Relay};
 use crate::AppState;
 
 /// Events buffered per user; a tab that falls further behind reloads anyway.
 const BUFFER: usize = 64;
 
-#[derive(Default)]
 pub struct ListEvents {
     by_user: Mutex<HashMap<String, broadcast::Sender<String>>>,
+    relay: Relay,
 }
 
 impl ListEvents {
+    pub fn new(relay: Relay) -> Self {
+        ListEvents { by_user: Mutex::default(), relay }
+    }
+
     pub fn subscribe(&self, user_id: &str) -> broadcast::Receiver<String> {
         let mut by_user = self.by_user.lock().unwrap_or_else(|e| e.into_inner());
         by_user.retain(|_, sender| sender.receiver_count() > 0);
         by_user.entry(user_id.to_string()).or_insert_with(|| broadcast::channel(BUFFER).0).subscribe()
     }
 
-    /// Tells these users that a document in (or formerly in) their lists changed.
+    /// Tells these users, wherever they are connected, that a document in (or
+    /// formerly in) their lists changed.
     pub fn document_changed<'a>(&self, audience: impl IntoIterator<Item = &'a String>, doc: &DocId) {
+        let audience: Vec<String> = audience.into_iter().cloned().collect();
+        self.deliver(&audience, doc);
+        if !audience.is_empty() {
+            self.relay.publish(&relay::Message::DocsChanged(doc.clone(), audience));
+        }
+    }
+
+    /// Tells those of these users connected to this instance.
+    pub fn deliver(&self, audience: &[String], doc: &DocId) {
         let by_user = self.by_user.lock().unwrap_or_else(|e| e.into_inner());
         let mut told = std::collections::HashSet::new();
         for user in audience {

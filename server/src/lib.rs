@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod failpoint;
 pub mod hub;
+pub mod relay;
 pub mod routes;
 pub mod service;
 pub mod store;
@@ -69,8 +70,15 @@ pub async fn run(
 ) -> Result<()> {
     let store = Store::connect(&config.database_url).await?;
     let (persister, writer) = Persister::spawn(store.clone(), config.compact_after);
-    let hub = Arc::new(Hub::new(store.clone(), persister, config.room_limits()));
     let cancel = CancellationToken::new();
+    // The relay outlives the sockets: it stops after every write is flushed.
+    let relay_cancel = CancellationToken::new();
+    let (relay, relay_events) = match &config.redis_url {
+        Some(url) => relay::Relay::redis(url, relay_cancel.clone())?,
+        None => relay::Relay::in_process(&relay::LocalBus::default(), relay_cancel.clone()),
+    };
+    let hub = Arc::new(Hub::new(store.clone(), persister, config.room_limits(), relay.clone()));
+    let events = Arc::new(events::ListEvents::new(relay.clone()));
     let state = AppState {
         leptos_options,
         config: Arc::new(config),
@@ -78,9 +86,10 @@ pub async fn run(
         hub: hub.clone(),
         connections: TaskTracker::new(),
         shutdown: cancel.clone(),
-        events: Arc::default(),
+        events: events.clone(),
         throttle: Arc::default(),
     };
+    let relaying = tokio::spawn(follow_relay(hub.clone(), events, relay_events, state.config.resync_interval(), relay_cancel.clone()));
     let sweeper = tokio::spawn(unload_idle_rooms(hub.clone(), state.config.room_idle(), cancel.clone()));
     let sessions = tokio::spawn(delete_expired_sessions(auth::SqlSessionStore::new(state.store.pool()), cancel.clone()));
     let trash = tokio::spawn(empty_trash(state.store.clone(), cancel.clone()));
@@ -107,7 +116,50 @@ pub async fn run(
     hub.persister().flush(None).await;
     // Everything queued is committed and no connection is left to queue more.
     writer.abort();
+    // Last, tell the other instances this one is gone.
+    relay_cancel.cancel();
+    let _ = relaying.await;
     Ok(())
+}
+
+/// Acts on what the relay reports, and, with other instances, regularly
+/// brings every open room up to what the database holds (see `hub::catch_up`):
+/// at once after the relay may have lost messages. Catching up runs apart from
+/// the events, so a slow database never holds up presence or list events.
+async fn follow_relay(
+    hub: Arc<Hub>,
+    events: Arc<events::ListEvents>,
+    mut relayed: tokio::sync::mpsc::Receiver<relay::Event>,
+    every: std::time::Duration,
+    cancel: CancellationToken,
+) {
+    let resync = Arc::new(tokio::sync::Notify::new());
+    let catching_up = tokio::spawn(catch_up(hub.clone(), every, resync.clone(), cancel.clone()));
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            event = relayed.recv() => match event {
+                None => break,
+                Some(relay::Event::DocsChanged(doc, users)) => events.deliver(&users, &doc),
+                Some(relay::Event::InstanceGone(instance)) => hub.instance_gone(instance),
+                Some(relay::Event::Resync) => resync.notify_one(),
+            },
+        }
+    }
+    let _ = catching_up.await;
+}
+
+async fn catch_up(hub: Arc<Hub>, every: std::time::Duration, resync: Arc<tokio::sync::Notify>, cancel: CancellationToken) {
+    let shared = hub.relay().is_shared();
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = ticks.tick(), if shared => hub.catch_up_all(false).await,
+            _ = resync.notified() => hub.catch_up_all(true).await,
+        }
+    }
 }
 
 /// Periodically unloads rooms nobody has used for `idle`.

@@ -48,7 +48,7 @@ async fn an_idle_room_is_flushed_compacted_and_unloaded_then_reloads_intact() {
     let store = Store::connect(&url).await.unwrap();
     let doc = DocId::parse(&id).unwrap();
     assert_eq!(store.log_len(&doc).await.unwrap(), 0, "log rows were merged into the snapshot");
-    assert_eq!(store.load_updates(&doc).await.unwrap().len(), 1, "one snapshot");
+    assert_eq!(store.load_updates(&doc).await.unwrap().updates.len(), 1, "one snapshot");
 
     let carol = YClient::connect(server.addr, &id).await;
     assert_eq!(carol.content(), "three two one ");
@@ -78,7 +78,7 @@ async fn compaction_keeps_the_document_and_only_deletes_what_it_merged() {
     assert_eq!(store.log_len(&id).await.unwrap(), 20, "rows after the compaction are kept");
     assert_eq!(store.compact(&id).await.unwrap(), 20);
 
-    let updates = store.load_updates(&id).await.unwrap();
+    let updates = store.load_updates(&id).await.unwrap().updates;
     let rebuilt = app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice)).unwrap();
     let content = app::collab::doc::content(&rebuilt);
     assert_eq!(app::collab::doc::markdown(&content, &yrs::Transact::transact(&rebuilt)), "x".repeat(50));

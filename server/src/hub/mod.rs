@@ -2,7 +2,13 @@
 //! Store the first time someone opens it, hands the same Room to everyone who
 //! opens it after, and unloads it once nobody has used it for a while (after a
 //! final flush of its pending writes).
+//!
+//! Each room is subscribed to the relay before it loads, so nothing another
+//! instance publishes meanwhile is missed; what arrives is applied once the
+//! room exists (see [`pump`]). With other instances, rooms also catch up from
+//! the database (see `catch_up.rs`).
 
+mod catch_up;
 mod connection;
 mod presence;
 mod room;
@@ -16,11 +22,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio::sync::OnceCell;
+use tokio::sync::{mpsc, OnceCell};
 
 use crate::doc_id::DocId;
 use crate::error::{Error, Result};
-use crate::store::{Persister, Store};
+use crate::relay::{self, InstanceId, Relay};
+use crate::store::{LogIndex, Persister, Store};
 
 /// A room that is loading or loaded; everyone asking during the load waits for
 /// the same load, so a room is never served half-loaded.
@@ -32,11 +39,16 @@ pub struct Hub {
     limits: RoomLimits,
     rooms: Mutex<HashMap<DocId, Slot>>,
     next_conn: AtomicU64,
+    relay: Relay,
 }
 
 impl Hub {
-    pub fn new(store: Store, persister: Persister, limits: RoomLimits) -> Self {
-        Hub { store, persister, limits, rooms: Mutex::new(HashMap::new()), next_conn: AtomicU64::new(1) }
+    pub fn new(store: Store, persister: Persister, limits: RoomLimits, relay: Relay) -> Self {
+        Hub { store, persister, limits, rooms: Mutex::new(HashMap::new()), next_conn: AtomicU64::new(1), relay }
+    }
+
+    pub fn relay(&self) -> &Relay {
+        &self.relay
     }
 
     pub fn persister(&self) -> &Persister {
@@ -53,11 +65,13 @@ impl Hub {
     }
 
     /// Someone's access to a document changed (shared, unshared, link revoked,
-    /// deleted): every open connection to it re-checks its own within moments.
+    /// deleted): every open connection to it, on every instance, re-checks its
+    /// own within moments.
     pub fn access_changed(&self, id: &DocId) {
         if let Some(room) = self.open_room(id) {
             room.access_changed();
         }
+        self.relay.publish(&relay::Message::AccessChanged(id.clone()));
     }
 
     /// The open room of a document, loading it if needed; None if no such document.
@@ -71,8 +85,19 @@ impl Hub {
         let slot = self.slot(id);
         let loaded = slot
             .get_or_try_init(|| async {
-                let doc = self.load_doc(id).await?;
-                Ok::<_, Error>(Arc::new(Room::new(id.clone(), doc, self.limits)))
+                let subscription = self.relay.subscribe(id).await;
+                let (doc, stored) = match self.load_doc(id).await {
+                    Ok(loaded) => loaded,
+                    Err(error) => {
+                        self.relay.unsubscribe(id, subscription.token);
+                        return Err(error);
+                    }
+                };
+                let room = Arc::new(Room::new(id.clone(), doc, self.limits, self.relay.clone(), subscription.token, stored));
+                tokio::spawn(pump(room.clone(), subscription.inbox));
+                // Learn who is already here through other instances.
+                self.relay.publish(&relay::Message::PresenceQuery(id.clone()));
+                Ok::<_, Error>(room)
             })
             .await;
         match loaded {
@@ -99,6 +124,7 @@ impl Hub {
         let current = rooms.get(&room.id).and_then(|slot| slot.get()).map(|r| std::ptr::eq(r.as_ref(), room));
         if current == Some(true) {
             rooms.remove(&room.id);
+            self.relay.unsubscribe(&room.id, room.relay_token);
         }
     }
 
@@ -116,7 +142,7 @@ impl Hub {
         if self.store.document(id).await?.is_none() {
             return Ok(None);
         }
-        let doc = self.load_doc(id).await?;
+        let (doc, _) = self.load_doc(id).await?;
         let text = app::collab::doc::content(&doc);
         let txn = yrs::Transact::transact(&doc);
         Ok(Some(app::collab::doc::markdown(&text, &txn)))
@@ -124,15 +150,17 @@ impl Hub {
 
     /// Rebuilds a document from the database (off the async threads: a long
     /// log takes a while to replay).
-    async fn load_doc(&self, id: &DocId) -> Result<yrs::Doc> {
-        let updates = self.store.load_updates(id).await?;
+    async fn load_doc(&self, id: &DocId) -> Result<(yrs::Doc, LogIndex)> {
+        let stored = self.store.load_updates(id).await?;
         let doc_name = id.to_string();
-        tokio::task::spawn_blocking(move || {
+        let updates = stored.updates;
+        let doc = tokio::task::spawn_blocking(move || {
             app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
                 .map_err(|e| Error::CorruptDocument(doc_name, e.to_string()))
         })
         .await
-        .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))?
+        .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??;
+        Ok((doc, stored.index))
     }
 
     /// Unloads rooms nobody has used for `idle`. Each room's writes are
@@ -156,6 +184,7 @@ impl Hub {
             let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
             if room.close_if_idle(idle_before) {
                 rooms.remove(&room.id);
+                self.relay.unsubscribe(&room.id, room.relay_token);
                 unloaded += 1;
                 tracing::debug!(doc = %room.id, "room unloaded");
             }
@@ -170,12 +199,53 @@ impl Hub {
 
     /// Tells every connection in every room to close (server shutdown).
     pub fn close_all(&self, reason: CloseReason) {
-        let rooms: Vec<Arc<Room>> = {
-            let rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
-            rooms.values().filter_map(|slot| slot.get().cloned()).collect()
-        };
-        for room in rooms {
+        for room in self.loaded_rooms() {
             room.close(reason.clone());
+        }
+    }
+
+    fn loaded_rooms(&self) -> Vec<Arc<Room>> {
+        let rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+        rooms.values().filter_map(|slot| slot.get().cloned()).collect()
+    }
+
+    /// Another instance went away: its people leave every room here.
+    pub fn instance_gone(&self, instance: InstanceId) {
+        for room in self.loaded_rooms() {
+            room.drop_instance(instance);
+        }
+    }
+
+    /// Brings every open room up to what the database holds (see
+    /// `catch_up.rs`). With `presence`, also re-exchanges presence with the
+    /// other instances (after the relay lost messages).
+    pub async fn catch_up_all(&self, presence: bool) {
+        for room in self.loaded_rooms() {
+            if presence {
+                room.publish_presence();
+                self.relay.publish(&relay::Message::PresenceQuery(room.id.clone()));
+            }
+            if let Err(error) = catch_up::catch_up(&self.store, &room).await {
+                tracing::warn!(doc = %room.id, %error, "could not catch up from the database; retrying later");
+            }
+        }
+    }
+}
+
+/// Applies what the relay brings for one room, in order, until the room
+/// unsubscribes (its sender is dropped).
+async fn pump(room: Arc<Room>, mut inbox: mpsc::Receiver<(InstanceId, relay::Message)>) {
+    while let Some((from, message)) = inbox.recv().await {
+        match message {
+            relay::Message::Update(_, update) => {
+                if !room.apply_relayed(&update) {
+                    tracing::warn!(doc = %room.id, "a relayed update does not apply; the database has the truth");
+                }
+            }
+            relay::Message::Presence(_, states) => room.apply_remote_presence(from, states),
+            relay::Message::PresenceQuery(_) => room.publish_presence(),
+            relay::Message::AccessChanged(_) => room.access_changed(),
+            relay::Message::DocsChanged(..) | relay::Message::Heartbeat | relay::Message::Bye => {}
         }
     }
 }

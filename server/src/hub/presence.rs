@@ -10,6 +10,10 @@
 //!   from its server-side session.
 //! - When a connection leaves, its states are removed at once (clock + 1,
 //!   null), and the id is remembered for a while so a late echo cannot revive it.
+//! - With several instances, each one owns the states of its own clients and
+//!   relays them (see `relay`); states from another instance are held as that
+//!   instance's, never claimed by a local connection of another session, and
+//!   removed when that instance goes away.
 //! - Changes are not relayed one by one: they collect in `pending` and go out
 //!   as one merged update per flush, at most one flush per [`FLUSH_EVERY`], so
 //!   a room of N people typing costs O(N) frames per flush, not O(N²).
@@ -25,6 +29,7 @@ use yrs::ClientID;
 use app::api::Identity;
 
 use super::room::ConnId;
+use crate::relay::{InstanceId, RelayedPresence};
 
 /// Shortest time between two presence flushes of one room.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
@@ -55,8 +60,20 @@ struct Entry {
     clock: u32,
     /// The stamped JSON state; None once removed.
     state: Option<Arc<str>>,
-    owner: Option<(ConnId, Arc<str>)>,
+    owner: Option<Owner>,
+    /// The session of whoever last held the id, so the same person may take
+    /// it over from a new socket.
+    key: Arc<str>,
     retired_at: Option<Instant>,
+}
+
+/// Who speaks for an awareness id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    /// A connection to this instance.
+    Local(ConnId),
+    /// A connection to another instance, which relays its states.
+    Remote(InstanceId),
 }
 
 /// What the room should do after presence changed.
@@ -136,13 +153,14 @@ impl Presence {
         match self.entries.get(&id) {
             None if claim_ok => Decision::Accept { claim: true, state: None },
             None => Decision::Ignore,
-            Some(entry) => match &entry.owner {
-                Some((conn, _)) if *conn == from.conn => {
+            Some(entry) => match entry.owner {
+                Some(Owner::Local(conn)) if conn == from.conn => {
                     let newer = clock > entry.clock || (clock == entry.clock && !has_state);
                     if newer { Decision::Accept { claim: false, state: None } } else { Decision::Ignore }
                 }
-                // The same session on a new socket: the tab reconnected.
-                Some((_, key)) if &**key == from.key && clock > entry.clock && claim_ok => {
+                // The same session on a new socket, here or moved over from
+                // another instance: the tab reconnected.
+                Some(_) if &*entry.key == from.key && clock > entry.clock && claim_ok => {
                     Decision::Accept { claim: true, state: None }
                 }
                 Some(_) => Decision::Ignore,
@@ -156,18 +174,22 @@ impl Presence {
 
     fn claim(&mut self, id: ClientID, from: &Sender<'_>) {
         self.disown(id);
-        let owner = Some((from.conn, Arc::<str>::from(from.key)));
+        let owner = Some(Owner::Local(from.conn));
+        let key = Arc::<str>::from(from.key);
         self.entries
             .entry(id)
-            .and_modify(|entry| entry.owner = owner.clone())
-            .or_insert(Entry { clock: 0, state: None, owner, retired_at: None });
+            .and_modify(|entry| {
+                entry.owner = owner;
+                entry.key = key.clone();
+            })
+            .or_insert(Entry { clock: 0, state: None, owner, key, retired_at: None });
         self.by_conn.entry(from.conn).or_default().push(id);
     }
 
     /// Forgets which connection owns `id` (its entry stays).
     fn disown(&mut self, id: ClientID) {
         let Some(entry) = self.entries.get_mut(&id) else { return };
-        if let Some((conn, _)) = entry.owner.take() {
+        if let Some(Owner::Local(conn)) = entry.owner.take() {
             if let Some(ids) = self.by_conn.get_mut(&conn) {
                 ids.retain(|owned| *owned != id);
                 if ids.is_empty() {
@@ -205,21 +227,89 @@ impl Presence {
         }
     }
 
-    /// Everything that changed since the last flush, as one update.
-    pub fn flush(&mut self, now: Instant) -> Option<AwarenessUpdate> {
+    /// Everything this instance's connections changed since the last flush:
+    /// as one update for them, and as entries for the other instances.
+    pub fn flush(&mut self, now: Instant) -> Option<(AwarenessUpdate, Vec<RelayedPresence>)> {
         self.flush_due = false;
         self.last_flush = Some(now);
         if self.pending.is_empty() {
             return None;
         }
         let mut clients = HashMap::with_capacity(self.pending.len());
+        let mut relayed = Vec::with_capacity(self.pending.len());
         for id in self.pending.drain(..) {
             if let Some(entry) = self.entries.get(&id) {
                 clients.insert(id, wire_entry(entry));
+                relayed.push(relayed_entry(id, entry));
             }
         }
         self.entries.retain(|_, e| e.retired_at.is_none_or(|at| now.saturating_duration_since(at) < RETIRED_FOR));
-        Some(AwarenessUpdate { clients })
+        Some((AwarenessUpdate { clients }, relayed))
+    }
+
+    /// Applies states relayed by another instance (already checked and
+    /// stamped there). A state this instance's own connection holds stays
+    /// its; otherwise the newer clock wins, as in Yjs. Returns what changed,
+    /// for this instance's connections.
+    pub fn apply_remote(&mut self, instance: InstanceId, states: Vec<RelayedPresence>, now: Instant) -> Option<AwarenessUpdate> {
+        let mut clients = HashMap::new();
+        for relayed in states {
+            if relayed.state.as_ref().is_some_and(|state| state.len() > self.max_state_bytes) {
+                continue;
+            }
+            let id = ClientID::new(relayed.id);
+            let newer = match self.entries.get(&id) {
+                None => relayed.state.is_some(),
+                Some(Entry { owner: Some(Owner::Local(_)), .. }) => false,
+                Some(entry) => {
+                    relayed.clock > entry.clock
+                        || (relayed.clock == entry.clock && relayed.state.is_none() && entry.state.is_some())
+                }
+            };
+            if !newer {
+                continue;
+            }
+            let entry = self.entries.entry(id).or_insert_with(|| Entry {
+                clock: 0,
+                state: None,
+                owner: None,
+                key: relayed.key.clone(),
+                retired_at: None,
+            });
+            entry.clock = relayed.clock;
+            entry.owner = relayed.state.is_some().then_some(Owner::Remote(instance));
+            entry.retired_at = relayed.state.is_none().then_some(now);
+            entry.state = relayed.state;
+            entry.key = relayed.key;
+            clients.insert(id, wire_entry(entry));
+        }
+        (!clients.is_empty()).then_some(AwarenessUpdate { clients })
+    }
+
+    /// Removes every state another instance held (it went away). Returns the
+    /// removals, for this instance's connections.
+    pub fn drop_instance(&mut self, instance: InstanceId, now: Instant) -> Option<AwarenessUpdate> {
+        let mut clients = HashMap::new();
+        for (id, entry) in &mut self.entries {
+            if entry.owner == Some(Owner::Remote(instance)) {
+                entry.owner = None;
+                entry.state = None;
+                entry.clock = entry.clock.saturating_add(1);
+                entry.retired_at = Some(now);
+                clients.insert(*id, wire_entry(entry));
+            }
+        }
+        (!clients.is_empty()).then_some(AwarenessUpdate { clients })
+    }
+
+    /// The live states of this instance's own connections, for another
+    /// instance that asked.
+    pub fn local_states(&self) -> Vec<RelayedPresence> {
+        self.entries
+            .iter()
+            .filter(|(_, entry)| matches!(entry.owner, Some(Owner::Local(_))) && entry.state.is_some())
+            .map(|(id, entry)| relayed_entry(*id, entry))
+            .collect()
     }
 
     /// Everyone present now (for a joining client or an AwarenessQuery).
@@ -238,6 +328,10 @@ impl Presence {
     fn live(&self) -> usize {
         self.entries.values().filter(|e| e.state.is_some()).count()
     }
+}
+
+fn relayed_entry(id: ClientID, entry: &Entry) -> RelayedPresence {
+    RelayedPresence { id: id.get(), clock: entry.clock, state: entry.state.clone(), key: entry.key.clone() }
 }
 
 fn wire_entry(entry: &Entry) -> AwarenessUpdateEntry {
@@ -282,7 +376,7 @@ mod tests {
         let now = Instant::now();
         let from = Sender { conn: 1, key: "a", identity: &ada };
         presence.apply(&from, update(&[(7, 1, r#"{"user":{"name":"Eve","admin":true},"cursor":null}"#)]), now).unwrap();
-        let out = presence.flush(now).unwrap();
+        let (out, _) = presence.flush(now).unwrap();
         let state: Value = serde_json::from_str(&out.clients[&ClientID::new(7)].json).unwrap();
         assert_eq!(state["user"]["name"], "Ada");
         assert!(state["user"].get("admin").is_none());
@@ -301,7 +395,7 @@ mod tests {
         let t1 = t0 + Duration::from_millis(10);
         assert_eq!(presence.apply(&a, update(&[(1, 2, "{}")]), t1).unwrap(), Flush::After(Duration::from_millis(40)));
         assert_eq!(presence.apply(&b, update(&[(2, 1, "{}")]), t1).unwrap(), Flush::Nothing);
-        let merged = presence.flush(t0 + FLUSH_EVERY).unwrap();
+        let (merged, _) = presence.flush(t0 + FLUSH_EVERY).unwrap();
         assert_eq!(merged.clients.len(), 2);
         assert_eq!(merged.clients[&ClientID::new(1)].clock, 2);
     }
@@ -344,5 +438,58 @@ mod tests {
         let many: Vec<(u64, u32, &str)> = (1..=10).map(|id| (id, 1, "{}")).collect();
         presence.apply(&a, update(&many), now).unwrap();
         assert_eq!(presence.live(), MAX_IDS_PER_CONNECTION);
+    }
+
+    fn remote(id: u64, clock: u32, state: Option<&str>, key: &str) -> RelayedPresence {
+        RelayedPresence { id, clock, state: state.map(Arc::from), key: Arc::from(key) }
+    }
+
+    #[test]
+    fn remote_states_are_shown_but_never_taken_by_another_session() {
+        let eve = identity("Eve");
+        let mut presence = Presence::new(1024);
+        let now = Instant::now();
+        let changed = presence.apply_remote(9, vec![remote(1, 3, Some(r#"{"user":{"name":"Ada"}}"#), "ada")], now).unwrap();
+        assert_eq!(changed.clients[&ClientID::new(1)].clock, 3);
+        // A local client echoing (or forging) Ada's id with a newer clock is ignored.
+        let echoer = Sender { conn: 1, key: "eve", identity: &eve };
+        assert_eq!(presence.apply(&echoer, update(&[(1, 9, "{}")]), now).unwrap(), Flush::Nothing);
+        assert!(presence.local_states().is_empty());
+        // Ada herself, reconnected to this instance, takes it over.
+        let ada = identity("Ada");
+        let back = Sender { conn: 2, key: "ada", identity: &ada };
+        assert_eq!(presence.apply(&back, update(&[(1, 4, "{}")]), now).unwrap(), Flush::Now);
+        assert_eq!(presence.local_states().len(), 1);
+        // From now on the other instance's stale word about her changes nothing.
+        assert!(presence.apply_remote(9, vec![remote(1, 5, None, "ada")], now).is_none());
+    }
+
+    #[test]
+    fn an_instance_that_goes_away_takes_its_people_with_it() {
+        let mut presence = Presence::new(1024);
+        let now = Instant::now();
+        presence.apply_remote(9, vec![remote(1, 1, Some("{}"), "a"), remote(2, 1, Some("{}"), "b")], now);
+        presence.apply_remote(8, vec![remote(3, 1, Some("{}"), "c")], now);
+        let removed = presence.drop_instance(9, now).unwrap();
+        assert_eq!(removed.clients.len(), 2);
+        assert!(removed.clients.values().all(|entry| &*entry.json == "null" && entry.clock == 2));
+        assert_eq!(presence.live(), 1);
+        // Removals are relayed by their own instance, not by this one.
+        assert!(presence.flush(now).is_none());
+    }
+
+    #[test]
+    fn local_changes_are_flushed_with_their_session_keys_for_relaying() {
+        let ada = identity("Ada");
+        let mut presence = Presence::new(1024);
+        let now = Instant::now();
+        let a = Sender { conn: 1, key: "ada-key", identity: &ada };
+        presence.apply(&a, update(&[(5, 1, "{}")]), now).unwrap();
+        let (_, relayed) = presence.flush(now).unwrap();
+        assert_eq!(relayed.len(), 1);
+        assert_eq!((&*relayed[0].key, relayed[0].id, relayed[0].clock), ("ada-key", 5, 1));
+        presence.leave(1, now);
+        let (_, relayed) = presence.flush(now + FLUSH_EVERY).unwrap();
+        assert_eq!((relayed[0].clock, relayed[0].state.is_none()), (2, true));
     }
 }

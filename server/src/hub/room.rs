@@ -8,6 +8,12 @@
 //! whose outbox is full is told to disconnect and re-syncs when it reconnects.
 //! Presence (see `presence.rs`) is batched: a change schedules one flush, which
 //! a short-lived task performs when the throttle window ends.
+//!
+//! With other instances, a room also publishes its clients' updates and
+//! presence to the relay, and applies theirs with a relay origin: fanned out to
+//! its own connections, never stored or published again (the instance the
+//! change came from did both). `catch_up.rs` applies what the database holds
+//! the same way.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -25,6 +31,8 @@ use app::collab::{doc as qdoc, protocol};
 
 use super::presence::{Flush, Presence, PresenceError, Sender};
 use crate::doc_id::DocId;
+use crate::relay::{self, InstanceId, Relay, RelayedPresence};
+use crate::store::LogIndex;
 
 pub type ConnId = u64;
 
@@ -91,6 +99,11 @@ pub struct Room {
     /// Bumped when anyone's access to the document may have changed; each
     /// connection watches it and re-checks its own role.
     access: watch::Sender<u64>,
+    relay: Relay,
+    /// This room's relay subscription, ended when it unloads.
+    pub relay_token: u64,
+    /// Which stored rows the document in memory already holds (see `catch_up.rs`).
+    stored: Mutex<LogIndex>,
 }
 
 struct RoomState {
@@ -105,8 +118,9 @@ struct RoomState {
 }
 
 impl Room {
-    /// A room holding the given document.
-    pub fn new(id: DocId, doc: Doc, limits: RoomLimits) -> Self {
+    /// A room holding the given document, built from the stored rows `stored`,
+    /// publishing to `relay` (subscribed with `relay_token`).
+    pub fn new(id: DocId, doc: Doc, limits: RoomLimits, relay: Relay, relay_token: u64, stored: LogIndex) -> Self {
         let text = qdoc::content(&doc);
         Room {
             id,
@@ -120,7 +134,15 @@ impl Room {
                 idle_since: Some(Instant::now()),
             }),
             access: watch::Sender::new(0),
+            relay,
+            relay_token,
+            stored: Mutex::new(stored),
         }
+    }
+
+    /// Which stored rows the document holds; see `catch_up.rs`.
+    pub fn stored(&self) -> MutexGuard<'_, LogIndex> {
+        self.stored.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Tells every connection to re-check its access.
@@ -211,7 +233,64 @@ impl Room {
         }
         let frame = Bytes::from(protocol::update(change.clone()));
         fan_out(&state.peers, from, &frame);
-        Ok(Some(Bytes::from(change)))
+        let change = Bytes::from(change);
+        self.relay.publish(&relay::Message::Update(self.id.clone(), change.clone()));
+        Ok(Some(change))
+    }
+
+    /// Applies a change that is already stored (or being stored) elsewhere: from
+    /// another instance, or read back from the database. Fans out whatever was
+    /// new here; never stored or published again. False if it does not apply.
+    pub fn apply_relayed(&self, update: &[u8]) -> bool {
+        let Ok(decoded) = Update::decode_v1(update) else { return false };
+        let mut state = self.state();
+        if state.closed {
+            return true;
+        }
+        let doc = &state.doc;
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            let mut txn = doc.transact_mut();
+            txn.apply_update(decoded).map(|_| txn.encode_update_v1())
+        }));
+        match applied {
+            Ok(Ok(change)) => {
+                if !protocol::is_empty_update(&change) {
+                    fan_out(&state.peers, ConnId::MAX, &Bytes::from(protocol::update(change)));
+                }
+                true
+            }
+            Ok(Err(_)) => false,
+            Err(_) => {
+                tracing::error!(doc = %self.id, "yrs panicked applying a relayed update; reloading the room");
+                self.close_locked(&mut state, RELOADING);
+                false
+            }
+        }
+    }
+
+    /// Presence relayed by another instance: shown to this room's connections.
+    pub fn apply_remote_presence(&self, from: InstanceId, states: Vec<RelayedPresence>) {
+        let mut state = self.state();
+        if let Some(update) = state.presence.apply_remote(from, states, Instant::now()) {
+            fan_out(&state.peers, ConnId::MAX, &awareness_frame(update));
+        }
+    }
+
+    /// Another instance went away: the people connected there leave.
+    pub fn drop_instance(&self, instance: InstanceId) {
+        let mut state = self.state();
+        if let Some(update) = state.presence.drop_instance(instance, Instant::now()) {
+            fan_out(&state.peers, ConnId::MAX, &awareness_frame(update));
+        }
+    }
+
+    /// Tells the other instances who is present here (they asked, or this room
+    /// just reconnected to them).
+    pub fn publish_presence(&self) {
+        let states = self.state().presence.local_states();
+        if !states.is_empty() {
+            self.relay.publish(&relay::Message::Presence(self.id.clone(), states));
+        }
     }
 
     /// Applies a client's presence under the room's rules (see `presence.rs`);
@@ -227,16 +306,27 @@ impl Room {
     /// Flushes presence now or arranges for it to be flushed later.
     fn follow_up(self: &Arc<Self>, state: &mut RoomState, flush: Flush, now: Instant) {
         match flush {
-            Flush::Now => flush_presence(state, now),
+            Flush::Now => self.flush_presence(state, now),
             Flush::After(delay) => {
                 let room = self.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(delay).await;
                     let mut state = room.state();
-                    flush_presence(&mut state, Instant::now());
+                    room.flush_presence(&mut state, Instant::now());
                 });
             }
             Flush::Nothing => {}
+        }
+    }
+
+    /// Sends every presence change since the last flush to everyone here, as
+    /// one frame, and to the other instances. Senders get their own state back
+    /// too: it carries a clock they already have, so Yjs clients ignore it, and
+    /// one frame for all is far cheaper than one each.
+    fn flush_presence(&self, state: &mut RoomState, now: Instant) {
+        if let Some((update, relayed)) = state.presence.flush(now) {
+            fan_out(&state.peers, ConnId::MAX, &awareness_frame(update));
+            self.relay.publish(&relay::Message::Presence(self.id.clone(), relayed));
         }
     }
 
@@ -291,15 +381,6 @@ impl RoomState {
 
 fn awareness_frame(update: AwarenessUpdate) -> Bytes {
     Bytes::from(Message::Awareness(update).encode_v1())
-}
-
-/// Sends every presence change since the last flush to everyone, as one frame.
-/// Senders get their own state back too: it carries a clock they already have,
-/// so Yjs clients ignore it, and one frame for all is far cheaper than one each.
-fn flush_presence(state: &mut RoomState, now: Instant) {
-    if let Some(update) = state.presence.flush(now) {
-        fan_out(&state.peers, ConnId::MAX, &awareness_frame(update));
-    }
 }
 
 /// Queues a frame for every peer but the sender; a peer that cannot take it is

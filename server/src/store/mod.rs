@@ -46,6 +46,21 @@ pub struct DocumentRow {
 const DOC_COLUMNS: &str = "d.id, d.title, d.created_at, d.updated_at, d.owner_id, u.username AS owner, d.deleted_at \
      FROM documents d LEFT JOIN users u ON u.id = d.owner_id";
 
+/// A document as stored: the updates that make it, and what they were.
+pub struct StoredDoc {
+    pub updates: Vec<Vec<u8>>,
+    pub index: LogIndex,
+}
+
+/// Which stored pieces a document consists of: log rows by seq, and the
+/// version of its snapshot. Two indexes that differ mean new content may exist.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogIndex {
+    pub snapshot: Option<i64>,
+    /// Ascending.
+    pub seqs: Vec<i64>,
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
@@ -147,25 +162,80 @@ impl Store {
         row.as_ref().map(document_row).transpose()
     }
 
-    /// The stored state of a document: its snapshot (if any) followed by every
-    /// logged update, oldest first. Applying them all gives the document.
-    pub async fn load_updates(&self, id: &DocId) -> Result<Vec<Vec<u8>>> {
-        let mut updates = Vec::new();
-        if let Some(row) = sqlx::query("SELECT data FROM doc_snapshots WHERE doc_id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-        {
-            updates.push(row.try_get::<Vec<u8>, _>("data")?);
-        }
-        let rows = sqlx::query("SELECT data FROM doc_updates WHERE doc_id = $1 ORDER BY seq")
+    /// The stored state of a document: every logged update and its snapshot
+    /// (if any). Applying them all gives the document.
+    ///
+    /// The log is read before the snapshot: a compaction committing in
+    /// between moves rows already read into a snapshot read after, so the
+    /// result is never missing anything (at worst it holds some rows twice,
+    /// which CRDT updates shrug off).
+    pub async fn load_updates(&self, id: &DocId) -> Result<StoredDoc> {
+        let rows = sqlx::query("SELECT seq, data FROM doc_updates WHERE doc_id = $1 ORDER BY seq")
             .bind(id.as_str())
             .fetch_all(&self.pool)
             .await?;
+        let mut updates = Vec::with_capacity(rows.len() + 1);
+        let mut index = LogIndex::default();
         for row in rows {
+            index.seqs.push(row.try_get::<i64, _>("seq")?);
             updates.push(row.try_get::<Vec<u8>, _>("data")?);
         }
+        if let Some((version, data)) = self.snapshot(id).await? {
+            index.snapshot = Some(version);
+            updates.insert(0, data);
+        }
+        Ok(StoredDoc { updates, index })
+    }
+
+    /// What a document's stored state consists of right now, without the
+    /// bytes: its log seqs and its snapshot version. Log first, for the same
+    /// reason as in [`Self::load_updates`].
+    pub async fn log_index(&self, id: &DocId) -> Result<LogIndex> {
+        let seqs = sqlx::query("SELECT seq FROM doc_updates WHERE doc_id = $1 ORDER BY seq")
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| row.try_get::<i64, _>("seq"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let snapshot = sqlx::query("SELECT version FROM doc_snapshots WHERE doc_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| row.try_get::<i64, _>("version"))
+            .transpose()?;
+        Ok(LogIndex { snapshot, seqs })
+    }
+
+    /// The log rows of a document with these seqs (those still there), in order.
+    pub async fn log_rows(&self, id: &DocId, seqs: &[i64]) -> Result<Vec<Vec<u8>>> {
+        let mut updates = Vec::with_capacity(seqs.len());
+        for chunk in seqs.chunks(500) {
+            let sql = format!(
+                "SELECT data FROM doc_updates WHERE doc_id = $1 AND seq IN ({}) ORDER BY seq",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(id.as_str());
+            for seq in chunk {
+                query = query.bind(*seq);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                updates.push(row.try_get::<Vec<u8>, _>("data")?);
+            }
+        }
         Ok(updates)
+    }
+
+    /// A document's snapshot and its version, if it has one.
+    pub async fn snapshot(&self, id: &DocId) -> Result<Option<(i64, Vec<u8>)>> {
+        let row = sqlx::query("SELECT version, data FROM doc_snapshots WHERE doc_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => Some((row.try_get("version")?, row.try_get("data")?)),
+            None => None,
+        })
     }
 
     /// Appends updates (of any documents) in one transaction and marks their
@@ -224,22 +294,22 @@ impl Store {
         let merged = tokio::task::spawn_blocking(move || merge_updates(&doc_name, &updates))
             .await
             .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??;
+        // Never empty (checked above); the largest seq merged names this snapshot.
+        let version = seqs.iter().copied().max().unwrap_or_default();
         sqlx::query(
-            "INSERT INTO doc_snapshots (doc_id, data, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+            "INSERT INTO doc_snapshots (doc_id, data, updated_at, version) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, \
+             version = excluded.version",
         )
         .bind(id.as_str())
         .bind(merged)
         .bind(now_ms())
+        .bind(version)
         .execute(&mut *tx)
         .await?;
         crate::failpoint::hit("compaction:snapshot-written");
         for chunk in seqs.chunks(500) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "DELETE FROM doc_updates WHERE doc_id = $1 AND seq IN ({})",
-                placeholders.join(", ")
-            );
+            let sql = format!("DELETE FROM doc_updates WHERE doc_id = $1 AND seq IN ({})", placeholders(2, chunk.len()));
             let mut query = sqlx::query(&sql).bind(id.as_str());
             for seq in chunk {
                 query = query.bind(*seq);
@@ -259,6 +329,11 @@ impl Store {
             .await?;
         Ok(row.try_get::<i64, _>("n")?)
     }
+}
+
+/// `$first, $first+1, ...`: `count` numbered placeholders.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Replays updates into a document and encodes its whole state as one update
