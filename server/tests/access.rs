@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{http_client, session_cookie, sqlite_url, TestServer, YClient, PASSWORD};
+use common::{http_client, next_event, session_cookie, sqlite_url, subscribe, TestServer, YClient, PASSWORD};
 use server::doc_id::DocId;
 use server::store::{now_ms, Store};
 use reqwest::Method;
@@ -163,33 +163,6 @@ async fn changing_a_members_role_takes_effect_on_their_open_socket_within_a_seco
     assert_eq!(server.send_as(&server.owner, Method::DELETE, &members, None).await.status(), 204);
     assert_eq!(client.expect_close().await.0, protocol::close::FORBIDDEN);
     server.stop().await;
-}
-
-/// Reads server-sent events until one named `event` arrives; its data.
-async fn next_event(stream: &mut reqwest::Response, buffer: &mut String, event: &str, within: Duration) -> Option<String> {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let name = block.lines().find_map(|l| l.strip_prefix("event: ").or_else(|| l.strip_prefix("event:")));
-            let data = block.lines().find_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")));
-            if name == Some(event) {
-                return Some(data.unwrap_or("").to_string());
-            }
-        }
-        match tokio::time::timeout_at(deadline, stream.chunk()).await {
-            Ok(Ok(Some(chunk))) => buffer.push_str(&String::from_utf8_lossy(&chunk)),
-            _ => return None,
-        }
-    }
-}
-
-async fn subscribe(server: &TestServer, cookie: &str) -> (reqwest::Response, String) {
-    let mut response = reqwest::Client::new().get(server.http("/events")).header("cookie", cookie).send().await.unwrap();
-    assert_eq!(response.status(), 200);
-    let mut buffer = String::new();
-    assert!(next_event(&mut response, &mut buffer, "ready", Duration::from_secs(2)).await.is_some());
-    (response, buffer)
 }
 
 #[tokio::test]

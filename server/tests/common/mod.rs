@@ -25,6 +25,7 @@ use server::Config;
 
 pub mod process;
 pub mod proxy;
+pub mod redis;
 
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -600,4 +601,31 @@ impl YClient {
 /// One awareness frame with the given (client id, clock, JSON state) entries.
 pub fn awareness_frame(entries: &[(u64, u32, &str)]) -> Vec<u8> {
     Message::Awareness(app::collab::presence::awareness_update(entries)).encode_v1()
+}
+
+/// Reads server-sent events until one named `event` arrives; its data.
+pub async fn next_event(stream: &mut reqwest::Response, buffer: &mut String, event: &str, within: Duration) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let name = block.lines().find_map(|l| l.strip_prefix("event: ").or_else(|| l.strip_prefix("event:")));
+            let data = block.lines().find_map(|l| l.strip_prefix("data: ").or_else(|| l.strip_prefix("data:")));
+            if name == Some(event) {
+                return Some(data.unwrap_or("").to_string());
+            }
+        }
+        match tokio::time::timeout_at(deadline, stream.chunk()).await {
+            Ok(Ok(Some(chunk))) => buffer.push_str(&String::from_utf8_lossy(&chunk)),
+            _ => return None,
+        }
+    }
+}
+
+pub async fn subscribe(server: &TestServer, cookie: &str) -> (reqwest::Response, String) {
+    let mut response = reqwest::Client::new().get(server.http("/events")).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut buffer = String::new();
+    assert!(next_event(&mut response, &mut buffer, "ready", Duration::from_secs(2)).await.is_some());
+    (response, buffer)
 }

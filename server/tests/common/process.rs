@@ -22,6 +22,7 @@ impl Child {
             .env("DATABASE_URL", database_url)
             .env("RUST_LOG", "warn")
             .env_remove("QUIRE_CRASH_AT")
+            .env_remove("REDIS_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (name, value) in env {

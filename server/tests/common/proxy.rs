@@ -1,5 +1,5 @@
-//! A TCP proxy between the server and its database, for tests that make the
-//! database slow or unreachable without touching the database itself.
+//! A TCP proxy between the server and its database or Redis, for tests that
+//! make them slow, unreachable or silent without touching them.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +15,9 @@ enum Mode {
     Pass(Duration),
     /// Every connection is dropped and new ones are closed at once.
     Cut,
+    /// Connections stay open and requests go through, but nothing comes back
+    /// until the mode changes (a stalled subscription).
+    Hold,
 }
 
 pub struct Proxy {
@@ -45,6 +48,11 @@ impl Proxy {
         self.mode.send_replace(Mode::Cut);
     }
 
+    /// Holds every answer back (connections stay open) until `pass`.
+    pub fn hold(&self) {
+        self.mode.send_replace(Mode::Hold);
+    }
+
     /// Lets bytes through again, answers delayed by `latency`.
     pub fn pass(&self, latency: Duration) {
         self.mode.send_replace(Mode::Pass(latency));
@@ -68,6 +76,10 @@ async fn forward(client: TcpStream, target: SocketAddr, mut mode: watch::Receive
         let mut buf = vec![0u8; 64 * 1024];
         while let Ok(n) = server_read.read(&mut buf).await {
             if n == 0 {
+                break;
+            }
+            let mut held = latency.clone();
+            if held.wait_for(|mode| *mode != Mode::Hold).await.is_err() {
                 break;
             }
             let current = *latency.borrow();
