@@ -1,5 +1,7 @@
 // Quire's browser suite. It starts the real server (built by `cargo leptos
-// build`, see scripts/test.sh) on its own port with a fresh SQLite database.
+// build`, see scripts/test.sh) on its own port with a fresh SQLite database:
+// two instances relaying through Redis (servers.sh). Tests use instance A
+// (baseURL) unless they say otherwise.
 const { defineConfig } = require('@playwright/test');
 const chromium = require('./chromium');
 
@@ -20,15 +22,11 @@ module.exports = defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `rm -rf target/e2e && exec ${process.env.QUIRE_BIN || 'target/debug/quire'}`,
+    command: 'exec bash end2end/servers.sh',
     cwd: '..',
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: {
-      QUIRE_ADDR: `127.0.0.1:${port}`,
-      DATABASE_URL: 'sqlite://target/e2e/quire.db',
-      RUST_LOG: 'warn',
-    },
+    env: { QUIRE_E2E_PORT: String(port) },
   },
 });

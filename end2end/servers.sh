@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# What the browser suite runs against, started by Playwright (playwright.config.js):
+# two Quire instances on one fresh SQLite database, relaying through their own
+# Redis, as they would behind a load balancer. Instance A listens on
+# QUIRE_E2E_PORT (3100), instance B on the next port, Redis on the one after.
+# Stopping this script stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+port=${QUIRE_E2E_PORT:-3100}
+bin=${QUIRE_BIN:-target/debug/quire}
+rm -rf target/e2e
+mkdir -p target/e2e
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+redis-server --bind 127.0.0.1 --port $((port + 2)) --save '' --appendonly no >target/e2e/redis.log 2>&1 &
+pids+=($!)
+
+export DATABASE_URL=sqlite://target/e2e/quire.db
+export REDIS_URL=redis://127.0.0.1:$((port + 2))/
+export RUST_LOG=${RUST_LOG:-warn}
+QUIRE_ADDR=127.0.0.1:$port "$bin" &
+pids+=($!)
+# B starts once A has created and migrated the database (A listens only then).
+until listening "$port"; do sleep 0.1; done
+QUIRE_ADDR=127.0.0.1:$((port + 1)) "$bin" &
+pids+=($!)
+
+# If any of them stops, stop the rest (the trap) and fail.
+wait -n
+exit 1
