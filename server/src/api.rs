@@ -87,10 +87,13 @@ pub async fn sign_in(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     info: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: axum::http::HeaderMap,
     body: Result<Json<Credentials>, JsonRejection>,
 ) -> Result<StatusCode> {
     let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let ip = info.map(|Extension(info)| info.0.ip());
+    let ip = info.map(|Extension(info)| {
+        crate::client_addr::client_addr(info.0.ip(), &headers, &state.config.trusted_proxies)
+    });
     let username = body.username.trim().to_ascii_lowercase();
     Service::new(state, caller, ip).sign_in(username, body.password).await.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)

@@ -67,6 +67,12 @@ pub struct Config {
     #[arg(long, env = "QUIRE_COMPACT_AFTER", default_value_t = 500)]
     pub compact_after: usize,
 
+    /// Addresses of the load balancers in front of Quire, comma-separated
+    /// (`10.0.0.2,10.0.0.3`). Only requests from these may name their client
+    /// in `X-Forwarded-For` (sign-in throttling counts per client address).
+    #[arg(long, env = "QUIRE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Redis, to run several instances behind one address:
     /// `redis://127.0.0.1:6379`. They then relay updates, presence and access
     /// changes to each other. Unset: one instance, nothing relayed.

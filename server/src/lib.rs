@@ -7,6 +7,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod client_addr;
 pub mod config;
 pub mod doc_id;
 pub mod error;

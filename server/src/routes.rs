@@ -51,9 +51,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The client's address, when the server was started with connect info.
-pub fn client_ip(request: &Request) -> Option<std::net::IpAddr> {
-    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+/// The client's address (see `client_addr`), when the server was started with connect info.
+pub fn client_ip(request: &Request, trusted_proxies: &[std::net::IpAddr]) -> Option<std::net::IpAddr> {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    Some(crate::client_addr::client_addr(peer, request.headers(), trusted_proxies))
 }
 
 /// Middleware for pages and server functions: makes sure the visitor is
@@ -65,7 +66,7 @@ async fn attach_backend(State(state): State<AppState>, mut request: Request, nex
             caller.guest = Some(auth::guest_for(session).await);
         }
     }
-    let ip = client_ip(&request);
+    let ip = client_ip(&request, &state.config.trusted_proxies);
     let backend: BackendHandle = Arc::new(Service::new(state, caller, ip));
     request.extensions_mut().insert(backend);
     next.run(request).await
