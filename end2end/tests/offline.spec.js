@@ -77,6 +77,9 @@ test('two people editing the same spot offline merge without loss or duplication
   await aliceEditor.click();
   await alice.keyboard.type('[]');
   await expect(bobEditor).toHaveValue('[]');
+  // Bob can see "[]" before the server has committed it; until it has, Alice's
+  // device rightly counts it as unsaved, and the status below would say so.
+  await expect(alice.getByTestId('status')).toHaveText('Saved');
 
   await aliceContext.setOffline(true);
   await bobContext.setOffline(true);
