@@ -137,6 +137,12 @@ async fn a_muted_instance_converges_from_the_database_and_never_stores_a_truncat
     let mut on_b = YClient::connect(b.addr, &doc).await;
     on_a.insert(0, "|").await;
     wait_for_text_within(&mut on_b, "|", WITHIN_A_SECOND).await;
+    let bob = a.sign_up("bob").await;
+    let members = format!("/api/docs/{doc}/members/bob");
+    let role = |role: &str| Some(serde_json::json!({ "role": role }));
+    assert_eq!(a.send_as(&a.owner, Method::PUT, &members, role("editor")).await.status(), 204);
+    let mut bob_on_b = YClient::connect_with_cookie(b.addr, &doc, &bob).await;
+    assert_eq!(bob_on_b.role, Some(Role::Editor));
 
     // B's subscription goes silent: nothing from Redis reaches it, and what it
     // publishes is never answered.
@@ -150,6 +156,8 @@ async fn a_muted_instance_converges_from_the_database_and_never_stores_a_truncat
         expected = format!("{b_chunk}{expected}{a_chunk}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // A revocation B cannot hear of now.
+    assert_eq!(a.send_as(&a.owner, Method::PUT, &members, role("viewer")).await.status(), 204);
     let started = Instant::now();
     wait_for_text_within(&mut on_b, &expected, bound).await;
     wait_for_text_within(&mut on_a, &expected, bound).await;
@@ -173,6 +181,8 @@ async fn a_muted_instance_converges_from_the_database_and_never_stores_a_truncat
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(b.health().await.1["relay"], "ok", "B reconnected once Redis answered again");
+    // Having lost messages, B re-checked everyone's access.
+    bob_on_b.pump_until(Duration::from_secs(2), |c, _| c.role == Some(Role::Viewer)).await;
     // And the fast path works again.
     on_a.insert(expected.len() as u32, "!").await;
     expected.push('!');

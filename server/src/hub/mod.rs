@@ -217,11 +217,13 @@ impl Hub {
     }
 
     /// Brings every open room up to what the database holds (see
-    /// `catch_up.rs`). With `presence`, also re-exchanges presence with the
-    /// other instances (after the relay lost messages).
-    pub async fn catch_up_all(&self, presence: bool) {
+    /// `catch_up.rs`). With `lost`, the relay lost messages: also re-exchange
+    /// presence with the other instances, and have every connection re-check
+    /// its access (a revocation may have been among them).
+    pub async fn catch_up_all(&self, lost: bool) {
         for room in self.loaded_rooms() {
-            if presence {
+            if lost {
+                room.access_changed();
                 room.publish_presence();
                 self.relay.publish(&relay::Message::PresenceQuery(room.id.clone()));
             }

@@ -50,8 +50,9 @@ pub enum Event {
     DocsChanged(DocId, Vec<String>),
     /// This instance stopped hearing from another one.
     InstanceGone(InstanceId),
-    /// Messages may have been lost (the relay reconnected or its subscription
-    /// stalled): every open room should catch up from the database now.
+    /// Messages may have been lost (the relay reconnected, its subscription
+    /// stalled, or this instance fell behind): every open room should catch up
+    /// from the database, re-exchange presence and re-check access now.
     Resync,
 }
 
@@ -78,8 +79,9 @@ impl Status {
 /// What a transport hands the relay.
 enum Inbound {
     Payload(Bytes),
-    /// The transport (re)connected: anything sent meanwhile was missed.
-    Reconnected,
+    /// The transport (re)connected, or dropped what it received because this
+    /// instance fell behind: messages were missed.
+    Missed,
 }
 
 /// A way to move bytes between instances. Publishing never waits: a message
@@ -253,7 +255,7 @@ impl Relay {
                 }
                 received = inbound.recv() => match received {
                     None => return,
-                    Some(Inbound::Reconnected) => {
+                    Some(Inbound::Missed) => {
                         liveness.heard_self();
                         let _ = events.send(Event::Resync).await;
                     }
@@ -292,7 +294,8 @@ impl Relay {
                 let route = self.routes().get(&doc).map(|(_, sender)| sender.clone());
                 if let Some(route) = route {
                     if route.try_send((from, message)).is_err() {
-                        tracing::warn!(%doc, from = %format!("{from:032x}"), "room inbox full; it catches up from the database");
+                        tracing::warn!(%doc, from = %format!("{from:032x}"), "room inbox full; catching up from the database");
+                        let _ = events.try_send(Event::Resync);
                     }
                 }
             }

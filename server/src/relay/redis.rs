@@ -5,7 +5,9 @@
 //! waits for Redis: messages queue (bounded) for one task that sends them in
 //! pipelined batches and drops them while Redis is away. The subscriber
 //! re-subscribes to every open document on each connection and then reports
-//! [`Inbound::Reconnected`], because whatever was published meanwhile is lost.
+//! [`Inbound::Missed`], because whatever was published meanwhile is lost.
+//! It does the same after dropping messages because this instance could not
+//! keep up with them.
 //!
 //! A connection can also stay open and deliver nothing (a stalled proxy, a
 //! paused server). Each instance hears its own heartbeat on the global channel
@@ -190,15 +192,20 @@ async fn subscribe(
                 }
                 was_up = true;
                 delay = FIRST_RETRY;
-                let _ = inbound.send(Inbound::Reconnected).await;
+                let _ = inbound.send(Inbound::Missed).await;
+                let mut dropped = false;
                 let mut check = tokio::time::interval(Duration::from_millis(500));
                 loop {
                     tokio::select! {
                         _ = cancel.cancelled() => return,
                         message = stream.next() => match message {
                             Some(message) => {
+                                if dropped && inbound.try_send(Inbound::Missed).is_ok() {
+                                    dropped = false;
+                                }
                                 if inbound.try_send(Inbound::Payload(Bytes::copy_from_slice(message.get_payload_bytes()))).is_err() {
                                     tracing::warn!("relay inbound queue full; message dropped");
+                                    dropped = true;
                                 }
                             }
                             None => {
