@@ -2,16 +2,11 @@
 // sticky sessions would place them) write together as if on one: the
 // instances relay through Redis (see servers.sh).
 const { test, expect } = require('@playwright/test');
-const { createDoc, markdown, openDoc } = require('./helpers');
+const { createDoc, markdown, myName, openDoc } = require('./helpers');
 
 const port = Number(process.env.QUIRE_E2E_PORT || 3100);
 const instanceA = `http://127.0.0.1:${port}`;
 const instanceB = `http://127.0.0.1:${port + 1}`;
-
-/** The name the server gave this page's person (the avatar marked "you"). */
-async function myName(page) {
-  return page.locator('.avatar.me').getAttribute('data-name');
-}
 
 test('two browsers on two instances co-edit and see each other\'s carets', async ({ browser, request }) => {
   await expect.poll(async () => {

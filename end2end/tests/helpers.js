@@ -80,6 +80,11 @@ async function openDoc(page, id) {
   return editor;
 }
 
+/** The name the server gave this page's person (the avatar marked "you"). */
+async function myName(page) {
+  return page.locator('.avatar.me').getAttribute('data-name');
+}
+
 /** A new document open in two separate browser contexts (two people). */
 async function twoPeople(browser, request, title) {
   const id = await createDoc(request, title);
@@ -91,5 +96,5 @@ async function twoPeople(browser, request, title) {
 }
 
 module.exports = {
-  PASSWORD, createDoc, docLink, guestHeaders, markdown, openDoc, randomName, signUp, signUpInBrowser, twoPeople,
+  PASSWORD, createDoc, docLink, guestHeaders, markdown, myName, openDoc, randomName, signUp, signUpInBrowser, twoPeople,
 };

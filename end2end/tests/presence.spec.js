@@ -1,12 +1,7 @@
 // Presence you can trust: who is here, where their caret is, and that it
 // leaves with them; undo that takes back only your own typing.
 const { test, expect } = require('@playwright/test');
-const { twoPeople } = require('./helpers');
-
-/** The name the server gave this page's person (the avatar marked "you"). */
-async function myName(page) {
-  return page.locator('.avatar.me').getAttribute('data-name');
-}
+const { myName, twoPeople } = require('./helpers');
 
 /**
  * Where a caret after `prefix` (on the first line) must be drawn, relative to
