@@ -20,6 +20,11 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/quire.db")]
     pub database_url: String,
 
+    /// Connections each instance keeps to PostgreSQL, at most (SQLite: 4).
+    /// Mind the server's `max_connections` when running several instances.
+    #[arg(long, env = "QUIRE_DB_POOL", default_value_t = crate::store::DEFAULT_POSTGRES_POOL)]
+    pub db_pool: u32,
+
     /// Leptos runtime options file (output name, site root, package dir, address).
     #[arg(long, env = "QUIRE_LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: PathBuf,

@@ -69,7 +69,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let store = Store::connect(&config.database_url).await?;
+    let store = Store::connect_pooled(&config.database_url, config.db_pool).await?;
     let (persister, writer) = Persister::spawn(store.clone(), config.compact_after);
     let cancel = CancellationToken::new();
     // The relay outlives the sockets: it stops after every write is flushed.

@@ -69,6 +69,9 @@ pub struct Store {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// Connections to PostgreSQL per instance unless configured otherwise.
+pub const DEFAULT_POSTGRES_POOL: u32 = 16;
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -78,9 +81,15 @@ pub fn now_ms() -> i64 {
 }
 
 impl Store {
-    /// Connects, creating the SQLite file (and its folder) if needed, and applies
-    /// pending migrations.
+    /// Connects with the default pool size, creating the SQLite file (and its
+    /// folder) if needed, and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_pooled(url, DEFAULT_POSTGRES_POOL).await
+    }
+
+    /// [`Self::connect`] with at most `postgres_pool` connections to
+    /// PostgreSQL. SQLite always gets a few: it has one writer anyway.
+    pub async fn connect_pooled(url: &str, postgres_pool: u32) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -102,7 +111,7 @@ impl Store {
         }
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .max_connections(if backend == Backend::Sqlite { 4 } else { postgres_pool.max(2) })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
