@@ -13,6 +13,25 @@ async function waitUntilCachedForOffline(page) {
   }), { timeout: 20_000 }).toBe(true);
 }
 
+/**
+ * How many records the device copy (IndexedDB `quire`, store `updates`) holds
+ * for document `id`. Each keystroke is its own write, committed a moment after
+ * it is typed; a page unloaded before that aborts it.
+ */
+async function deviceRecords(page, id) {
+  return page.evaluate((id) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('quire');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const range = IDBKeyRange.bound([id], [id, []]);
+      const count = db.transaction('updates').objectStore('updates').count(range);
+      count.onsuccess = () => { db.close(); resolve(count.result); };
+      count.onerror = () => reject(count.error);
+    };
+  }), id);
+}
+
 /** Records every text the status pill shows, in order. */
 async function recordStatuses(page) {
   await page.evaluate(() => {
@@ -36,8 +55,13 @@ test('a reload while offline keeps the edits, and they reach others once when ba
 
   await context.setOffline(true);
   await expect(page.getByTestId('status')).toHaveText('Offline');
+  const before = await deviceRecords(page, id);
   await page.keyboard.type('offline one\n');
   await expect(page.getByTestId('status')).toHaveText('Offline — 12 changes on this device');
+  // A person reloads after a pause, not within the milliseconds IndexedDB
+  // takes to commit the last keystroke (on a loaded 2-core machine, a few of
+  // the 12 were still uncommitted and the reload aborted them).
+  await expect.poll(() => deviceRecords(page, id)).toBeGreaterThanOrEqual(before + 12);
 
   // Reloading with unsaved changes asks first; the user goes ahead anyway.
   const warned = [];
