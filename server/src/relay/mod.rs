@@ -125,6 +125,9 @@ pub struct Subscription {
     pub inbox: mpsc::Receiver<(InstanceId, Message)>,
 }
 
+/// Open rooms: document -> (subscription token, the room's inbox).
+type Routes = HashMap<DocId, (u64, mpsc::Sender<(InstanceId, Message)>)>;
+
 #[derive(Clone)]
 pub struct Relay {
     inner: Arc<Inner>,
@@ -133,8 +136,7 @@ pub struct Relay {
 struct Inner {
     instance: InstanceId,
     transport: Box<dyn Transport>,
-    /// Open rooms: document -> (subscription token, inbox).
-    routes: Mutex<HashMap<DocId, (u64, mpsc::Sender<(InstanceId, Message)>)>>,
+    routes: Mutex<Routes>,
     next_token: AtomicU64,
     /// True when other instances exist, so rooms must also catch up from the
     /// database (messages can be lost on the way).
@@ -222,7 +224,7 @@ impl Relay {
         }
     }
 
-    fn routes(&self) -> std::sync::MutexGuard<'_, HashMap<DocId, (u64, mpsc::Sender<(InstanceId, Message)>)>> {
+    fn routes(&self) -> std::sync::MutexGuard<'_, Routes> {
         self.inner.routes.lock().unwrap_or_else(PoisonError::into_inner)
     }
 

@@ -104,8 +104,13 @@ impl Transport for RedisTransport {
     fn unsubscribe(&self, channel: String) {
         self.subscriptions.wanted().remove(&channel);
         if let Some(mut sink) = self.subscriptions.sink().clone() {
+            let subscriptions = self.subscriptions.clone();
             tokio::spawn(async move {
-                let _ = timeout(ANSWER_WITHIN, sink.unsubscribe(&channel)).await;
+                // The document may have been opened again meanwhile. (Should the
+                // two still cross, the room catches up from the database.)
+                if !subscriptions.wanted().contains(&channel) {
+                    let _ = timeout(ANSWER_WITHIN, sink.unsubscribe(&channel)).await;
+                }
             });
         }
     }
