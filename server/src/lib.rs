@@ -90,7 +90,14 @@ pub async fn run(
         events: events.clone(),
         throttle: Arc::default(),
     };
-    let relaying = tokio::spawn(follow_relay(hub.clone(), events, relay_events, state.config.resync_interval(), relay_cancel.clone()));
+    let relaying = tokio::spawn(follow_relay(
+        hub.clone(),
+        events,
+        state.throttle.clone(),
+        relay_events,
+        state.config.resync_interval(),
+        relay_cancel.clone(),
+    ));
     let sweeper = tokio::spawn(unload_idle_rooms(hub.clone(), state.config.room_idle(), cancel.clone()));
     let sessions = tokio::spawn(delete_expired_sessions(auth::SqlSessionStore::new(state.store.pool()), cancel.clone()));
     let trash = tokio::spawn(empty_trash(state.store.clone(), cancel.clone()));
@@ -130,6 +137,7 @@ pub async fn run(
 async fn follow_relay(
     hub: Arc<Hub>,
     events: Arc<events::ListEvents>,
+    throttle: Arc<auth::throttle::Throttle>,
     mut relayed: tokio::sync::mpsc::Receiver<relay::Event>,
     every: std::time::Duration,
     cancel: CancellationToken,
@@ -142,6 +150,8 @@ async fn follow_relay(
             event = relayed.recv() => match event {
                 None => break,
                 Some(relay::Event::DocsChanged(doc, users)) => events.deliver(&users, &doc),
+                Some(relay::Event::SignInFailed(keys)) => throttle.failed(&keys, std::time::Instant::now()),
+                Some(relay::Event::SignInSucceeded(key)) => throttle.succeeded(&key),
                 Some(relay::Event::InstanceGone(instance)) => hub.instance_gone(instance),
                 Some(relay::Event::Resync) => resync.notify_one(),
             },

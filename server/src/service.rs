@@ -12,6 +12,7 @@ use app::api::*;
 use crate::access;
 use crate::auth::{self, password, secret, Caller, SessionUser};
 use crate::doc_id::DocId;
+use crate::relay;
 use crate::store::{now_ms, DocumentRow};
 use crate::AppState;
 
@@ -146,10 +147,13 @@ impl Backend for Service {
             let stored = user.as_ref().map(|u| u.password_hash.clone());
             if !password::verify(password, stored).await {
                 self.state.throttle.failed(&keys, Instant::now());
+                // Every instance counts it (best effort: Redis may lose one).
+                self.state.hub.relay().publish(&relay::Message::SignInFailed(keys.to_vec()));
                 return Err(Refusal::Invalid("Wrong username or password.".into()));
             }
             let user = user.ok_or(Refusal::Internal)?;
             self.state.throttle.succeeded(&keys[1]);
+            self.state.hub.relay().publish(&relay::Message::SignInSucceeded(keys[1].clone()));
             self.sign_in_session(SessionUser { id: user.id, username: user.username }).await
         })
     }

@@ -112,6 +112,20 @@ async fn instances_relay_edits_presence_access_and_list_events_as_if_they_were_o
     assert_eq!(bob_on_b.expect_close().await.0, protocol::close::FORBIDDEN);
     assert!(started.elapsed() < WITHIN_A_SECOND, "closed after {:?}", started.elapsed());
 
+    // Guessing a password on A counts on B too.
+    for _ in 0..5 {
+        assert_eq!(a.sign_in("bob", "wrong password").await.err().map(|e| e.0), Some(400));
+    }
+    let mut refused = None;
+    for _ in 0..40 {
+        refused = b.sign_in("bob", common::PASSWORD).await.err().map(|e| e.0);
+        if refused == Some(429) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(refused, Some(429), "B throttles the account after the failures on A");
+
     for server in [&a, &b] {
         let (status, health) = server.health().await;
         assert_eq!((status, health["relay"].as_str()), (200, Some("ok")));

@@ -5,7 +5,8 @@
 //! addresses trying one account. A success clears the account's count (the
 //! address keeps its count, so a guesser cannot reset it with their own
 //! account). In memory: a restart forgets, which costs a guesser nothing
-//! they could not get by waiting.
+//! they could not get by waiting. With several instances each one counts the
+//! failures the others relay too (best effort: a lost message is one free try).
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -247,7 +247,12 @@ async fn pump(room: Arc<Room>, mut inbox: mpsc::Receiver<(InstanceId, relay::Mes
             relay::Message::Presence(_, states) => room.apply_remote_presence(from, states),
             relay::Message::PresenceQuery(_) => room.publish_presence(),
             relay::Message::AccessChanged(_) => room.access_changed(),
-            relay::Message::DocsChanged(..) | relay::Message::Heartbeat | relay::Message::Bye => {}
+            // Messages for the instance as a whole never reach a room.
+            relay::Message::DocsChanged(..)
+            | relay::Message::SignInFailed(_)
+            | relay::Message::SignInSucceeded(_)
+            | relay::Message::Heartbeat
+            | relay::Message::Bye => {}
         }
     }
 }

@@ -38,6 +38,10 @@ pub enum Message {
     AccessChanged(DocId),
     /// A document in these users' lists changed.
     DocsChanged(DocId, Vec<String>),
+    /// A sign-in failed; these throttle keys (address, account) count it.
+    SignInFailed(Vec<String>),
+    /// Someone signed in to the account with this throttle key.
+    SignInSucceeded(String),
     /// The sender is alive (once a second).
     Heartbeat,
     /// The sender is shutting down: forget its clients now.
@@ -52,7 +56,11 @@ impl Message {
             | Message::Presence(doc, _)
             | Message::PresenceQuery(doc)
             | Message::AccessChanged(doc) => Some(doc),
-            Message::DocsChanged(..) | Message::Heartbeat | Message::Bye => None,
+            Message::DocsChanged(..)
+            | Message::SignInFailed(_)
+            | Message::SignInSucceeded(_)
+            | Message::Heartbeat
+            | Message::Bye => None,
         }
     }
 }
@@ -67,6 +75,8 @@ mod tag {
     pub const DOCS_CHANGED: u8 = 5;
     pub const HEARTBEAT: u8 = 6;
     pub const BYE: u8 = 7;
+    pub const SIGN_IN_FAILED: u8 = 8;
+    pub const SIGN_IN_SUCCEEDED: u8 = 9;
 }
 
 pub fn encode(from: InstanceId, message: &Message) -> Bytes {
@@ -107,10 +117,15 @@ pub fn encode(from: InstanceId, message: &Message) -> Bytes {
         Message::DocsChanged(doc, users) => {
             out.put_u8(tag::DOCS_CHANGED);
             put_str(&mut out, doc.as_str());
-            out.put_u32_le(users.len() as u32);
-            for user in users {
-                put_str(&mut out, user);
-            }
+            put_strings(&mut out, users);
+        }
+        Message::SignInFailed(keys) => {
+            out.put_u8(tag::SIGN_IN_FAILED);
+            put_strings(&mut out, keys);
+        }
+        Message::SignInSucceeded(key) => {
+            out.put_u8(tag::SIGN_IN_SUCCEEDED);
+            put_str(&mut out, key);
         }
         Message::Heartbeat => out.put_u8(tag::HEARTBEAT),
         Message::Bye => out.put_u8(tag::BYE),
@@ -151,15 +166,9 @@ pub fn decode(bytes: &[u8]) -> Option<(InstanceId, Message)> {
         }
         tag::PRESENCE_QUERY => Message::PresenceQuery(reader.doc()?),
         tag::ACCESS_CHANGED => Message::AccessChanged(reader.doc()?),
-        tag::DOCS_CHANGED => {
-            let doc = reader.doc()?;
-            let count = reader.u32()? as usize;
-            if count > reader.rest.len() / 4 {
-                return None;
-            }
-            let users = (0..count).map(|_| reader.str().map(str::to_string)).collect::<Option<Vec<_>>>()?;
-            Message::DocsChanged(doc, users)
-        }
+        tag::DOCS_CHANGED => Message::DocsChanged(reader.doc()?, reader.strings()?),
+        tag::SIGN_IN_FAILED => Message::SignInFailed(reader.strings()?),
+        tag::SIGN_IN_SUCCEEDED => Message::SignInSucceeded(reader.str()?.to_string()),
         tag::HEARTBEAT => Message::Heartbeat,
         tag::BYE => Message::Bye,
         _ => return None,
@@ -174,6 +183,13 @@ fn put_bytes(out: &mut BytesMut, bytes: &[u8]) {
 
 fn put_str(out: &mut BytesMut, text: &str) {
     put_bytes(out, text.as_bytes());
+}
+
+fn put_strings(out: &mut BytesMut, texts: &[String]) {
+    out.put_u32_le(texts.len() as u32);
+    for text in texts {
+        put_str(out, text);
+    }
 }
 
 struct Reader<'a> {
@@ -211,6 +227,15 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(self.bytes()?).ok()
     }
 
+    fn strings(&mut self) -> Option<Vec<String>> {
+        let count = self.u32()? as usize;
+        // Each takes at least its 4-byte length: never trust a count blindly.
+        if count > self.rest.len() / 4 {
+            return None;
+        }
+        (0..count).map(|_| self.str().map(str::to_string)).collect()
+    }
+
     fn doc(&mut self) -> Option<DocId> {
         DocId::parse(self.str()?)
     }
@@ -234,6 +259,8 @@ mod tests {
             Message::PresenceQuery(doc.clone()),
             Message::AccessChanged(doc.clone()),
             Message::DocsChanged(doc, vec!["u1".into(), "ü2".into()]),
+            Message::SignInFailed(vec!["ip:127.0.0.1".into(), "user:ada".into()]),
+            Message::SignInSucceeded("user:ada".into()),
             Message::Heartbeat,
             Message::Bye,
         ]

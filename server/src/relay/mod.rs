@@ -1,5 +1,5 @@
 //! The relay carries what one instance must tell the others: document updates,
-//! presence, access changes and list events. Two transports: in-process
+//! presence, access changes, list events and failed sign-ins. Two transports: in-process
 //! (the default, one instance: nothing leaves the process) and Redis pub/sub
 //! (`REDIS_URL`, any number of instances).
 //!
@@ -48,6 +48,10 @@ const ROOM_INBOX: usize = 4096;
 pub enum Event {
     /// A document in these users' lists changed (on another instance).
     DocsChanged(DocId, Vec<String>),
+    /// A sign-in failed on another instance (throttle keys).
+    SignInFailed(Vec<String>),
+    /// Someone signed in on another instance (account throttle key).
+    SignInSucceeded(String),
     /// This instance stopped hearing from another one.
     InstanceGone(InstanceId),
     /// Messages may have been lost (the relay reconnected, its subscription
@@ -289,6 +293,12 @@ impl Relay {
         match message {
             Message::DocsChanged(doc, users) => {
                 let _ = events.send(Event::DocsChanged(doc, users)).await;
+            }
+            Message::SignInFailed(keys) => {
+                let _ = events.send(Event::SignInFailed(keys)).await;
+            }
+            Message::SignInSucceeded(key) => {
+                let _ = events.send(Event::SignInSucceeded(key)).await;
             }
             Message::Heartbeat | Message::Bye => {}
             message => {
