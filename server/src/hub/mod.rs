@@ -245,6 +245,7 @@ async fn pump(room: Arc<Room>, mut inbox: mpsc::Receiver<(InstanceId, relay::Mes
                 }
             }
             relay::Message::Presence(_, states) => room.apply_remote_presence(from, states),
+            relay::Message::PresenceSnapshot(_, states) => room.apply_remote_snapshot(from, states),
             relay::Message::PresenceQuery(_) => room.publish_presence(),
             relay::Message::AccessChanged(_) => room.access_changed(),
             // Messages for the instance as a whole never reach a room.

@@ -286,12 +286,36 @@ impl Presence {
         (!clients.is_empty()).then_some(AwarenessUpdate { clients })
     }
 
+    /// Applies everyone present through another instance, complete: anyone
+    /// held for that instance and not listed left, and is removed.
+    pub fn apply_remote_snapshot(&mut self, instance: InstanceId, states: Vec<RelayedPresence>, now: Instant) -> Option<AwarenessUpdate> {
+        let listed: std::collections::HashSet<u64> = states.iter().map(|state| state.id).collect();
+        let removed = self.drop_instance_where(instance, now, |id| !listed.contains(&id.get()));
+        let changed = self.apply_remote(instance, states, now);
+        match (removed, changed) {
+            (Some(mut removed), Some(changed)) => {
+                removed.clients.extend(changed.clients);
+                Some(removed)
+            }
+            (removed, changed) => removed.or(changed),
+        }
+    }
+
     /// Removes every state another instance held (it went away). Returns the
     /// removals, for this instance's connections.
     pub fn drop_instance(&mut self, instance: InstanceId, now: Instant) -> Option<AwarenessUpdate> {
+        self.drop_instance_where(instance, now, |_| true)
+    }
+
+    fn drop_instance_where(
+        &mut self,
+        instance: InstanceId,
+        now: Instant,
+        dropped: impl Fn(ClientID) -> bool,
+    ) -> Option<AwarenessUpdate> {
         let mut clients = HashMap::new();
         for (id, entry) in &mut self.entries {
-            if entry.owner == Some(Owner::Remote(instance)) {
+            if entry.owner == Some(Owner::Remote(instance)) && dropped(*id) {
                 entry.owner = None;
                 entry.state = None;
                 entry.clock = entry.clock.saturating_add(1);
@@ -491,5 +515,22 @@ mod tests {
         presence.leave(1, now);
         let (_, relayed) = presence.flush(now + FLUSH_EVERY).unwrap();
         assert_eq!((relayed[0].clock, relayed[0].state.is_none()), (2, true));
+    }
+
+    #[test]
+    fn a_complete_answer_removes_whoever_left_unnoticed() {
+        let mut presence = Presence::new(1024);
+        let now = Instant::now();
+        presence.apply_remote(9, vec![remote(1, 1, Some("{}"), "a"), remote(2, 1, Some("{}"), "b")], now);
+        presence.apply_remote(8, vec![remote(3, 1, Some("{}"), "c")], now);
+        // Instance 9 now has only person 1 (person 2's removal was lost), moved on.
+        let changed = presence.apply_remote_snapshot(9, vec![remote(1, 2, Some(r#"{"x":1}"#), "a")], now).unwrap();
+        assert_eq!(changed.clients.len(), 2);
+        assert_eq!(&*changed.clients[&ClientID::new(2)].json, "null");
+        assert_eq!(changed.clients[&ClientID::new(1)].clock, 2);
+        assert_eq!(presence.live(), 2, "person 1 and instance 8's person 3 remain");
+        // Nobody left on 9 at all.
+        assert_eq!(presence.apply_remote_snapshot(9, vec![], now).unwrap().clients.len(), 1);
+        assert_eq!(presence.live(), 1);
     }
 }

@@ -276,6 +276,15 @@ impl Room {
         }
     }
 
+    /// Everyone present through another instance, complete (see
+    /// `Presence::apply_remote_snapshot`).
+    pub fn apply_remote_snapshot(&self, from: InstanceId, states: Vec<RelayedPresence>) {
+        let mut state = self.state();
+        if let Some(update) = state.presence.apply_remote_snapshot(from, states, Instant::now()) {
+            fan_out(&state.peers, ConnId::MAX, &awareness_frame(update));
+        }
+    }
+
     /// Another instance went away: the people connected there leave.
     pub fn drop_instance(&self, instance: InstanceId) {
         let mut state = self.state();
@@ -284,13 +293,12 @@ impl Room {
         }
     }
 
-    /// Tells the other instances who is present here (they asked, or this room
-    /// just reconnected to them).
+    /// Tells the other instances who is present here, all of them (they
+    /// asked, or this room just reconnected to them): even nobody is news, to
+    /// an instance that still shows someone whose leaving it missed.
     pub fn publish_presence(&self) {
         let states = self.state().presence.local_states();
-        if !states.is_empty() {
-            self.relay.publish(&relay::Message::Presence(self.id.clone(), states));
-        }
+        self.relay.publish(&relay::Message::PresenceSnapshot(self.id.clone(), states));
     }
 
     /// Applies a client's presence under the room's rules (see `presence.rs`);

@@ -32,6 +32,9 @@ pub enum Message {
     Update(DocId, Bytes),
     /// Presence changes of the sender's own clients.
     Presence(DocId, Vec<RelayedPresence>),
+    /// Everyone present through the sender, complete: whoever the receiver
+    /// holds for the sender and is not listed has left (its removal was lost).
+    PresenceSnapshot(DocId, Vec<RelayedPresence>),
     /// "Tell me who is present on your side" (a room just opened or reconnected).
     PresenceQuery(DocId),
     /// Someone's access to the document may have changed: re-check.
@@ -54,6 +57,7 @@ impl Message {
         match self {
             Message::Update(doc, _)
             | Message::Presence(doc, _)
+            | Message::PresenceSnapshot(doc, _)
             | Message::PresenceQuery(doc)
             | Message::AccessChanged(doc) => Some(doc),
             Message::DocsChanged(..)
@@ -77,6 +81,7 @@ mod tag {
     pub const BYE: u8 = 7;
     pub const SIGN_IN_FAILED: u8 = 8;
     pub const SIGN_IN_SUCCEEDED: u8 = 9;
+    pub const PRESENCE_SNAPSHOT: u8 = 10;
 }
 
 pub fn encode(from: InstanceId, message: &Message) -> Bytes {
@@ -92,19 +97,12 @@ pub fn encode(from: InstanceId, message: &Message) -> Bytes {
         Message::Presence(doc, entries) => {
             out.put_u8(tag::PRESENCE);
             put_str(&mut out, doc.as_str());
-            out.put_u32_le(entries.len() as u32);
-            for entry in entries {
-                out.put_u64_le(entry.id);
-                out.put_u32_le(entry.clock);
-                put_str(&mut out, &entry.key);
-                match &entry.state {
-                    Some(state) => {
-                        out.put_u8(1);
-                        put_str(&mut out, state);
-                    }
-                    None => out.put_u8(0),
-                }
-            }
+            put_presence(&mut out, entries);
+        }
+        Message::PresenceSnapshot(doc, entries) => {
+            out.put_u8(tag::PRESENCE_SNAPSHOT);
+            put_str(&mut out, doc.as_str());
+            put_presence(&mut out, entries);
         }
         Message::PresenceQuery(doc) => {
             out.put_u8(tag::PRESENCE_QUERY);
@@ -143,27 +141,8 @@ pub fn decode(bytes: &[u8]) -> Option<(InstanceId, Message)> {
     let from = u128::from_le_bytes(reader.take(16)?.try_into().ok()?);
     let message = match reader.u8()? {
         tag::UPDATE => Message::Update(reader.doc()?, Bytes::copy_from_slice(reader.bytes()?)),
-        tag::PRESENCE => {
-            let doc = reader.doc()?;
-            let count = reader.u32()? as usize;
-            // Each entry takes at least 21 bytes: never trust a count blindly.
-            if count > reader.rest.len() / 21 {
-                return None;
-            }
-            let mut entries = Vec::with_capacity(count);
-            for _ in 0..count {
-                let id = reader.u64()?;
-                let clock = reader.u32()?;
-                let key = Arc::from(reader.str()?);
-                let state = match reader.u8()? {
-                    0 => None,
-                    1 => Some(Arc::from(reader.str()?)),
-                    _ => return None,
-                };
-                entries.push(RelayedPresence { id, clock, state, key });
-            }
-            Message::Presence(doc, entries)
-        }
+        tag::PRESENCE => Message::Presence(reader.doc()?, reader.presence()?),
+        tag::PRESENCE_SNAPSHOT => Message::PresenceSnapshot(reader.doc()?, reader.presence()?),
         tag::PRESENCE_QUERY => Message::PresenceQuery(reader.doc()?),
         tag::ACCESS_CHANGED => Message::AccessChanged(reader.doc()?),
         tag::DOCS_CHANGED => Message::DocsChanged(reader.doc()?, reader.strings()?),
@@ -183,6 +162,22 @@ fn put_bytes(out: &mut BytesMut, bytes: &[u8]) {
 
 fn put_str(out: &mut BytesMut, text: &str) {
     put_bytes(out, text.as_bytes());
+}
+
+fn put_presence(out: &mut BytesMut, entries: &[RelayedPresence]) {
+    out.put_u32_le(entries.len() as u32);
+    for entry in entries {
+        out.put_u64_le(entry.id);
+        out.put_u32_le(entry.clock);
+        put_str(out, &entry.key);
+        match &entry.state {
+            Some(state) => {
+                out.put_u8(1);
+                put_str(out, state);
+            }
+            None => out.put_u8(0),
+        }
+    }
 }
 
 fn put_strings(out: &mut BytesMut, texts: &[String]) {
@@ -227,6 +222,27 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(self.bytes()?).ok()
     }
 
+    fn presence(&mut self) -> Option<Vec<RelayedPresence>> {
+        let count = self.u32()? as usize;
+        // Each entry takes at least 21 bytes: never trust a count blindly.
+        if count > self.rest.len() / 21 {
+            return None;
+        }
+        let mut entries = Vec::with_capacity(count);
+        for _ in 0..count {
+            let id = self.u64()?;
+            let clock = self.u32()?;
+            let key = Arc::from(self.str()?);
+            let state = match self.u8()? {
+                0 => None,
+                1 => Some(Arc::from(self.str()?)),
+                _ => return None,
+            };
+            entries.push(RelayedPresence { id, clock, state, key });
+        }
+        Some(entries)
+    }
+
     fn strings(&mut self) -> Option<Vec<String>> {
         let count = self.u32()? as usize;
         // Each takes at least its 4-byte length: never trust a count blindly.
@@ -256,6 +272,7 @@ mod tests {
                     RelayedPresence { id: u64::MAX, clock: 9, state: None, key: Arc::from("") },
                 ],
             ),
+            Message::PresenceSnapshot(doc.clone(), vec![]),
             Message::PresenceQuery(doc.clone()),
             Message::AccessChanged(doc.clone()),
             Message::DocsChanged(doc, vec!["u1".into(), "ü2".into()]),
