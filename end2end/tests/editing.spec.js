@@ -72,6 +72,8 @@ test('reloading shows everything that was typed', async ({ page, request }) => {
   await editor.click();
   await page.keyboard.type('kept after reload 😀');
   await expect.poll(async () => markdown(id)).toBe('kept after reload 😀');
+  // Until the page hears that, leaving asks first (and Playwright says no).
+  await expect(page.getByTestId('status')).toHaveText('Saved');
   await page.reload();
   await expect(page.getByTestId('editor')).toHaveValue('kept after reload 😀');
   await expect(page.getByTestId('editor')).toBeEditable();
@@ -109,7 +111,9 @@ test('raw HTML in a document is shown, never executed', async ({ page, request }
   expect(await preview.locator('script, img').count()).toBe(0);
   expect(await preview.locator('a').getAttribute('href')).toBe('#');
 
-  // The same document rendered by the server is just as inert.
+  // The same document rendered by the server is just as inert. (Reload once
+  // saved: with changes unsaved, leaving asks first, and the handler above says no.)
+  await expect(page.getByTestId('status')).toHaveText('Saved');
   await page.reload();
   await expect(page.getByTestId('preview')).toContainText('<script>alert(1)</script>');
   expect(await page.getByTestId('preview').locator('script, img').count()).toBe(0);

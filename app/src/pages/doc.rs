@@ -40,7 +40,12 @@ fn Document(doc: DocView) -> impl IntoView {
     let (status, set_status) = signal(ConnStatus::Connecting);
     let (peers, set_peers) = signal(Vec::new());
     let (role, set_role) = signal(doc.role);
-    let (title, set_title) = signal(doc.title.clone());
+    // The head's <title> is rendered when the page's stream ends, possibly
+    // after this component's owner is gone, so what it reads must not live in
+    // the reactive arena (reading a disposed arena signal panics on the server).
+    let head_title = ArcRwSignal::new(doc.title.clone());
+    let title = ReadSignal::from(head_title.read_only());
+    let set_title = WriteSignal::from(head_title.write_only());
     let sharing = RwSignal::new(false);
     let is_owner = doc.role == Role::Owner;
     let doc_id = doc.id.clone();
@@ -51,7 +56,7 @@ fn Document(doc: DocView) -> impl IntoView {
         _ => None,
     };
     view! {
-        <Title text=move || title.get()/>
+        <Title text=move || head_title.get()/>
         <header class="topbar">
             <Brand/>
             <span class="crumb" aria-hidden="true">"/"</span>
