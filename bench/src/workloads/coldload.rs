@@ -1,0 +1,219 @@
+//! Workload d: a large document in the server's store, loaded cold.
+//!
+//! B4 is the Automerge-paper editing trace (259,778 single-character edits)
+//! sent to the server one edit per update, as the person typing it would have.
+//! B4×100 is that trace replayed a hundred times into one text (10 MB), sent
+//! as one update per replay. After each server restart, a fresh client's time
+//! from opening the socket to holding the whole document is measured.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use futures::SinkExt;
+use serde::{Deserialize, Serialize};
+use tokio_tungstenite::tungstenite::Message;
+use yrs::{Doc, GetString, Options, ReadTxn, StateVector, Text, Transact};
+
+use crate::peer::{clock_reached, Peer};
+use crate::servers::Running;
+use crate::stats::{summarize, Summary};
+use crate::wire::Incoming;
+
+/// The client id every replayed edit carries.
+const AUTHOR: u64 = 0xB4;
+
+/// One edit of the trace: at `position` (code points) delete `deleted`, then insert `inserted`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Patch(pub u32, pub u32, pub String);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Trace {
+    end_content: String,
+    txns: Vec<Txn>,
+}
+
+#[derive(Deserialize)]
+struct Txn {
+    patches: Vec<Patch>,
+}
+
+/// Every patch of a gzipped trace, and the text they must produce.
+pub fn load_trace(path: &Path) -> anyhow::Result<(Vec<Patch>, String)> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(file).read_to_string(&mut json)?;
+    let trace: Trace = serde_json::from_str(&json)?;
+    if !trace.end_content.is_ascii() {
+        bail!("the replay counts positions in bytes: it needs an ASCII trace");
+    }
+    Ok((trace.txns.into_iter().flat_map(|txn| txn.patches).collect(), trace.end_content))
+}
+
+/// A document being written by replaying a trace.
+pub struct Replay {
+    doc: Doc,
+    text: yrs::TextRef,
+}
+
+impl Replay {
+    pub fn new() -> Self {
+        let doc = Doc::with_options(Options { client_id: yrs::block::ClientID::new(AUTHOR), offset_kind: yrs::OffsetKind::Utf16, ..Options::default() });
+        let text = doc.get_or_insert_text("content");
+        Replay { doc, text }
+    }
+
+    /// Applies one patch `offset` characters into the text; its update.
+    pub fn apply(&self, offset: u32, Patch(position, deleted, inserted): &Patch) -> Vec<u8> {
+        let mut txn = self.doc.transact_mut();
+        if *deleted > 0 {
+            self.text.remove_range(&mut txn, offset + position, *deleted);
+        }
+        if !inserted.is_empty() {
+            self.text.insert(&mut txn, offset + position, inserted);
+        }
+        txn.encode_update_v1()
+    }
+
+    pub fn len(&self) -> u32 {
+        self.text.len(&self.doc.transact())
+    }
+
+    pub fn text(&self) -> String {
+        self.text.get_string(&self.doc.transact())
+    }
+
+    pub fn state_vector(&self) -> StateVector {
+        self.doc.transact().state_vector()
+    }
+
+    pub fn diff(&self, since: &StateVector) -> Vec<u8> {
+        self.doc.transact().encode_state_as_update_v1(since)
+    }
+
+    /// The author's clock: a client holds the whole document when it has this much.
+    pub fn clock(&self) -> u32 {
+        self.state_vector().get(&yrs::block::ClientID::new(AUTHOR))
+    }
+}
+
+/// The two documents: B4's per-edit updates, and B4×100 as one update per replay.
+pub struct Documents {
+    pub b4_updates: Vec<Vec<u8>>,
+    pub b4_clock: u32,
+    pub b4_chars: u32,
+    pub x100_updates: Vec<Vec<u8>>,
+    pub x100_clock: u32,
+    pub x100_chars: u32,
+    pub x100_bytes: usize,
+}
+
+/// Replays the trace once edit by edit, then a hundred times for B4×100.
+pub fn build(trace: &Path, copies: usize) -> anyhow::Result<Documents> {
+    let (patches, end) = load_trace(trace)?;
+    let b4 = Replay::new();
+    let b4_updates: Vec<Vec<u8>> = patches.iter().map(|patch| b4.apply(0, patch)).collect();
+    if b4.text() != end {
+        bail!("replaying the trace did not give its final text");
+    }
+    let big = Replay::new();
+    let mut x100_updates = Vec::with_capacity(copies);
+    for _ in 0..copies {
+        let before = big.state_vector();
+        let offset = big.len();
+        for patch in &patches {
+            big.apply(offset, patch);
+        }
+        x100_updates.push(big.diff(&before));
+    }
+    Ok(Documents {
+        b4_clock: b4.clock(),
+        b4_chars: b4.len(),
+        b4_updates,
+        x100_clock: big.clock(),
+        x100_chars: big.len(),
+        x100_bytes: big.diff(&StateVector::default()).len(),
+        x100_updates,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ColdLoad {
+    pub document: String,
+    pub updates_sent: usize,
+    /// Time to write the document into the server (all updates accepted).
+    pub write_secs: f64,
+    /// Connect → whole document received, one sample per restart.
+    pub load: Summary,
+}
+
+/// Writes `updates` into a fresh room, restarts the server `restarts` times
+/// and times a fresh client's full sync after each restart.
+pub async fn run(server: &mut Running, name: &str, updates: &[Vec<u8>], clock: u32, restarts: usize) -> anyhow::Result<ColdLoad> {
+    let room = server.target.new_rooms(&format!("cold-{}", name.replace('×', "x")), 1).await?.remove(0);
+    let target = server.target.clone();
+    let started = Instant::now();
+    let (mut writer, _) = Peer::join(&target, 0, &room, Duration::from_secs(30)).await?;
+    for (index, update) in updates.iter().enumerate() {
+        writer.sink.feed(Message::Binary(writer.dialect.update(update).into())).await?;
+        if index % 256 == 255 {
+            writer.sink.flush().await?;
+        }
+    }
+    writer.sink.flush().await?;
+    // Quire says when everything is committed; for the others, a second
+    // client seeing the whole document shows it was all applied.
+    if target.kind == crate::target::Kind::Quire {
+        let expected = updates.len() as u64;
+        tokio::time::timeout(Duration::from_secs(600), async {
+            while writer.saved < expected {
+                writer.next().await?;
+            }
+            anyhow::Ok(())
+        })
+        .await
+        .context("Quire did not acknowledge every update")??;
+    } else {
+        full_sync(&target, &room, clock).await?;
+    }
+    let write_secs = started.elapsed().as_secs_f64();
+    let _ = writer.sink.close().await;
+    drop(writer);
+    // Stores that write behind (y-websocket's LevelDB queue, Hocuspocus's 2 s
+    // debounce) get until the server goes idle; then SIGTERM, which every
+    // server here handles by flushing or at least not losing what it wrote.
+    server.settle(Duration::from_secs(300)).await;
+
+    let mut samples = Vec::with_capacity(restarts);
+    for _ in 0..restarts {
+        server.restart()?;
+        let elapsed = full_sync(&server.target, &room, clock).await?;
+        samples.push(elapsed.as_micros() as u32);
+    }
+    Ok(ColdLoad { document: name.to_string(), updates_sent: updates.len(), write_secs, load: summarize(samples) })
+}
+
+/// Time from opening a socket to holding the author's clock up to `clock`
+/// (the frame that completes it has arrived; decoding it is not counted).
+async fn full_sync(target: &crate::target::Target, room: &str, clock: u32) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let (mut peer, early) = Peer::join(target, 0, room, Duration::from_secs(120)).await?;
+    let mut arrived = started.elapsed();
+    let mut reached = 0;
+    for update in early {
+        reached = reached.max(clock_reached(&update, AUTHOR)?.unwrap_or(0));
+    }
+    while reached < clock {
+        let messages = tokio::time::timeout(Duration::from_secs(120), peer.next()).await.context("the document never arrived in full")??;
+        arrived = started.elapsed();
+        for message in messages {
+            if let Incoming::Update(update) | Incoming::SyncStep2(update) = message {
+                reached = reached.max(clock_reached(&update, AUTHOR)?.unwrap_or(0));
+            }
+        }
+    }
+    let _ = peer.sink.close().await;
+    Ok(arrived)
+}
