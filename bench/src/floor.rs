@@ -44,11 +44,11 @@ pub fn run(addr: SocketAddr) -> anyhow::Result<()> {
 
 async fn connection(stream: TcpStream, rooms: Arc<Mutex<Rooms>>) {
     let mut path = String::new();
-    let accepted = tokio_tungstenite::accept_hdr_async(stream, |request: &Request, response: Response| {
+    let callback = |request: &Request, response: Response| {
         path = request.uri().path().to_string();
         Ok(response)
-    })
-    .await;
+    };
+    let accepted = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(crate::peer::lean_config())).await;
     let Ok(socket) = accepted else { return };
     let (mut sink, mut source) = socket.split();
     let (outbox, mut inbox) = mpsc::unbounded_channel::<Message>();

@@ -4,6 +4,7 @@
 //! writer's clock has reached, which it reads off each update, so thousands of
 //! them fit on the load generator's one core.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -19,6 +20,13 @@ use crate::target::{Kind, Target};
 use crate::wire::{Dialect, Incoming};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// WebSocket settings for the benchmark's clients and the relay: a small
+/// read buffer (tungstenite's 128 KiB default is resident per socket), as
+/// Quire uses, so ten thousand clients fit and the floor is as lean as Quire.
+pub fn lean_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4 * 1024)
+}
 
 pub struct Peer {
     pub sink: SplitSink<Socket, Message>,
@@ -40,7 +48,7 @@ impl Peer {
 
     async fn join_inner(target: &Target, instance: usize, room: &str) -> anyhow::Result<(Peer, Vec<Vec<u8>>)> {
         // Nagle off, as browsers have it: small frames go out at once.
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(target.request(instance, room)?, None, true)
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(target.request(instance, room)?, Some(lean_config()), true)
             .await
             .with_context(|| format!("{}: could not open {room}", target.label))?;
         let (sink, stream) = socket.split();
@@ -96,6 +104,16 @@ impl Peer {
             }
         }
     }
+}
+
+/// How far every client's clock reaches in an update.
+pub fn clocks_reached(update: &[u8]) -> anyhow::Result<HashMap<u64, u32>> {
+    let update = Update::decode_v1(update).map_err(|e| anyhow::anyhow!("undecodable update: {e}"))?;
+    let insertions = update.insertions(true);
+    Ok(insertions
+        .iter()
+        .filter_map(|(id, ranges)| ranges.iter().map(|range| range.end).max().map(|end| (id.get(), end)))
+        .collect())
 }
 
 /// How far `client`'s clock reaches in an update: the end of its last
@@ -183,7 +201,7 @@ fn skip_buf(cursor: &mut yrs::encoding::read::Cursor) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yrs::{Doc, Options, Text, Transact};
+    use yrs::{Doc, Options, ReadTxn, Text, Transact};
 
     #[test]
     fn the_fast_scan_agrees_with_decoding() {

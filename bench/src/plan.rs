@@ -112,27 +112,41 @@ pub async fn run(plan: Plan, out: &Path) -> anyhow::Result<()> {
     let root = std::env::current_dir()?;
     let setup = Setup { root: root.clone(), scratch: root.join("target/bench"), server_cpu: 0 };
     let quick = plan.capacities.iter().all(|&c| c < 1000);
-    let mut results = Results {
-        machine: machine::describe(),
-        quick,
-        servers: SPECS.iter().map(|spec| ServerResults { label: spec.label(), ..Default::default() }).collect(),
-        save_ack: None,
-        documents: None,
-        bundle: machine::bundle(&root).ok(),
-        browser: None,
-        errors: Vec::new(),
+    // A partial run (--only / --servers) updates the last results in place.
+    let partial = !plan.only.is_empty() || !plan.servers.is_empty();
+    let previous = std::fs::read(out.join("results.json")).ok().and_then(|json| serde_json::from_slice::<Results>(&json).ok());
+    let mut results = match previous.filter(|previous| partial && previous.quick == quick) {
+        Some(previous) => previous,
+        None => Results {
+            machine: machine::describe(),
+            quick,
+            servers: SPECS.iter().map(|spec| ServerResults { label: spec.label(), ..Default::default() }).collect(),
+            save_ack: None,
+            documents: None,
+            bundle: None,
+            browser: None,
+            errors: Vec::new(),
+        },
     };
+    results.machine = machine::describe();
+    results.bundle = machine::bundle(&root).ok();
+    results.errors.clear();
 
-    eprintln!("building the cold-load documents (B4 and B4×{})", plan.copies);
-    let trace = root.join("../shared/data/editing-traces/automerge-paper.json.gz");
-    let documents = coldload::build(&trace, plan.copies)?;
-    results.documents = Some(DocumentSizes {
-        b4_updates: documents.b4_updates.len(),
-        b4_chars: documents.b4_chars,
-        x100_updates: documents.x100_updates.len(),
-        x100_chars: documents.x100_chars,
-        x100_bytes: documents.x100_bytes,
-    });
+    let documents = if plan.wants("cold") {
+        eprintln!("building the cold-load documents (B4 and B4×{})", plan.copies);
+        let trace = root.join("../shared/data/editing-traces/automerge-paper.json.gz");
+        let documents = coldload::build(&trace, plan.copies)?;
+        results.documents = Some(DocumentSizes {
+            b4_updates: documents.b4_updates.len(),
+            b4_chars: documents.b4_chars,
+            x100_updates: documents.x100_updates.len(),
+            x100_chars: documents.x100_chars,
+            x100_bytes: documents.x100_bytes,
+        });
+        Some(documents)
+    } else {
+        None
+    };
 
     for (index, spec) in SPECS.into_iter().enumerate() {
         if !plan.includes(spec) {
@@ -140,7 +154,9 @@ pub async fn run(plan: Plan, out: &Path) -> anyhow::Result<()> {
         }
         let entry = &mut results.servers[index];
         eprintln!("== {}", spec.label());
+        entry.errors.clear();
         if plan.wants("fanout") {
+            entry.fanout.clear();
             if let Err(error) = fanout_sweep(spec, &setup, &plan, entry).await {
                 entry.errors.push(format!("fan-out: {error:#}"));
             }
@@ -149,6 +165,9 @@ pub async fn run(plan: Plan, out: &Path) -> anyhow::Result<()> {
         let entry = &mut results.servers[index];
         if spec == (Spec::Quire { instances: 2 }) {
             continue; // capacity and cold load are per instance
+        }
+        if plan.wants("capacity") {
+            entry.capacity.clear();
         }
         for &connections in plan.capacities.iter().filter(|_| plan.wants("capacity")) {
             match capacity_point(spec, &setup, connections).await {
@@ -162,12 +181,14 @@ pub async fn run(plan: Plan, out: &Path) -> anyhow::Result<()> {
                 Err(error) => entry.errors.push(format!("capacity {connections}: {error:#}")),
             }
         }
-        if spec != Spec::Floor && plan.wants("cold") {
-            for (name, updates, clock) in [
-                ("B4", &documents.b4_updates, documents.b4_clock),
-                (format!("B4×{}", plan.copies).as_str(), &documents.x100_updates, documents.x100_clock),
+        if let Some(documents) = documents.as_ref().filter(|_| spec != Spec::Floor) {
+            entry.cold.clear();
+            let big = format!("B4×{}", plan.copies);
+            for (name, updates, clocks) in [
+                ("B4", &documents.b4_updates, &documents.b4_clocks),
+                (big.as_str(), &documents.x100_updates, &documents.x100_clocks),
             ] {
-                match cold_point(spec, &setup, name, updates, clock, plan.restarts).await {
+                match cold_point(spec, &setup, name, updates, clocks, plan.restarts).await {
                     Ok(cold) => {
                         eprintln!("  cold load {name}: p50 {:.1} ms (written in {:.1} s)", cold.load.p50_ms, cold.write_secs);
                         entry.cold.push(cold);
@@ -223,9 +244,16 @@ async fn capacity_point(spec: Spec, setup: &Setup, connections: usize) -> anyhow
     capacity::run(&server, connections).await
 }
 
-async fn cold_point(spec: Spec, setup: &Setup, name: &str, updates: &[Vec<u8>], clock: u32, restarts: usize) -> anyhow::Result<ColdLoad> {
+async fn cold_point(
+    spec: Spec,
+    setup: &Setup,
+    name: &str,
+    updates: &[Vec<u8>],
+    clocks: &std::collections::HashMap<u64, u32>,
+    restarts: usize,
+) -> anyhow::Result<ColdLoad> {
     let mut server = Running::start(spec, setup).await?;
-    coldload::run(&mut server, name, updates, clock, restarts).await
+    coldload::run(&mut server, name, updates, clocks, restarts).await
 }
 
 /// Workloads e and f, which only Quire has: save acknowledgements and the browser.

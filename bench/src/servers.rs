@@ -109,7 +109,8 @@ impl Running {
                         .env("DATABASE_URL", format!("sqlite://{}/quire.db", self.data.display()))
                         .env("QUIRE_ADDR", addr.to_string())
                         .env("LEPTOS_SITE_ROOT", "target/site")
-                        .env("RUST_LOG", "warn")
+                        // QUIRE_BENCH_LOG=sqlx=debug,... shows what a workload makes Quire do.
+                        .env("RUST_LOG", std::env::var("QUIRE_BENCH_LOG").unwrap_or_else(|_| "warn".into()))
                         // The ×100 document is larger than a document may grow by default.
                         .env("QUIRE_MAX_DOCUMENT_CHARS", (64 * 1024 * 1024).to_string());
                     if let Ok(url) = std::fs::read_to_string(self.data.join("redis-url")) {

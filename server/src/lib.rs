@@ -106,6 +106,15 @@ pub async fn run(
 
     tracing::info!(addr = %listener.local_addr()?, "Quire listening");
     let stop = cancel.clone();
+    // Nagle off: a keystroke's update and the small frames of a handshake
+    // (access, sync step 1 and 2) must go out at once, not wait up to 40 ms
+    // for the peer's delayed ACK. The benchmark found handshakes spending
+    // most of their time there.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "could not turn Nagle off on a connection");
+        }
+    });
     // Connect info gives handlers the client's address (sign-in throttling).
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move {

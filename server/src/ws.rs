@@ -40,6 +40,12 @@ pub const SHUTTING_DOWN: CloseReason = CloseReason::new(close::RESTART, "server 
 const ROOM_FULL: CloseReason =
     CloseReason::new(close::ROOM_FULL, "This document has as many people in it as it can take. Trying again shortly.");
 
+/// Each socket's read buffer. Tungstenite's default (128 KiB) is zero-filled
+/// on the first read, so it stayed resident for every idle connection: most
+/// of what a connection cost. A larger frame still arrives whole (the buffer
+/// grows to fit it, up to `max_frame_bytes`).
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// `GET /ws/doc/{id}`. Before anything is loaded or any byte is sent, the
 /// request must come from a page of this site (Origin; 403 otherwise), from
 /// someone (session or API token; 401 otherwise), who may read the document
@@ -82,6 +88,7 @@ pub async fn upgrade(
     let guard = AccessGuard { caller, grant, watch: room.watch_access() };
     ws.max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| async move {
             serve(socket, room, person, guard, state).await;
             drop(token);

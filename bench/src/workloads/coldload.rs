@@ -6,6 +6,7 @@
 //! as one update per replay. After each server restart, a fresh client's time
 //! from opening the socket to holding the whole document is measured.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -14,9 +15,10 @@ use anyhow::{bail, Context};
 use futures::SinkExt;
 use serde::{Deserialize, Serialize};
 use tokio_tungstenite::tungstenite::Message;
+use yrs::updates::decoder::Decode;
 use yrs::{Doc, GetString, Options, ReadTxn, StateVector, Text, Transact};
 
-use crate::peer::{clock_reached, Peer};
+use crate::peer::{clocks_reached, Peer};
 use crate::servers::Running;
 use crate::stats::{summarize, Summary};
 use crate::wire::Incoming;
@@ -99,18 +101,23 @@ impl Replay {
     }
 }
 
-/// The two documents: B4's per-edit updates, and B4×100 as one update per replay.
+/// The two documents: B4's per-edit updates, and B4×100 as one update per copy.
 pub struct Documents {
     pub b4_updates: Vec<Vec<u8>>,
-    pub b4_clock: u32,
+    /// Author → clock a client must reach to hold all of B4.
+    pub b4_clocks: HashMap<u64, u32>,
     pub b4_chars: u32,
     pub x100_updates: Vec<Vec<u8>>,
-    pub x100_clock: u32,
+    pub x100_clocks: HashMap<u64, u32>,
     pub x100_chars: u32,
     pub x100_bytes: usize,
 }
 
-/// Replays the trace once edit by edit, then a hundred times for B4×100.
+/// Replays the trace edit by edit (B4), then makes B4×`copies`: the same
+/// history written by `copies` different authors into one text, as if each
+/// had typed the paper at the same time. Each copy is B4's update with its
+/// author's id rewritten, so the big document costs one replay, not a hundred
+/// (a replay deep into a 10 MB text is quadratic in yrs).
 pub fn build(trace: &Path, copies: usize) -> anyhow::Result<Documents> {
     let (patches, end) = load_trace(trace)?;
     let b4 = Replay::new();
@@ -118,25 +125,102 @@ pub fn build(trace: &Path, copies: usize) -> anyhow::Result<Documents> {
     if b4.text() != end {
         bail!("replaying the trace did not give its final text");
     }
-    let big = Replay::new();
-    let mut x100_updates = Vec::with_capacity(copies);
-    for _ in 0..copies {
-        let before = big.state_vector();
-        let offset = big.len();
-        for patch in &patches {
-            big.apply(offset, patch);
+    let whole = b4.diff(&StateVector::default());
+    let x100_updates: Vec<Vec<u8>> = (1..=copies as u64)
+        .map(|copy| rebase_author(&whole, AUTHOR, AUTHOR + copy).context("rewriting B4 for another author"))
+        .collect::<anyhow::Result<_>>()?;
+    let big = Doc::with_options(Options { offset_kind: yrs::OffsetKind::Utf16, ..Options::default() });
+    let text = big.get_or_insert_text("content");
+    {
+        let mut txn = big.transact_mut();
+        for update in &x100_updates {
+            txn.apply_update(yrs::Update::decode_v1(update)?)?;
         }
-        x100_updates.push(big.diff(&before));
     }
+    let x100_chars = text.len(&big.transact());
+    if x100_chars as usize != end.len() * copies {
+        bail!("B4×{copies} has {x100_chars} characters, not {}", end.len() * copies);
+    }
+    let x100_bytes = big.transact().encode_state_as_update_v1(&StateVector::default()).len();
     Ok(Documents {
-        b4_clock: b4.clock(),
+        b4_clocks: HashMap::from([(AUTHOR, b4.clock())]),
         b4_chars: b4.len(),
         b4_updates,
-        x100_clock: big.clock(),
-        x100_chars: big.len(),
-        x100_bytes: big.diff(&StateVector::default()).len(),
+        x100_clocks: (1..=copies as u64).map(|copy| (AUTHOR + copy, b4.clock())).collect(),
+        x100_chars,
+        x100_bytes,
         x100_updates,
     })
+}
+
+/// Rewrites a v1 update written by `from` alone (text and deletions, as the
+/// replay makes) so that `to` wrote it: every id and origin changes client.
+fn rebase_author(update: &[u8], from: u64, to: u64) -> Option<Vec<u8>> {
+    use yrs::encoding::read::{Cursor, Read};
+    use yrs::encoding::write::Write;
+    let mut cursor = Cursor::new(update);
+    let mut out = Vec::with_capacity(update.len() + 64);
+    let swap = |client: u64| if client == from { to } else { client };
+    let copy_id = |cursor: &mut Cursor, out: &mut Vec<u8>| -> Option<()> {
+        let client: u64 = cursor.read_var().ok()?;
+        let clock: u32 = cursor.read_var().ok()?;
+        out.write_var(swap(client));
+        out.write_var(clock);
+        Some(())
+    };
+    let clients: u64 = cursor.read_var().ok()?;
+    out.write_var(clients);
+    for _ in 0..clients {
+        let structs: u64 = cursor.read_var().ok()?;
+        out.write_var(structs);
+        copy_id(&mut cursor, &mut out)?;
+        for _ in 0..structs {
+            let info = cursor.read_u8().ok()?;
+            out.write_u8(info);
+            match info & 0b1_1111 {
+                0 | 10 => out.write_var(cursor.read_var::<u64>().ok()?),
+                content @ (1 | 4) => {
+                    if info & 0x80 != 0 {
+                        copy_id(&mut cursor, &mut out)?;
+                    }
+                    if info & 0x40 != 0 {
+                        copy_id(&mut cursor, &mut out)?;
+                    }
+                    if info & 0xC0 == 0 {
+                        let named: u64 = cursor.read_var().ok()?;
+                        out.write_var(named);
+                        if named == 1 {
+                            out.write_string(cursor.read_string().ok()?);
+                        } else {
+                            copy_id(&mut cursor, &mut out)?;
+                        }
+                        if info & 0x20 != 0 {
+                            out.write_string(cursor.read_string().ok()?);
+                        }
+                    }
+                    if content == 1 {
+                        out.write_var(cursor.read_var::<u64>().ok()?);
+                    } else {
+                        out.write_string(cursor.read_string().ok()?);
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+    // The delete set: per client, ranges of (clock, length).
+    let clients: u64 = cursor.read_var().ok()?;
+    out.write_var(clients);
+    for _ in 0..clients {
+        let client: u64 = cursor.read_var().ok()?;
+        out.write_var(swap(client));
+        let ranges: u64 = cursor.read_var().ok()?;
+        out.write_var(ranges);
+        for _ in 0..ranges * 2 {
+            out.write_var(cursor.read_var::<u64>().ok()?);
+        }
+    }
+    (!cursor.has_content()).then_some(out)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -151,7 +235,7 @@ pub struct ColdLoad {
 
 /// Writes `updates` into a fresh room, restarts the server `restarts` times
 /// and times a fresh client's full sync after each restart.
-pub async fn run(server: &mut Running, name: &str, updates: &[Vec<u8>], clock: u32, restarts: usize) -> anyhow::Result<ColdLoad> {
+pub async fn run(server: &mut Running, name: &str, updates: &[Vec<u8>], clocks: &HashMap<u64, u32>, restarts: usize) -> anyhow::Result<ColdLoad> {
     let room = server.target.new_rooms(&format!("cold-{}", name.replace('×', "x")), 1).await?.remove(0);
     let target = server.target.clone();
     let started = Instant::now();
@@ -176,7 +260,7 @@ pub async fn run(server: &mut Running, name: &str, updates: &[Vec<u8>], clock: u
         .await
         .context("Quire did not acknowledge every update")??;
     } else {
-        full_sync(&target, &room, clock).await?;
+        full_sync(&target, &room, clocks).await?;
     }
     let write_secs = started.elapsed().as_secs_f64();
     let _ = writer.sink.close().await;
@@ -189,31 +273,63 @@ pub async fn run(server: &mut Running, name: &str, updates: &[Vec<u8>], clock: u
     let mut samples = Vec::with_capacity(restarts);
     for _ in 0..restarts {
         server.restart()?;
-        let elapsed = full_sync(&server.target, &room, clock).await?;
+        let elapsed = full_sync(&server.target, &room, clocks).await?;
         samples.push(elapsed.as_micros() as u32);
     }
     Ok(ColdLoad { document: name.to_string(), updates_sent: updates.len(), write_secs, load: summarize(samples) })
 }
 
-/// Time from opening a socket to holding the author's clock up to `clock`
+/// Time from opening a socket to holding every author's clock in `clocks`
 /// (the frame that completes it has arrived; decoding it is not counted).
-async fn full_sync(target: &crate::target::Target, room: &str, clock: u32) -> anyhow::Result<Duration> {
+async fn full_sync(target: &crate::target::Target, room: &str, clocks: &HashMap<u64, u32>) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let (mut peer, early) = Peer::join(target, 0, room, Duration::from_secs(120)).await?;
     let mut arrived = started.elapsed();
-    let mut reached = 0;
+    let mut missing: HashMap<u64, u32> = clocks.clone();
+    let note = |missing: &mut HashMap<u64, u32>, update: &[u8]| -> anyhow::Result<()> {
+        for (client, reached) in clocks_reached(update)? {
+            if missing.get(&client).is_some_and(|&wanted| reached >= wanted) {
+                missing.remove(&client);
+            }
+        }
+        Ok(())
+    };
     for update in early {
-        reached = reached.max(clock_reached(&update, AUTHOR)?.unwrap_or(0));
+        note(&mut missing, &update)?;
     }
-    while reached < clock {
+    while !missing.is_empty() {
         let messages = tokio::time::timeout(Duration::from_secs(120), peer.next()).await.context("the document never arrived in full")??;
         arrived = started.elapsed();
         for message in messages {
             if let Incoming::Update(update) | Incoming::SyncStep2(update) = message {
-                reached = reached.max(clock_reached(&update, AUTHOR)?.unwrap_or(0));
+                note(&mut missing, &update)?;
             }
         }
     }
     let _ = peer.sink.close().await;
     Ok(arrived)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rebased_copy_is_the_same_text_by_another_author() {
+        let replay = Replay::new();
+        for (at, text) in [(0, "hello world"), (5, ","), (0, ">> ")] {
+            replay.apply(0, &Patch(at, 0, text.to_string()));
+        }
+        replay.apply(0, &Patch(3, 2, String::new()));
+        let whole = replay.diff(&StateVector::default());
+        let doc = Doc::new();
+        let text = doc.get_or_insert_text("content");
+        for author in [AUTHOR + 1, AUTHOR + 2] {
+            let copy = rebase_author(&whole, AUTHOR, author).unwrap();
+            doc.transact_mut().apply_update(yrs::Update::decode_v1(&copy).unwrap()).unwrap();
+        }
+        let expected = replay.text();
+        assert_eq!(text.get_string(&doc.transact()), format!("{expected}{expected}"));
+        assert_eq!(doc.transact().state_vector().get(&yrs::block::ClientID::new(AUTHOR + 2)), replay.clock());
+    }
 }

@@ -6,6 +6,9 @@ use sqlx::Row;
 use super::{now_ms, Store};
 use crate::error::Result;
 
+/// How stale an API token's "last used" time may get before a request refreshes it.
+const TOKEN_USE_RESOLUTION_MS: i64 = 60_000;
+
 /// An account as stored.
 #[derive(Debug, Clone)]
 pub struct UserRow {
@@ -104,19 +107,26 @@ impl Store {
     /// The account a live token belongs to, noting that it was used.
     pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<(String, String)>> {
         let row = sqlx::query(
-            "SELECT t.id AS token_id, u.id AS user_id, u.username FROM api_tokens t \
+            "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username FROM api_tokens t \
              JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let token_id: String = row.try_get("token_id")?;
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(now_ms())
-            .bind(&token_id)
-            .execute(&self.pool)
-            .await?;
+        // "Last used" to the minute is all anyone reads; writing it on every
+        // request made each token-authenticated request (a script's WebSocket
+        // among them) wait for a committed write.
+        let now = now_ms();
+        let last_used: Option<i64> = row.try_get("last_used_at")?;
+        if last_used.is_none_or(|at| now - at >= TOKEN_USE_RESOLUTION_MS) {
+            let token_id: String = row.try_get("token_id")?;
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(&token_id)
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(Some((row.try_get("user_id")?, row.try_get("username")?)))
     }
 }
