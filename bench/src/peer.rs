@@ -25,7 +25,7 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// read buffer (tungstenite's 128 KiB default is resident per socket), as
 /// Quire uses, so ten thousand clients fit and the floor is as lean as Quire.
 pub fn lean_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
-    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4 * 1024)
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(2 * 1024)
 }
 
 pub struct Peer {

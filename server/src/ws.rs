@@ -44,7 +44,7 @@ const ROOM_FULL: CloseReason =
 /// on the first read, so it stayed resident for every idle connection: most
 /// of what a connection cost. A larger frame still arrives whole (the buffer
 /// grows to fit it, up to `max_frame_bytes`).
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+const READ_BUFFER_BYTES: usize = 2 * 1024;
 
 /// `GET /ws/doc/{id}`. Before anything is loaded or any byte is sent, the
 /// request must come from a page of this site (Origin; 403 otherwise), from
