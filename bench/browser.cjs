@@ -1,12 +1,15 @@
 // Keystroke-to-screen in headless Chromium (Debian's, as the end-to-end suite
 // uses). Signs in, opens QUIRE_DOC, types into the middle of it and prints
-// JSON: per keystroke, keydown → the frame after the editor handled the input,
-// and keydown → the frame after the preview changed.
+// JSON: per keystroke, keydown → the frame after the editor handled the input;
+// for keystrokes followed by a pause, keydown → the frame after the preview
+// changed; Chrome's main-thread counters; and the same keystrokes into a bare
+// <textarea> holding the same text, the browser's own floor.
 const path = require('node:path')
 const { chromium } = require(path.join(__dirname, '../end2end/node_modules/@playwright/test'))
 const launch = require(path.join(__dirname, '../end2end/chromium.js'))
 
 const KEYSTROKES = 60
+const PAUSED_KEYSTROKES = 5
 
 async function main () {
   const browser = await chromium.launch(launch)
@@ -22,49 +25,23 @@ async function main () {
   await page.getByTestId('status').getByText('Saved').waitFor({ timeout: 60000 })
   const readyMs = Date.now() - opened
 
-  await page.evaluate(() => {
-    const editor = document.querySelector('[data-testid=editor]')
-    const preview = document.querySelector('[data-testid=preview]')
-    const afterNextFrame = (done) => requestAnimationFrame(() => {
-      const channel = new MessageChannel()
-      channel.port1.onmessage = () => done(performance.now())
-      channel.port2.postMessage(0)
-    })
-    window.__keys = []
-    let current = null
-    document.addEventListener('keydown', (event) => {
-      current = { t0: event.timeStamp, editor: null, preview: null }
-      window.__keys.push(current)
-    }, true)
-    // Bubbling to the document: runs after the editor's own input handler.
-    document.addEventListener('input', () => {
-      const key = current
-      afterNextFrame((t) => { key.editor = t - key.t0 })
-    })
-    new MutationObserver(() => {
-      const key = current
-      if (key && key.preview === null) {
-        key.preview = -1
-        afterNextFrame((t) => { key.preview = t - key.t0 })
-      }
-    }).observe(preview, { childList: true, subtree: true, characterData: true })
-    const middle = Math.floor(editor.value.length / 2)
-    editor.focus()
-    editor.setSelectionRange(middle, middle)
-  })
+  await page.evaluate(instrument, { editor: '[data-testid=editor]', preview: '[data-testid=preview]' })
   // Where the main thread's time goes while typing (Chrome's own counters).
   const cdp = await context.newCDPSession(page)
   await cdp.send('Performance.enable')
   const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]))
   const before = await metrics()
   if (process.env.QUIRE_TRACE) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] })
-  for (let i = 0; i < KEYSTROKES; i++) {
-    await page.keyboard.type(i % 8 === 7 ? ' ' : 'x')
-    await page.waitForTimeout(120)
+  await typeWords(page)
+  // The preview follows once typing pauses (its debounce grows with the
+  // document), so it is timed on keystrokes that are followed by a pause.
+  for (let i = 0; i < PAUSED_KEYSTROKES; i++) {
+    await page.keyboard.type('y')
+    await page.waitForTimeout(2000)
   }
   const after = await metrics()
   if (process.env.QUIRE_TRACE) require('node:fs').writeFileSync(process.env.QUIRE_TRACE, await browser.stopTracing())
-  const perKey = (name) => ((after[name] - before[name]) * 1000) / KEYSTROKES
+  const perKey = (name) => ((after[name] - before[name]) * 1000) / (KEYSTROKES + PAUSED_KEYSTROKES)
   const keys = await page.evaluate(() => window.__keys)
   const bare = await bareTextarea(browser, await page.locator('[data-testid=editor]').inputValue())
   console.log(JSON.stringify({
@@ -82,36 +59,57 @@ async function main () {
   await browser.close()
 }
 
+// Runs in the page: times every keystroke from keydown to the frame after the
+// input was handled (an input listener on the document runs after the
+// editor's own) and, if there is a preview, to the frame after it changed.
+// Puts the caret in the middle of the text.
+function instrument ({ editor: editorSelector, preview: previewSelector }) {
+  const editor = document.querySelector(editorSelector)
+  const afterNextFrame = (done) => requestAnimationFrame(() => {
+    const channel = new MessageChannel()
+    channel.port1.onmessage = () => done(performance.now())
+    channel.port2.postMessage(0)
+  })
+  window.__keys = []
+  let current = null
+  document.addEventListener('keydown', (event) => {
+    current = { t0: event.timeStamp, editor: null, preview: null }
+    window.__keys.push(current)
+  }, true)
+  document.addEventListener('input', () => {
+    const key = current
+    afterNextFrame((t) => { key.editor = t - key.t0 })
+  })
+  if (previewSelector) {
+    new MutationObserver(() => {
+      const key = current
+      if (key && key.preview === null) {
+        key.preview = -1
+        afterNextFrame((t) => { key.preview = t - key.t0 })
+      }
+    }).observe(document.querySelector(previewSelector), { childList: true, subtree: true, characterData: true })
+  }
+  const middle = Math.floor(editor.value.length / 2)
+  editor.focus()
+  editor.setSelectionRange(middle, middle)
+}
+
+// Words of seven letters, at a brisk typist's pace.
+async function typeWords (page) {
+  for (let i = 0; i < KEYSTROKES; i++) {
+    await page.keyboard.type(i % 8 === 7 ? ' ' : 'x')
+    await page.waitForTimeout(120)
+  }
+}
+
 // The browser's own floor: the same keystrokes into a bare <textarea> of the
 // same size holding the same text, with nothing listening.
 async function bareTextarea (browser, text) {
   const page = await browser.newPage()
   await page.setContent('<textarea style="position:fixed;inset:0;width:50vw;height:100vh"></textarea>')
-  await page.evaluate((text) => {
-    const editor = document.querySelector('textarea')
-    editor.value = text
-    window.__keys = []
-    let current = null
-    document.addEventListener('keydown', (event) => {
-      current = { t0: event.timeStamp, editor: null }
-      window.__keys.push(current)
-    }, true)
-    document.addEventListener('input', () => {
-      const key = current
-      requestAnimationFrame(() => {
-        const channel = new MessageChannel()
-        channel.port1.onmessage = () => { key.editor = performance.now() - key.t0 }
-        channel.port2.postMessage(0)
-      })
-    })
-    const middle = Math.floor(text.length / 2)
-    editor.focus()
-    editor.setSelectionRange(middle, middle)
-  }, text)
-  for (let i = 0; i < KEYSTROKES; i++) {
-    await page.keyboard.type(i % 8 === 7 ? ' ' : 'x')
-    await page.waitForTimeout(120)
-  }
+  await page.locator('textarea').fill(text)
+  await page.evaluate(instrument, { editor: 'textarea', preview: null })
+  await typeWords(page)
   const keys = await page.evaluate(() => window.__keys)
   await page.close()
   return keys.map((k) => k.editor).filter((v) => v !== null)
