@@ -107,7 +107,7 @@ async function typeWords (page) {
 async function bareTextarea (browser, text) {
   const page = await browser.newPage()
   await page.setContent('<textarea style="position:fixed;inset:0;width:50vw;height:100vh"></textarea>')
-  await page.locator('textarea').fill(text)
+  await page.evaluate((text) => { document.querySelector('textarea').value = text }, text)
   await page.evaluate(instrument, { editor: 'textarea', preview: null })
   await typeWords(page)
   const keys = await page.evaluate(() => window.__keys)

@@ -60,9 +60,18 @@ async fn connection(stream: TcpStream, rooms: Arc<Mutex<Rooms>>) {
         id
     };
     let writer = tokio::spawn(async move {
+        // As Quire does: what is queued goes out in one write.
         while let Some(message) = inbox.recv().await {
-            if sink.send(message).await.is_err() {
-                break;
+            if sink.feed(message).await.is_err() {
+                return;
+            }
+            while let Ok(message) = inbox.try_recv() {
+                if sink.feed(message).await.is_err() {
+                    return;
+                }
+            }
+            if sink.flush().await.is_err() {
+                return;
             }
         }
     });

@@ -24,8 +24,13 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// WebSocket settings for the benchmark's clients and the relay: a small
 /// read buffer (tungstenite's 128 KiB default is resident per socket), as
 /// Quire uses, so ten thousand clients fit and the floor is as lean as Quire.
+/// Frames may be as large as a whole B4×100 document (about 25 MB).
 pub fn lean_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
-    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(2 * 1024)
+    const LARGEST: usize = 256 * 1024 * 1024;
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(2 * 1024)
+        .max_frame_size(Some(LARGEST))
+        .max_message_size(Some(LARGEST))
 }
 
 pub struct Peer {

@@ -339,7 +339,15 @@ async fn write_loop(
             }
             frame = outbox.recv() => match frame {
                 Some(frame) => {
-                    if sink.send(WsMessage::Binary(frame)).await.is_err() { return; }
+                    // Whatever else is queued by now goes out in the same
+                    // write: under load one syscall carries many updates, so a
+                    // busy server does not fall behind its own readers (and
+                    // then drop them as too slow).
+                    if sink.feed(WsMessage::Binary(frame)).await.is_err() { return; }
+                    while let Ok(frame) = outbox.try_recv() {
+                        if sink.feed(WsMessage::Binary(frame)).await.is_err() { return; }
+                    }
+                    if sink.flush().await.is_err() { return; }
                 }
                 None => break None,
             },
