@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use futures::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::Message;
 use serde::{Deserialize, Serialize};
+use tokio_tungstenite::tungstenite::Message;
 use yrs::{Doc, Options, Text, Transact};
 
 use crate::peer::{clock_reached, Peer};
@@ -47,7 +47,8 @@ impl Point {
 }
 
 /// Runs one point: a fresh room, `clients` members (one writes), `rate`
-/// updates per second for `duration`. Receivers join `instance_of_readers`.
+/// updates per second for `duration`. With several instances the writer is
+/// on the first and the readers on the second, so every update crosses the relay.
 pub async fn run_point(target: &Target, clients: usize, rate: u32, duration: Duration) -> anyhow::Result<Point> {
     let room = target.new_rooms(&format!("fanout-{clients}-{rate}"), 1).await?.remove(0);
     let readers_instance = if target.instances.len() > 1 { 1 } else { 0 };
