@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark in one command, from a fresh Debian/Ubuntu machine:
 #
-#   bash bench/run.sh            # the full run (about 45 minutes), rewrites
+#   bash bench/run.sh            # the full run (about 30 minutes), rewrites
 #                                # BENCHMARKS.md and bench/results/
 #   bash bench/run.sh --quick    # a few minutes, to see that everything works
 #                                # (writes bench/results/BENCHMARKS.quick.md)
