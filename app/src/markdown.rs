@@ -59,30 +59,20 @@ fn safe_events(markdown: &str) -> impl Iterator<Item = Event<'_>> {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     Parser::new_ext(markdown, options).map(|event| match event {
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: safe_url(dest_url),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: safe_url(dest_url),
-            title,
-            id,
-        }),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id })
+        }
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Image { link_type, dest_url: safe_url(dest_url), title, id })
+        }
         other => other,
     })
 }
 
 /// Keeps ordinary URLs, replaces ones that could run script with "#".
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
-    let scheme: String = url
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .take(12)
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let scheme: String =
+        url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).take(12).collect::<String>().to_ascii_lowercase();
     let dangerous = ["javascript:", "vbscript:", "data:"];
     if dangerous.iter().any(|d| scheme.starts_with(d)) {
         CowStr::Borrowed("#")
@@ -105,7 +95,9 @@ mod tests {
 
     #[test]
     fn each_top_level_block_is_rendered_on_its_own() {
-        let blocks = super::render_blocks("# A\n\npara [x][r]\n\n- one\n\n- two\n\n```\ncode\n\nstill code\n```\n\n---\n\n[r]: https://e.x\n");
+        let blocks = super::render_blocks(
+            "# A\n\npara [x][r]\n\n- one\n\n- two\n\n```\ncode\n\nstill code\n```\n\n---\n\n[r]: https://e.x\n",
+        );
         assert_eq!(blocks.len(), 5, "{blocks:?}");
         assert!(blocks[0].starts_with("<h1>"));
         assert!(blocks[1].contains("href=\"https://e.x\""), "reference links resolve across blocks");
@@ -126,7 +118,8 @@ mod tests {
 
     #[test]
     fn script_urls_are_neutralised() {
-        let html = render("[a](javascript:alert(1)) [b]( JaVaScRiPt:alert(1)) ![c](data:text/html,x) [ok](https://quire.dev)");
+        let html =
+            render("[a](javascript:alert(1)) [b]( JaVaScRiPt:alert(1)) ![c](data:text/html,x) [ok](https://quire.dev)");
         assert!(!html.to_ascii_lowercase().contains("javascript:"));
         assert!(!html.contains("data:text"));
         assert!(html.contains("href=\"https://quire.dev\""));

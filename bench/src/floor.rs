@@ -48,7 +48,8 @@ async fn connection(stream: TcpStream, rooms: Arc<Mutex<Rooms>>) {
         path = request.uri().path().to_string();
         Ok(response)
     };
-    let accepted = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(crate::peer::lean_config())).await;
+    let accepted =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(crate::peer::lean_config())).await;
     let Ok(socket) = accepted else { return };
     let (mut sink, mut source) = socket.split();
     let (outbox, mut inbox) = mpsc::unbounded_channel::<Message>();

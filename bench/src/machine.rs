@@ -35,12 +35,16 @@ pub fn describe() -> Machine {
         .unwrap_or(0.0);
     Machine {
         cpu,
-        cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(cpuinfo.matches("processor\t").count()),
+        cores: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .max(cpuinfo.matches("processor\t").count()),
         memory_gib: (memory_kib / 1024.0 / 1024.0 * 10.0).round() / 10.0,
         kernel: output("uname", &["-sr"]),
         node: output("node", &["--version"]),
         date: output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
-        pinning: "every server process (and Redis) on CPU 0 with taskset; the load generator on CPU 1, one thread".into(),
+        pinning: "every server process (and Redis) on CPU 0 with taskset; the load generator on CPU 1, one thread"
+            .into(),
     }
 }
 
@@ -67,7 +71,12 @@ pub fn bundle(root: &Path) -> anyhow::Result<Bundle> {
     let wasm = std::fs::read(pkg.join("quire_bg.wasm")).or_else(|_| std::fs::read(pkg.join("quire.wasm")))?;
     let js = std::fs::read(pkg.join("quire.js"))?;
     let css = std::fs::read(pkg.join("quire.css")).unwrap_or_default();
-    Ok(Bundle { wasm_bytes: wasm.len(), js_bytes: js.len(), css_bytes: css.len(), wasm_js_gzip_bytes: gzip_len(&wasm)? + gzip_len(&js)? })
+    Ok(Bundle {
+        wasm_bytes: wasm.len(),
+        js_bytes: js.len(),
+        css_bytes: css.len(),
+        wasm_js_gzip_bytes: gzip_len(&wasm)? + gzip_len(&js)?,
+    })
 }
 
 fn gzip_len(bytes: &[u8]) -> anyhow::Result<usize> {

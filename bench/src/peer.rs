@@ -45,7 +45,12 @@ impl Peer {
     /// Opens `room` on `instance`, sends what the server needs first and, if
     /// the server syncs, waits for its SyncStep2. Whatever the server sent
     /// before is handed to `early` (a y-websocket sync may hold content).
-    pub async fn join(target: &Target, instance: usize, room: &str, within: Duration) -> anyhow::Result<(Peer, Vec<Vec<u8>>)> {
+    pub async fn join(
+        target: &Target,
+        instance: usize,
+        room: &str,
+        within: Duration,
+    ) -> anyhow::Result<(Peer, Vec<Vec<u8>>)> {
         tokio::time::timeout(within, Self::join_inner(target, instance, room))
             .await
             .with_context(|| format!("{}: joining {room} took longer than {within:?}", target.label))?
@@ -53,9 +58,10 @@ impl Peer {
 
     async fn join_inner(target: &Target, instance: usize, room: &str) -> anyhow::Result<(Peer, Vec<Vec<u8>>)> {
         // Nagle off, as browsers have it: small frames go out at once.
-        let (socket, _) = tokio_tungstenite::connect_async_with_config(target.request(instance, room)?, Some(lean_config()), true)
-            .await
-            .with_context(|| format!("{}: could not open {room}", target.label))?;
+        let (socket, _) =
+            tokio_tungstenite::connect_async_with_config(target.request(instance, room)?, Some(lean_config()), true)
+                .await
+                .with_context(|| format!("{}: could not open {room}", target.label))?;
         let (sink, stream) = socket.split();
         let mut peer = Peer { sink, stream, dialect: target.dialect(room), saved: 0 };
         if let Some(opening) = peer.dialect.opening() {
@@ -227,7 +233,11 @@ mod tests {
         updates.push(doc.transact().encode_state_as_update_v1(&Default::default()));
         for update in &updates {
             let decoded = Update::decode_v1(update).unwrap().insertions(true);
-            let slow = decoded.iter().filter(|(id, _)| id.get() == 77).flat_map(|(_, r)| r.iter().map(|r| r.end).collect::<Vec<_>>()).max();
+            let slow = decoded
+                .iter()
+                .filter(|(id, _)| id.get() == 77)
+                .flat_map(|(_, r)| r.iter().map(|r| r.end).collect::<Vec<_>>())
+                .max();
             assert_eq!(scan_clock(update, 77), Some(slow), "{update:?}");
             assert_eq!(scan_clock(update, 78), Some(None));
         }

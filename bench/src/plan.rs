@@ -105,7 +105,8 @@ pub struct DocumentSizes {
 }
 
 /// The servers, in the order of every table.
-const SPECS: [Spec; 5] = [Spec::Floor, Spec::Quire { instances: 1 }, Spec::Quire { instances: 2 }, Spec::YWebsocket, Spec::Hocuspocus];
+const SPECS: [Spec; 5] =
+    [Spec::Floor, Spec::Quire { instances: 1 }, Spec::Quire { instances: 2 }, Spec::YWebsocket, Spec::Hocuspocus];
 
 pub async fn run(plan: Plan, out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out)?;
@@ -114,7 +115,8 @@ pub async fn run(plan: Plan, out: &Path) -> anyhow::Result<()> {
     let quick = plan.capacities.iter().all(|&c| c < 1000);
     // A partial run (--only / --servers) updates the last results in place.
     let partial = !plan.only.is_empty() || !plan.servers.is_empty();
-    let previous = std::fs::read(out.join("results.json")).ok().and_then(|json| serde_json::from_slice::<Results>(&json).ok());
+    let previous =
+        std::fs::read(out.join("results.json")).ok().and_then(|json| serde_json::from_slice::<Results>(&json).ok());
     let mut results = match previous.filter(|previous| partial && previous.quick == quick) {
         Some(previous) => previous,
         None => Results {
@@ -190,7 +192,10 @@ pub async fn run(plan: Plan, out: &Path) -> anyhow::Result<()> {
             ] {
                 match cold_point(spec, &setup, name, updates, clocks, plan.restarts).await {
                     Ok(cold) => {
-                        eprintln!("  cold load {name}: p50 {:.1} ms (written in {:.1} s)", cold.load.p50_ms, cold.write_secs);
+                        eprintln!(
+                            "  cold load {name}: p50 {:.1} ms (written in {:.1} s)",
+                            cold.load.p50_ms, cold.write_secs
+                        );
                         entry.cold.push(cold);
                     }
                     Err(error) => entry.errors.push(format!("cold load {name}: {error:#}")),

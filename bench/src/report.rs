@@ -68,9 +68,16 @@ pub fn render(results: &Results) -> String {
          WebSocket relay with no CRDT (the *floor*: no server here can beat it), in one run on one machine. Regenerate \
          everything here, chart included, with `bash bench/run.sh` (see [bench/README.md](bench/README.md) for the method).\n"
     );
-    let _ = writeln!(md, "Machine: {}, {} cores, {} GiB, {}, Node {}. Measured {}. Pinning: {}.\n", m.cpu, m.cores, m.memory_gib, m.kernel, m.node, m.date, m.pinning);
+    let _ = writeln!(
+        md,
+        "Machine: {}, {} cores, {} GiB, {}, Node {}. Measured {}. Pinning: {}.\n",
+        m.cpu, m.cores, m.memory_gib, m.kernel, m.node, m.date, m.pinning
+    );
     if results.quick {
-        let _ = writeln!(md, "> **Quick run**: short points, small sizes. These numbers only show that the harness works.\n");
+        let _ = writeln!(
+            md,
+            "> **Quick run**: short points, small sizes. These numbers only show that the harness works.\n"
+        );
     }
 
     // Headline.
@@ -83,7 +90,16 @@ pub fn render(results: &Results) -> String {
         let h = server(results, "hocuspocus").and_then(|s| saturation(s, n));
         let f = floor.and_then(|s| saturation(s, n));
         let (qp, fp) = p99_at_floor_limit(results, n);
-        let _ = writeln!(md, "| {n} | {} | {} | {} | {} | {} ms | {} ms |", num(q, 0), ratio(q, y), ratio(q, h), ratio(q, f), num(qp, 2), num(fp, 2));
+        let _ = writeln!(
+            md,
+            "| {n} | {} | {} | {} | {} | {} ms | {} ms |",
+            num(q, 0),
+            ratio(q, y),
+            ratio(q, h),
+            ratio(q, f),
+            num(qp, 2),
+            num(fp, 2)
+        );
     }
     let _ = writeln!(
         md,
@@ -97,31 +113,80 @@ pub fn render(results: &Results) -> String {
     let _ = writeln!(md, "| target | measured | |");
     let _ = writeln!(md, "|---|---|---|");
     let fanout_ok = fanout_within_floor(results, &room_sizes);
-    let _ = writeln!(md, "| fan-out p99 ≤ 1.5× the floor's at every load the floor sustains | {} | {} |", fanout_ok.1, verdict(fanout_ok.0));
-    let sat = room_sizes.iter().map(|&n| (n, quire.and_then(|s| saturation(s, n)), ywebsocket.and_then(|s| saturation(s, n)))).collect::<Vec<_>>();
-    let sat_ok = if sat.is_empty() { None } else { Some(sat.iter().all(|(_, q, y)| matches!((q, y), (Some(q), Some(y)) if *q >= 2.0 * y) || matches!((q, y), (Some(_), None)))) };
+    let _ = writeln!(
+        md,
+        "| fan-out p99 ≤ 1.5× the floor's at every load the floor sustains | {} | {} |",
+        fanout_ok.1,
+        verdict(fanout_ok.0)
+    );
+    let sat = room_sizes
+        .iter()
+        .map(|&n| (n, quire.and_then(|s| saturation(s, n)), ywebsocket.and_then(|s| saturation(s, n))))
+        .collect::<Vec<_>>();
+    let sat_ok = if sat.is_empty() {
+        None
+    } else {
+        Some(sat.iter().all(|(_, q, y)| {
+            matches!((q, y), (Some(q), Some(y)) if *q >= 2.0 * y) || matches!((q, y), (Some(_), None))
+        }))
+    };
     let sat_text = sat.iter().map(|(n, q, y)| format!("N={n}: {}", ratio(*q, *y))).collect::<Vec<_>>().join(", ");
     let _ = writeln!(md, "| saturation ≥ 2× y-websocket's | {sat_text} | {} |", verdict(sat_ok));
     let biggest = quire.and_then(|s| s.capacity.iter().max_by_key(|c| c.connections));
     let cap_ok = biggest.map(|c| c.connections >= 10_000 && c.held == c.connections && c.kib_per_connection <= 6.0);
-    let cap_text = biggest.map_or("–".into(), |c| format!("{} of {} held, {:.1} KiB each", c.held, c.connections, c.kib_per_connection));
-    let _ = writeln!(md, "| ≥ 10,000 idle synced connections with presence at ≤ 6 KiB each | {cap_text} | {} |", verdict(cap_ok));
-    let hs = |s: Option<&ServerResults>| s.and_then(|s| s.capacity.iter().max_by_key(|c| c.connections)).map(|c| c.handshakes_per_sec);
+    let cap_text = biggest.map_or("–".into(), |c| {
+        format!("{} of {} held, {:.1} KiB each", c.held, c.connections, c.kib_per_connection)
+    });
+    let _ = writeln!(
+        md,
+        "| ≥ 10,000 idle synced connections with presence at ≤ 6 KiB each | {cap_text} | {} |",
+        verdict(cap_ok)
+    );
+    let hs = |s: Option<&ServerResults>| {
+        s.and_then(|s| s.capacity.iter().max_by_key(|c| c.connections)).map(|c| c.handshakes_per_sec)
+    };
     let hs_ok = match (hs(quire), hs(ywebsocket)) {
         (Some(q), Some(y)) => Some(q >= 2.0 * y),
         _ => None,
     };
-    let _ = writeln!(md, "| handshakes/s ≥ 2× y-websocket's | {} vs {} ({}) | {} |", num(hs(quire), 0), num(hs(ywebsocket), 0), ratio(hs(quire), hs(ywebsocket)), verdict(hs_ok));
+    let _ = writeln!(
+        md,
+        "| handshakes/s ≥ 2× y-websocket's | {} vs {} ({}) | {} |",
+        num(hs(quire), 0),
+        num(hs(ywebsocket), 0),
+        ratio(hs(quire), hs(ywebsocket)),
+        verdict(hs_ok)
+    );
     for (name, limit) in [("B4", 20.0), ("B4×100", 1000.0)] {
         let load = quire.and_then(|s| s.cold.iter().find(|c| c.document == name)).map(|c| c.load.max_ms);
-        let _ = writeln!(md, "| cold load of {name} ≤ {limit} ms | {} ms (slowest of the restarts) | {} |", num(load, 1), verdict(load.map(|l| l <= limit)));
+        let _ = writeln!(
+            md,
+            "| cold load of {name} ≤ {limit} ms | {} ms (slowest of the restarts) | {} |",
+            num(load, 1),
+            verdict(load.map(|l| l <= limit))
+        );
     }
     let ack = results.save_ack.as_ref().map(|a| a.latency.p99_ms);
-    let _ = writeln!(md, "| save acknowledgement p99 ≤ 15 ms (SQLite) | {} ms | {} |", num(ack, 2), verdict(ack.map(|a| a <= 15.0)));
+    let _ = writeln!(
+        md,
+        "| save acknowledgement p99 ≤ 15 ms (SQLite) | {} ms | {} |",
+        num(ack, 2),
+        verdict(ack.map(|a| a <= 15.0))
+    );
     let gz = results.bundle.as_ref().map(|b| b.wasm_js_gzip_bytes as f64 / 1024.0);
-    let _ = writeln!(md, "| release wasm+js ≤ 600 KiB gzipped | {} KiB | {} |", num(gz, 0), verdict(gz.map(|g| g <= 600.0)));
+    let _ = writeln!(
+        md,
+        "| release wasm+js ≤ 600 KiB gzipped | {} KiB | {} |",
+        num(gz, 0),
+        verdict(gz.map(|g| g <= 600.0))
+    );
     let key = results.browser.as_ref().map(|b| b.editor.p99_ms);
-    let _ = writeln!(md, "| keystroke-to-screen ≤ 16 ms at 1 MB (p99) | {} ms | {} |\n", num(key, 1), verdict(key.map(|k| k <= 16.0)));
+    let _ = writeln!(
+        md,
+        "| keystroke-to-screen ≤ 16 ms at 1 MB (p99) | {} ms | {} |\n",
+        num(key, 1),
+        verdict(key.map(|k| k <= 16.0))
+    );
 
     // Fan-out.
     let _ = writeln!(md, "## a. Fan-out latency\n");
@@ -135,7 +200,14 @@ pub fn render(results: &Results) -> String {
                 let _ = writeln!(
                     md,
                     "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {}/{} |",
-                    s.label, p.rate, p.delivered_per_sec, p.latency.p50_ms, p.latency.p99_ms, p.latency.max_ms, p.delivered, p.expected
+                    s.label,
+                    p.rate,
+                    p.delivered_per_sec,
+                    p.latency.p50_ms,
+                    p.latency.p99_ms,
+                    p.latency.max_ms,
+                    p.delivered,
+                    p.expected
                 );
             }
         }
@@ -159,14 +231,23 @@ pub fn render(results: &Results) -> String {
 
     let _ = writeln!(md, "\n## c. Capacity\n");
     let _ = writeln!(md, "Idle connections in rooms of 10, each synced and with a presence state (64 handshakes in flight). RSS is the server's resident memory before the first and with all connections (plus their rooms).\n");
-    let _ = writeln!(md, "| server | connections | held | handshakes/s | RSS before MiB | RSS after MiB | KiB per connection |");
+    let _ = writeln!(
+        md,
+        "| server | connections | held | handshakes/s | RSS before MiB | RSS after MiB | KiB per connection |"
+    );
     let _ = writeln!(md, "|---|---|---|---|---|---|---|");
     for s in &results.servers {
         for c in &s.capacity {
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} |",
-                s.label, c.connections, c.held, c.handshakes_per_sec, c.rss_before_kib as f64 / 1024.0, c.rss_after_kib as f64 / 1024.0, c.kib_per_connection
+                s.label,
+                c.connections,
+                c.held,
+                c.handshakes_per_sec,
+                c.rss_before_kib as f64 / 1024.0,
+                c.rss_after_kib as f64 / 1024.0,
+                c.kib_per_connection
             );
         }
     }
@@ -183,7 +264,11 @@ pub fn render(results: &Results) -> String {
     let _ = writeln!(md, "|---|---|---|---|---|---|");
     for s in &results.servers {
         for c in &s.cold {
-            let _ = writeln!(md, "| {} | {} | {:.1} | {} | {:.1} | {:.1} |", s.label, c.document, c.write_secs, c.load.samples, c.load.p50_ms, c.load.max_ms);
+            let _ = writeln!(
+                md,
+                "| {} | {} | {:.1} | {} | {:.1} | {:.1} |",
+                s.label, c.document, c.write_secs, c.load.samples, c.load.p50_ms, c.load.max_ms
+            );
         }
     }
 
@@ -263,22 +348,22 @@ pub fn render(results: &Results) -> String {
 /// Quire's and the floor's p99 at the floor's highest sustained rate for N.
 fn p99_at_floor_limit(results: &Results, clients: usize) -> (Option<f64>, Option<f64>) {
     let Some(floor) = server(results, "floor") else { return (None, None) };
-    let Some(best) = floor
-        .fanout
-        .iter()
-        .filter(|p| p.clients == clients && p.sustained(P99_LIMIT_MS))
-        .max_by_key(|p| p.rate)
+    let Some(best) =
+        floor.fanout.iter().filter(|p| p.clients == clients && p.sustained(P99_LIMIT_MS)).max_by_key(|p| p.rate)
     else {
         return (None, None);
     };
-    let quire = server(results, "quire").and_then(|s| s.fanout.iter().find(|p| p.clients == clients && p.rate == best.rate));
+    let quire =
+        server(results, "quire").and_then(|s| s.fanout.iter().find(|p| p.clients == clients && p.rate == best.rate));
     (quire.map(|p| p.latency.p99_ms), Some(best.latency.p99_ms))
 }
 
 /// Is Quire's p99 within 1.5× of the floor's at every point the floor sustains?
 /// Under 1 ms both are noise, so the floor's p99 counts as at least 1 ms.
 fn fanout_within_floor(results: &Results, sizes: &[usize]) -> (Option<bool>, String) {
-    let (Some(floor), Some(quire)) = (server(results, "floor"), server(results, "quire")) else { return (None, "–".into()) };
+    let (Some(floor), Some(quire)) = (server(results, "floor"), server(results, "quire")) else {
+        return (None, "–".into());
+    };
     let mut worst: Option<(f64, usize, u32)> = None;
     let mut all = true;
     for &n in sizes {
@@ -287,7 +372,8 @@ fn fanout_within_floor(results: &Results, sizes: &[usize]) -> (Option<bool>, Str
                 all = false;
                 continue;
             };
-            let r = if q.delivered == q.expected { q.latency.p99_ms / f.latency.p99_ms.max(1.0) } else { f64::INFINITY };
+            let r =
+                if q.delivered == q.expected { q.latency.p99_ms / f.latency.p99_ms.max(1.0) } else { f64::INFINITY };
             if worst.is_none_or(|(w, _, _)| r > w) {
                 worst = Some((r, n, f.rate));
             }

@@ -144,7 +144,8 @@ impl Running {
             command.current_dir(&self.setup.root).stdout(log.try_clone()?).stderr(log);
             let child = command.spawn().with_context(|| format!("starting {}", self.target.label))?;
             self.processes.push(child);
-            wait_for_port(addr, Duration::from_secs(60)).with_context(|| format!("{} did not start; see {}", self.target.label, self.data.display()))?;
+            wait_for_port(addr, Duration::from_secs(60))
+                .with_context(|| format!("{} did not start; see {}", self.target.label, self.data.display()))?;
         }
         Ok(())
     }
@@ -186,7 +187,8 @@ impl Running {
                 // Fields after the command name (which may hold spaces): utime is 14th, stime 15th overall.
                 let rest = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
                 let fields: Vec<&str> = rest.split_whitespace().collect();
-                fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+                fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+                    + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
             })
             .sum()
     }

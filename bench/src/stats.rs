@@ -21,7 +21,12 @@ pub fn summarize(mut micros: Vec<u32>) -> Summary {
         let index = ((q * micros.len() as f64).ceil() as usize).clamp(1, micros.len()) - 1;
         micros[index] as f64 / 1000.0
     };
-    Summary { samples: micros.len(), p50_ms: rank(0.50), p99_ms: rank(0.99), max_ms: *micros.last().unwrap() as f64 / 1000.0 }
+    Summary {
+        samples: micros.len(),
+        p50_ms: rank(0.50),
+        p99_ms: rank(0.99),
+        max_ms: *micros.last().unwrap() as f64 / 1000.0,
+    }
 }
 
 #[cfg(test)]

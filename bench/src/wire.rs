@@ -186,7 +186,10 @@ fn read_var(cursor: &mut Cursor) -> anyhow::Result<u64> {
 fn read_buf<'a>(cursor: &mut Cursor<'a>) -> anyhow::Result<&'a [u8]> {
     let len = read_var(cursor)? as usize;
     let start = cursor.next;
-    let end = start.checked_add(len).filter(|&end| end <= cursor.buf.len()).ok_or_else(|| anyhow::anyhow!("bad frame: truncated"))?;
+    let end = start
+        .checked_add(len)
+        .filter(|&end| end <= cursor.buf.len())
+        .ok_or_else(|| anyhow::anyhow!("bad frame: truncated"))?;
     cursor.next = end;
     Ok(&cursor.buf[start..end])
 }

@@ -65,7 +65,8 @@ async fn the_harness_measures_every_chunk_through_the_relay_and_quire() {
 
 #[test]
 fn the_b4_trace_replays_to_its_final_text() {
-    let trace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/editing-traces/automerge-paper.json.gz");
+    let trace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/editing-traces/automerge-paper.json.gz");
     let (patches, end) = quire_bench::workloads::coldload::load_trace(&trace).unwrap();
     assert_eq!(patches.len(), 259_778);
     let replay = quire_bench::workloads::coldload::Replay::new();

@@ -41,7 +41,14 @@ pub struct Listed {
 
 impl From<DocSummary> for Listed {
     fn from(doc: DocSummary) -> Self {
-        Listed { url: format!("/d/{}", doc.id), id: doc.id, title: doc.title, role: doc.role.as_str(), owner: doc.owner, updated_at: doc.updated_at }
+        Listed {
+            url: format!("/d/{}", doc.id),
+            id: doc.id,
+            title: doc.title,
+            role: doc.role.as_str(),
+            owner: doc.owner,
+            updated_at: doc.updated_at,
+        }
     }
 }
 
@@ -91,9 +98,8 @@ pub async fn sign_in(
     body: Result<Json<Credentials>, JsonRejection>,
 ) -> Result<StatusCode> {
     let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let ip = info.map(|Extension(info)| {
-        crate::client_addr::client_addr(info.0.ip(), &headers, &state.config.trusted_proxies)
-    });
+    let ip = info
+        .map(|Extension(info)| crate::client_addr::client_addr(info.0.ip(), &headers, &state.config.trusted_proxies));
     let username = body.username.trim().to_ascii_lowercase();
     Service::new(state, caller, ip).sign_in(username, body.password).await.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)
@@ -114,7 +120,8 @@ pub async fn create_link(
     body: Result<Json<NewLink>, JsonRejection>,
 ) -> Result<Response> {
     let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let role = Role::parse_shared(&body.role).ok_or_else(|| Error::BadRequest("role must be viewer or editor".into()))?;
+    let role =
+        Role::parse_shared(&body.role).ok_or_else(|| Error::BadRequest("role must be viewer or editor".into()))?;
     let link = service(state, caller)?.create_link(id, role, body.expires_in_days).await.map_err(refused)?;
     let body = serde_json::json!({ "id": link.link.id, "url": link.path, "role": role.as_str(), "expires_at": link.link.expires_at });
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -143,7 +150,8 @@ pub async fn share(
     body: Result<Json<Membership>, JsonRejection>,
 ) -> Result<StatusCode> {
     let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let role = Role::parse_shared(&body.role).ok_or_else(|| Error::BadRequest("role must be viewer or editor".into()))?;
+    let role =
+        Role::parse_shared(&body.role).ok_or_else(|| Error::BadRequest("role must be viewer or editor".into()))?;
     let username = app::api::validate_username(&username).map_err(|m| Error::BadRequest(m.into()))?;
     service(state, caller)?.share(id, username, role).await.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)
@@ -160,7 +168,11 @@ pub async fn unshare(
 }
 
 /// `DELETE /api/docs/{id}` -> 204: to the trash (owner only).
-pub async fn delete(State(state): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Result<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
     service(state, caller)?.delete(id).await.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -182,7 +194,11 @@ pub async fn create_token(
 }
 
 /// `DELETE /api/tokens/{id}` -> 204.
-pub async fn revoke_token(State(state): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Result<StatusCode> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
     service(state, caller)?.revoke_api_token(id).await.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -210,7 +226,11 @@ pub async fn list(State(state): State<AppState>, Extension(caller): Extension<Ca
 
 /// `GET /api/docs/{id}/markdown` -> the document's text as `text/markdown`,
 /// for anyone who may read it (404 for everyone else, existing or not).
-pub async fn markdown(State(state): State<AppState>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> Result<Response> {
+pub async fn markdown(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let text = service(state, caller)?.markdown(&id).await.map_err(refused)?;
     Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], text).into_response())
 }

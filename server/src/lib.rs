@@ -55,8 +55,7 @@ pub struct AppState {
 /// Reads the Leptos runtime options (Leptos.toml, overridden by LEPTOS_* env vars).
 pub fn leptos_options(config: &Config) -> Result<LeptosOptions> {
     let path = config.leptos_config.to_string_lossy().to_string();
-    let conf = leptos::config::get_configuration(Some(&path))
-        .map_err(|e| Error::Config(format!("{path}: {e}")))?;
+    let conf = leptos::config::get_configuration(Some(&path)).map_err(|e| Error::Config(format!("{path}: {e}")))?;
     Ok(conf.leptos_options)
 }
 
@@ -99,7 +98,8 @@ pub async fn run(
         relay_cancel.clone(),
     ));
     let sweeper = tokio::spawn(unload_idle_rooms(hub.clone(), state.config.room_idle(), cancel.clone()));
-    let sessions = tokio::spawn(delete_expired_sessions(auth::SqlSessionStore::new(state.store.pool()), cancel.clone()));
+    let sessions =
+        tokio::spawn(delete_expired_sessions(auth::SqlSessionStore::new(state.store.pool()), cancel.clone()));
     let trash = tokio::spawn(empty_trash(state.store.clone(), cancel.clone()));
     let connections = state.connections.clone();
     let app = routes::router(state);
@@ -169,7 +169,12 @@ async fn follow_relay(
     let _ = catching_up.await;
 }
 
-async fn catch_up(hub: Arc<Hub>, every: std::time::Duration, resync: Arc<tokio::sync::Notify>, cancel: CancellationToken) {
+async fn catch_up(
+    hub: Arc<Hub>,
+    every: std::time::Duration,
+    resync: Arc<tokio::sync::Notify>,
+    cancel: CancellationToken,
+) {
     let shared = hub.relay().is_shared();
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -179,7 +179,14 @@ impl Backend for Service {
         Box::pin(async move {
             let (id, grant, doc) = self.granted(&id).await?;
             let markdown = self.state.hub.markdown(&id).await.map_err(internal)?.unwrap_or_default();
-            Ok(DocView { id: doc.id, title: doc.title, markdown, me: self.me().identity, role: grant.role, owner: doc.owner })
+            Ok(DocView {
+                id: doc.id,
+                title: doc.title,
+                markdown,
+                me: self.me().identity,
+                role: grant.role,
+                owner: doc.owner,
+            })
         })
     }
 
@@ -245,7 +252,12 @@ impl Backend for Service {
                 links: links
                     .into_iter()
                     .filter(|link| link.works_at(now))
-                    .map(|link| ShareLink { id: link.id, role: link.role, created_at: link.created_at, expires_at: link.expires_at })
+                    .map(|link| ShareLink {
+                        id: link.id,
+                        role: link.role,
+                        created_at: link.created_at,
+                        expires_at: link.expires_at,
+                    })
                     .collect(),
                 now,
             })
@@ -298,7 +310,12 @@ impl Backend for Service {
                 .await
                 .map_err(internal)?;
             Ok(NewShareLink {
-                link: ShareLink { id: link.id, role: link.role, created_at: link.created_at, expires_at: link.expires_at },
+                link: ShareLink {
+                    id: link.id,
+                    role: link.role,
+                    created_at: link.created_at,
+                    expires_at: link.expires_at,
+                },
                 path: format!("/s/{token}"),
             })
         })
@@ -337,7 +354,8 @@ impl Backend for Service {
             }
             let secret = secret::generate(auth::API_TOKEN_PREFIX);
             let id = uuid::Uuid::new_v4().to_string();
-            let row = self.state.store.create_token(&id, &user.id, name, &secret::digest(&secret)).await.map_err(internal)?;
+            let row =
+                self.state.store.create_token(&id, &user.id, name, &secret::digest(&secret)).await.map_err(internal)?;
             Ok(NewApiToken {
                 token: ApiToken { id: row.id, name: row.name, created_at: row.created_at, last_used_at: None },
                 secret,

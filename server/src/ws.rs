@@ -86,13 +86,12 @@ pub async fn upgrade(
     // The task tracker lets shutdown wait for every socket to finish its writes.
     let token = state.connections.token();
     let guard = AccessGuard { caller, grant, watch: room.watch_access() };
-    ws.max_message_size(max)
-        .max_frame_size(max)
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| async move {
+    ws.max_message_size(max).max_frame_size(max).read_buffer_size(READ_BUFFER_BYTES).on_upgrade(
+        move |socket| async move {
             serve(socket, room, person, guard, state).await;
             drop(token);
-        })
+        },
+    )
 }
 
 /// Whether a WebSocket request comes from a page of this site. Browsers always

@@ -6,9 +6,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{http_client, next_event, session_cookie, sqlite_url, subscribe, TestServer, YClient, PASSWORD};
+use reqwest::Method;
 use server::doc_id::DocId;
 use server::store::{now_ms, Store};
-use reqwest::Method;
 use yrs::{Doc, ReadTxn, StateVector, Text, Transact};
 
 use app::api::Role;
@@ -69,8 +69,13 @@ async fn a_wrong_or_missing_origin_is_refused_with_403_before_the_upgrade() {
     let doc = server.create_doc("Configured").await;
     let owner = server.owner.clone();
     let own_host = origin(&server);
-    assert_eq!(YClient::try_open(server.addr, &doc, &[("cookie", &owner), ("origin", &own_host)]).await.err(), Some(403));
-    assert!(YClient::try_open(server.addr, &doc, &[("cookie", &owner), ("origin", "https://quire.example")]).await.is_ok());
+    assert_eq!(
+        YClient::try_open(server.addr, &doc, &[("cookie", &owner), ("origin", &own_host)]).await.err(),
+        Some(403)
+    );
+    assert!(YClient::try_open(server.addr, &doc, &[("cookie", &owner), ("origin", "https://quire.example")])
+        .await
+        .is_ok());
     server.stop().await;
 }
 
@@ -118,7 +123,8 @@ async fn revoking_a_link_closes_the_sockets_it_opened_within_a_second() {
     let mut client = connect_as(&server, &doc, &guest).await;
 
     let started = Instant::now();
-    let response = server.send_as(&server.owner, Method::DELETE, &format!("/api/docs/{doc}/links/{link_id}"), None).await;
+    let response =
+        server.send_as(&server.owner, Method::DELETE, &format!("/api/docs/{doc}/links/{link_id}"), None).await;
     assert_eq!(response.status(), 204);
     let (code, reason) = client.expect_close().await;
     assert!(started.elapsed() < WITHIN_A_SECOND, "took {:?}", started.elapsed());
@@ -221,7 +227,10 @@ async fn expired_and_revoked_links_are_refused_and_an_expiring_link_ends_its_soc
         async move {
             let token = server::auth::secret::generate(server::service::SHARE_TOKEN_PREFIX);
             let id = uuid::Uuid::new_v4().to_string();
-            store.create_link(&id, &doc_id, &server::auth::secret::digest(&token), Role::Editor, Some(expires_at)).await.unwrap();
+            store
+                .create_link(&id, &doc_id, &server::auth::secret::digest(&token), Role::Editor, Some(expires_at))
+                .await
+                .unwrap();
             format!("/s/{token}")
         }
     };
@@ -283,7 +292,8 @@ async fn an_api_token_works_until_it_is_revoked() {
     let server = TestServer::start(&url).await;
     let doc = server.create_doc("Scripted").await;
     let body = serde_json::json!({"name": "backup script"});
-    let created: serde_json::Value = server.send_as(&server.owner, Method::POST, "/api/tokens", Some(body)).await.json().await.unwrap();
+    let created: serde_json::Value =
+        server.send_as(&server.owner, Method::POST, "/api/tokens", Some(body)).await.json().await.unwrap();
     let token = created["token"].as_str().unwrap().to_string();
     let bearer = format!("Bearer {token}");
     let read = |auth: String| {

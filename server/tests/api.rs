@@ -14,8 +14,15 @@ async fn create_list_and_read_documents() {
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let second = server.create_doc("  Second  ").await;
 
-    let list: serde_json::Value =
-        client.get(server.http("/api/docs")).header("cookie", &server.owner).send().await.unwrap().json().await.unwrap();
+    let list: serde_json::Value = client
+        .get(server.http("/api/docs"))
+        .header("cookie", &server.owner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let list = list["mine"].as_array().unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["id"], second, "newest first");
@@ -23,8 +30,12 @@ async fn create_list_and_read_documents() {
     assert_eq!(list[1]["id"], first);
     assert_eq!(list[1]["url"], format!("/d/{first}"));
 
-    let response =
-        client.get(server.http(&format!("/api/docs/{first}/markdown"))).header("cookie", &server.owner).send().await.unwrap();
+    let response = client
+        .get(server.http(&format!("/api/docs/{first}/markdown")))
+        .header("cookie", &server.owner)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/markdown; charset=utf-8");
     assert_eq!(response.text().await.unwrap(), "");
@@ -75,7 +86,8 @@ async fn bad_requests_get_clear_errors() {
         assert_eq!(response.status(), 404, "{path}");
     }
     let origin = format!("http://{}", server.addr);
-    let refused = YClient::try_open(server.addr, &unknown.to_string(), &[("cookie", &server.owner), ("origin", &origin)]).await;
+    let refused =
+        YClient::try_open(server.addr, &unknown.to_string(), &[("cookie", &server.owner), ("origin", &origin)]).await;
     assert_eq!(refused.err(), Some(403), "an unknown document is refused like a forbidden one");
     server.stop().await;
 }

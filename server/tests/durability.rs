@@ -92,7 +92,10 @@ async fn crash_at(point: &str) {
 
     let server = TestServer::spawn_process(&url, &[("QUIRE_COMPACT_AFTER", "10")]).await;
     let stored = server.markdown(&id).await;
-    assert!(stored.starts_with(&lines("line", acknowledged)), "acknowledged writes survive a crash at {point}: {stored:?}");
+    assert!(
+        stored.starts_with(&lines("line", acknowledged)),
+        "acknowledged writes survive a crash at {point}: {stored:?}"
+    );
     assert!(lines("line", 100).starts_with(&stored), "no duplicated or torn text after a crash at {point}: {stored:?}");
 
     // The same client carries on from where it was; the log compacts again.

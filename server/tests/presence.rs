@@ -129,23 +129,24 @@ async fn guest_identity_survives_a_restart(url: &str) {
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     let cookie = set_cookie.split(';').next().unwrap().to_string();
-    let page = reqwest::Client::new().get(server.http(&format!("/d/{doc}"))).header("cookie", &cookie).send().await.unwrap();
+    let page =
+        reqwest::Client::new().get(server.http(&format!("/d/{doc}"))).header("cookie", &cookie).send().await.unwrap();
     let html = page.text().await.unwrap();
     // The viewer's own avatar is titled "<name> (you)".
-    let name = html.split(" (you)\"").next().and_then(|before| before.rsplit("title=\"").next())
-        .expect("the page names its viewer").to_string();
+    let name = html
+        .split(" (you)\"")
+        .next()
+        .and_then(|before| before.rsplit("title=\"").next())
+        .expect("the page names its viewer")
+        .to_string();
     assert_eq!(name.split(' ').count(), 2, "{name}");
     server.stop().await;
 
     // After a restart, the same cookie is the same person, on the page and
     // on the socket.
     let server = TestServer::start(url).await;
-    let again = reqwest::Client::new()
-        .get(server.http(&format!("/d/{doc}")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let again =
+        reqwest::Client::new().get(server.http(&format!("/d/{doc}"))).header("cookie", &cookie).send().await.unwrap();
     assert!(again.headers().get("set-cookie").is_none(), "no new session");
     assert!(again.text().await.unwrap().contains(&format!("data-name=\"{name}\"")));
     let mut me = YClient::connect_with_cookie(server.addr, &doc, &cookie).await;

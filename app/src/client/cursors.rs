@@ -31,10 +31,27 @@ pub struct Mark<'a> {
 
 /// Style properties that decide where text wraps; copied from the textarea.
 const MIRRORED: &[&str] = &[
-    "font-family", "font-size", "font-weight", "font-style", "line-height", "letter-spacing",
-    "word-spacing", "tab-size", "text-indent", "text-transform", "white-space", "overflow-wrap",
-    "word-break", "padding-top", "padding-right", "padding-bottom", "padding-left",
-    "border-top-width", "border-right-width", "border-bottom-width", "border-left-width",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "line-height",
+    "letter-spacing",
+    "word-spacing",
+    "tab-size",
+    "text-indent",
+    "text-transform",
+    "white-space",
+    "overflow-wrap",
+    "word-break",
+    "padding-top",
+    "padding-right",
+    "padding-bottom",
+    "padding-left",
+    "border-top-width",
+    "border-right-width",
+    "border-bottom-width",
+    "border-left-width",
 ];
 
 /// One block of the mirror: a `<div>` holding one text node.
@@ -102,7 +119,8 @@ impl Cursors {
         // block) would move a boundary: rebuild instead (rare).
         let stays_inside = if last { local + delete <= block.len } else { local + delete < block.len };
         let inserted = insert.encode_utf16().count() as u32;
-        if !stays_inside || block.len + inserted > BLOCK * 4 || block.text.replace_data(local, delete, insert).is_err() {
+        if !stays_inside || block.len + inserted > BLOCK * 4 || block.text.replace_data(local, delete, insert).is_err()
+        {
             self.synced = false;
             return;
         }

@@ -17,10 +17,8 @@ impl ListEvents {
     pub fn open(reload: impl Fn() + Clone + 'static) -> Option<Self> {
         let source = EventSource::new("/events").ok()?;
         let on_ready = reload.clone();
-        let listeners = [
-            Listener::new(&source, "ready", move |_| on_ready()),
-            Listener::new(&source, "docs", move |_| reload()),
-        ];
+        let listeners =
+            [Listener::new(&source, "ready", move |_| on_ready()), Listener::new(&source, "docs", move |_| reload())];
         Some(ListEvents { source, _listeners: listeners })
     }
 }

@@ -44,10 +44,7 @@ pub struct Stored {
 impl LocalCopy {
     /// Opens (creating on first use) the device's database.
     pub async fn open(doc: &str) -> Result<LocalCopy, JsValue> {
-        let factory = web_sys::window()
-            .ok_or("no window")?
-            .indexed_db()?
-            .ok_or("IndexedDB is not available")?;
+        let factory = web_sys::window().ok_or("no window")?.indexed_db()?.ok_or("IndexedDB is not available")?;
         let request: IdbOpenDbRequest = factory.open_with_u32(DB_NAME, DB_VERSION)?;
         let upgrade = Closure::once_into_js(move |event: web_sys::Event| {
             let Some(request) = event.target().and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok()) else { return };
@@ -82,7 +79,8 @@ impl LocalCopy {
     /// Stores one update (queued behind earlier writes; IndexedDB runs
     /// readwrite transactions on a store in the order they were created).
     pub fn append(&self, update: &[u8]) {
-        let stored = self.store(UPDATES).and_then(|store| store.put_with_key(&Uint8Array::from(update), &self.new_key()));
+        let stored =
+            self.store(UPDATES).and_then(|store| store.put_with_key(&Uint8Array::from(update), &self.new_key()));
         if let Err(error) = stored {
             web_sys::console::warn_2(&"Quire: could not keep an edit on this device".into(), &error);
         }
@@ -99,7 +97,9 @@ impl LocalCopy {
     pub fn compact(&self, state: Vec<u8>) {
         let Ok(store) = self.store(UPDATES) else { return };
         let Ok(range) = self.range() else { return };
-        let (Ok(keys), Ok(values)) = (store.get_all_keys_with_key(&range), store.get_all_with_key(&range)) else { return };
+        let (Ok(keys), Ok(values)) = (store.get_all_keys_with_key(&range), store.get_all_with_key(&range)) else {
+            return;
+        };
         let key = self.new_key();
         let values_request = values.clone();
         // Requests in a transaction finish in order: when the values are in,
@@ -132,7 +132,9 @@ impl LocalCopy {
     /// refused what this copy holds); resolves once that is committed.
     pub async fn clear(&self) {
         let names = Array::of2(&UPDATES.into(), &UNSAVED.into());
-        let Ok(txn) = self.db.transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite) else { return };
+        let Ok(txn) = self.db.transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite) else {
+            return;
+        };
         let (Ok(updates), Ok(unsaved)) = (txn.object_store(UPDATES), txn.object_store(UNSAVED)) else { return };
         let Ok(range) = self.range() else { return };
         let _ = updates.delete(&range);
@@ -167,7 +169,8 @@ async fn completion(request: &IdbRequest) -> Result<JsValue, JsValue> {
         });
         let failed = request.clone();
         let on_error = Closure::once_into_js(move |_: web_sys::Event| {
-            let error = failed.error().ok().flatten().map(JsValue::from).unwrap_or_else(|| "IndexedDB request failed".into());
+            let error =
+                failed.error().ok().flatten().map(JsValue::from).unwrap_or_else(|| "IndexedDB request failed".into());
             let _ = reject.call1(&JsValue::NULL, &error);
         });
         request.set_onsuccess(Some(on_success.unchecked_ref()));

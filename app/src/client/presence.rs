@@ -55,11 +55,17 @@ impl Inner {
         listeners.push(Listener::new(target, "scroll", with(weak, |inner, _| inner.schedule_cursors())));
         if let Some(window) = web_sys::window() {
             if let Some(document) = window.document() {
-                listeners.push(Listener::new(document.unchecked_ref(), "selectionchange", with(weak, |inner, _| {
-                    inner.update_local_cursor()
-                })));
+                listeners.push(Listener::new(
+                    document.unchecked_ref(),
+                    "selectionchange",
+                    with(weak, |inner, _| inner.update_local_cursor()),
+                ));
             }
-            listeners.push(Listener::new(window.unchecked_ref(), "resize", with(weak, |inner, _| inner.schedule_cursors())));
+            listeners.push(Listener::new(
+                window.unchecked_ref(),
+                "resize",
+                with(weak, |inner, _| inner.schedule_cursors()),
+            ));
         }
         self.listeners.borrow_mut().extend(listeners);
     }
@@ -124,7 +130,11 @@ impl Inner {
     /// Our selection as (anchor, head) offsets.
     fn caret_offsets(&self) -> (u32, u32) {
         let selection = self.binding.borrow().selection();
-        if selection.backward { (selection.end, selection.start) } else { (selection.start, selection.end) }
+        if selection.backward {
+            (selection.end, selection.start)
+        } else {
+            (selection.start, selection.end)
+        }
     }
 
     /// Sends our state now, or when the throttle window ends.
@@ -156,7 +166,9 @@ impl Inner {
         let offsets = self.bound.get().then(|| self.caret_offsets());
         let cursor = offsets.and_then(|(anchor, head)| {
             let txn = self.doc.transact();
-            sticky(&self.text, &txn, anchor).zip(sticky(&self.text, &txn, head)).map(|(anchor, head)| Cursor { anchor, head })
+            sticky(&self.text, &txn, anchor)
+                .zip(sticky(&self.text, &txn, head))
+                .map(|(anchor, head)| Cursor { anchor, head })
         });
         let frame = {
             let mut presence = self.presence.borrow_mut();
@@ -191,7 +203,12 @@ impl Inner {
             .peers
             .list()
             .into_iter()
-            .map(|(id, peer)| PeerView { id: id.get(), name: peer.name.clone(), color: peer.color.clone(), typing: peer.typing })
+            .map(|(id, peer)| PeerView {
+                id: id.get(),
+                name: peer.name.clone(),
+                color: peer.color.clone(),
+                typing: peer.typing,
+            })
             .collect();
         self.outputs.set_peers.set(views);
         self.schedule_cursors();

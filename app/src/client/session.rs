@@ -205,64 +205,92 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
     let target: &web_sys::EventTarget = textarea.unchecked_ref();
     let weak = Rc::downgrade(&inner);
     let mut listeners = vec![
-        Listener::new(target, "beforeinput", with(&weak, |inner, event| {
-            let kind = event.dyn_ref::<web_sys::InputEvent>().map(|e| e.input_type()).unwrap_or_default();
-            match kind.as_str() {
-                // The browser's own undo would replay its private history,
-                // which knows nothing of other people's edits.
-                "historyUndo" | "historyRedo" => {
-                    event.prevent_default();
-                    inner.step_history(kind == "historyRedo");
+        Listener::new(
+            target,
+            "beforeinput",
+            with(&weak, |inner, event| {
+                let kind = event.dyn_ref::<web_sys::InputEvent>().map(|e| e.input_type()).unwrap_or_default();
+                match kind.as_str() {
+                    // The browser's own undo would replay its private history,
+                    // which knows nothing of other people's edits.
+                    "historyUndo" | "historyRedo" => {
+                        event.prevent_default();
+                        inner.step_history(kind == "historyRedo");
+                    }
+                    _ => inner.binding.borrow_mut().note_before_input(),
                 }
-                _ => inner.binding.borrow_mut().note_before_input(),
-            }
-        })),
-        Listener::new(target, "input", with(&weak, |inner, event| {
-            let composing = event.dyn_ref::<web_sys::InputEvent>().is_some_and(|e| e.is_composing());
-            if !composing && !inner.composing.get() {
-                inner.local_input();
-            }
-        })),
-        Listener::new(target, "keydown", with(&weak, |inner, event| {
-            let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-            if let Some(redo) = history_shortcut(key) {
-                event.prevent_default();
-                inner.step_history(redo);
-            }
-        })),
+            }),
+        ),
+        Listener::new(
+            target,
+            "input",
+            with(&weak, |inner, event| {
+                let composing = event.dyn_ref::<web_sys::InputEvent>().is_some_and(|e| e.is_composing());
+                if !composing && !inner.composing.get() {
+                    inner.local_input();
+                }
+            }),
+        ),
+        Listener::new(
+            target,
+            "keydown",
+            with(&weak, |inner, event| {
+                let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                if let Some(redo) = history_shortcut(key) {
+                    event.prevent_default();
+                    inner.step_history(redo);
+                }
+            }),
+        ),
         Listener::new(target, "compositionstart", with(&weak, |inner, _| inner.composing.set(true))),
-        Listener::new(target, "compositionend", with(&weak, |inner, _| {
-            inner.composing.set(false);
-            inner.local_input();
-            let held: Vec<Vec<u8>> = inner.held.borrow_mut().drain(..).collect();
-            for update in held {
-                inner.apply_remote(&update);
-            }
-        })),
+        Listener::new(
+            target,
+            "compositionend",
+            with(&weak, |inner, _| {
+                inner.composing.set(false);
+                inner.local_input();
+                let held: Vec<Vec<u8>> = inner.held.borrow_mut().drain(..).collect();
+                for update in held {
+                    inner.apply_remote(&update);
+                }
+            }),
+        ),
         Listener::new(undo.unchecked_ref(), "click", with(&weak, |inner, _| inner.step_history(false))),
         Listener::new(redo.unchecked_ref(), "click", with(&weak, |inner, _| inner.step_history(true))),
     ];
     if let Some(window) = web_sys::window() {
         // The browser knows before any timer whether the network is there.
-        listeners.push(Listener::new(window.unchecked_ref(), "online", with(&weak, |inner, _| {
-            if inner.socket.borrow().is_none() && !matches!(inner.link.get(), Link::Ended(_)) {
-                inner.connect();
-            }
-        })));
-        listeners.push(Listener::new(window.unchecked_ref(), "offline", with(&weak, |inner, _| {
-            if inner.socket.borrow().is_some() {
-                inner.schedule_reconnect(Link::Offline);
-            }
-        })));
-        // Closing the tab while the server has not confirmed everything: ask.
-        listeners.push(Listener::new(window.unchecked_ref(), "beforeunload", with(&weak, |inner, event| {
-            if inner.saves.borrow().unsaved() > 0 {
-                event.prevent_default();
-                if let Some(event) = event.dyn_ref::<web_sys::BeforeUnloadEvent>() {
-                    event.set_return_value("Some changes are not saved on the server yet.");
+        listeners.push(Listener::new(
+            window.unchecked_ref(),
+            "online",
+            with(&weak, |inner, _| {
+                if inner.socket.borrow().is_none() && !matches!(inner.link.get(), Link::Ended(_)) {
+                    inner.connect();
                 }
-            }
-        })));
+            }),
+        ));
+        listeners.push(Listener::new(
+            window.unchecked_ref(),
+            "offline",
+            with(&weak, |inner, _| {
+                if inner.socket.borrow().is_some() {
+                    inner.schedule_reconnect(Link::Offline);
+                }
+            }),
+        ));
+        // Closing the tab while the server has not confirmed everything: ask.
+        listeners.push(Listener::new(
+            window.unchecked_ref(),
+            "beforeunload",
+            with(&weak, |inner, event| {
+                if inner.saves.borrow().unsaved() > 0 {
+                    event.prevent_default();
+                    if let Some(event) = event.dyn_ref::<web_sys::BeforeUnloadEvent>() {
+                        event.set_return_value("Some changes are not saved on the server yet.");
+                    }
+                }
+            }),
+        ));
     }
     *inner.listeners.borrow_mut() = listeners;
     inner.watch_presence(&weak);
@@ -280,7 +308,9 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
         let Some(inner) = weak.upgrade() else { return };
         match copy {
             Ok(copy) => inner.restore(copy).await,
-            Err(error) => web_sys::console::warn_2(&"Quire: no copy on this device (IndexedDB unavailable)".into(), &error),
+            Err(error) => {
+                web_sys::console::warn_2(&"Quire: no copy on this device (IndexedDB unavailable)".into(), &error)
+            }
         }
         inner.connect();
     });
@@ -300,7 +330,10 @@ fn history_shortcut(key: &web_sys::KeyboardEvent) -> Option<bool> {
 }
 
 /// An event callback that runs only while the session is alive.
-pub(super) fn with(weak: &Weak<Inner>, f: impl Fn(&Rc<Inner>, web_sys::Event) + 'static) -> impl FnMut(web_sys::Event) + 'static {
+pub(super) fn with(
+    weak: &Weak<Inner>,
+    f: impl Fn(&Rc<Inner>, web_sys::Event) + 'static,
+) -> impl FnMut(web_sys::Event) + 'static {
     let weak = weak.clone();
     move |event| {
         if let Some(inner) = weak.upgrade() {
@@ -574,7 +607,11 @@ impl Inner {
             let resolve = |index: Option<yrs::StickyIndex>, fallback: u32| {
                 index.and_then(|i| i.get_offset(&txn)).map(|o| o.index).unwrap_or(fallback)
             };
-            Selection { start: resolve(start, selection.start), end: resolve(end, selection.end), backward: selection.backward }
+            Selection {
+                start: resolve(start, selection.start),
+                end: resolve(end, selection.end),
+                backward: selection.backward,
+            }
         });
         self.show_patches(&patches, selection);
     }
@@ -631,7 +668,11 @@ impl Inner {
         }
         let changed = {
             let mut history = self.history.borrow_mut();
-            if redo { history.redo() } else { history.undo() }
+            if redo {
+                history.redo()
+            } else {
+                history.undo()
+            }
         };
         let patches: Vec<Patch> = self.patches.borrow_mut().drain(..).collect();
         if changed && !patches.is_empty() {

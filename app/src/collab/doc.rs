@@ -3,8 +3,8 @@
 //! an offset computed in the browser means the same thing on the server and an
 //! emoji or CJK character is never split.
 
-use yrs::{Doc, GetString, OffsetKind, Options, ReadTxn, Text, TextRef, Transact, Update};
 use yrs::updates::decoder::Decode;
+use yrs::{Doc, GetString, OffsetKind, Options, ReadTxn, Text, TextRef, Transact, Update};
 
 /// Name of the shared Y.Text holding a document's Markdown.
 pub const CONTENT: &str = "content";
@@ -16,10 +16,7 @@ pub fn new_doc() -> Doc {
 
 /// Options every Quire document uses.
 pub fn doc_options() -> Options {
-    Options {
-        offset_kind: OffsetKind::Utf16,
-        ..Options::default()
-    }
+    Options { offset_kind: OffsetKind::Utf16, ..Options::default() }
 }
 
 /// The document's shared text.
@@ -42,8 +39,7 @@ pub fn doc_from_updates<'a>(updates: impl IntoIterator<Item = &'a [u8]>) -> Resu
             let update = Update::decode_v1(bytes)?;
             // A stored update is one the server already accepted, so it applies;
             // an error here means the log is damaged, which the caller reports.
-            txn.apply_update(update)
-                .map_err(|e| yrs::encoding::read::Error::Custom(e.to_string()))?;
+            txn.apply_update(update).map_err(|e| yrs::encoding::read::Error::Custom(e.to_string()))?;
         }
     }
     Ok(doc)

@@ -112,8 +112,8 @@ impl History {
 mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    use yrs::{GetString, ReadTxn, Text, Transact, Update};
     use yrs::updates::decoder::Decode;
+    use yrs::{GetString, ReadTxn, Text, Transact, Update};
 
     use super::*;
     use crate::collab::doc::{content, new_doc};
@@ -133,7 +133,8 @@ mod tests {
             let text = content(&doc);
             let now = Arc::new(AtomicU64::new(1_000_000));
             let clock = now.clone();
-            let history = History::new(&doc, &text, Origin::from(LOCAL), Arc::new(move || clock.load(Ordering::SeqCst)));
+            let history =
+                History::new(&doc, &text, Origin::from(LOCAL), Arc::new(move || clock.load(Ordering::SeqCst)));
             Editor { doc, text, history, now }
         }
 

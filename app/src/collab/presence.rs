@@ -204,7 +204,8 @@ mod tests {
 
     #[test]
     fn unreadable_parts_of_a_state_are_not_trusted() {
-        let peer = Peer::from_json(r#"{"user":{"name":"","color":"red;background:url(x)"},"cursor":{"anchor":5}}"#).unwrap();
+        let peer =
+            Peer::from_json(r#"{"user":{"name":"","color":"red;background:url(x)"},"cursor":{"anchor":5}}"#).unwrap();
         assert_eq!(peer.name, "Anonymous");
         assert_eq!(peer.color, "#8b8d98");
         assert!(peer.cursor.is_none());

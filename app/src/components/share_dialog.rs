@@ -13,7 +13,12 @@ use crate::api::{
 use crate::pages::settings::select_all;
 
 #[component]
-pub fn ShareDialog(doc_id: String, title: ReadSignal<String>, set_title: WriteSignal<String>, open: RwSignal<bool>) -> impl IntoView {
+pub fn ShareDialog(
+    doc_id: String,
+    title: ReadSignal<String>,
+    set_title: WriteSignal<String>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let rename = ServerAction::<RenameDocument>::new();
     let share = ServerAction::<ShareDocument>::new();
     let unshare = ServerAction::<UnshareDocument>::new();
@@ -22,7 +27,9 @@ pub fn ShareDialog(doc_id: String, title: ReadSignal<String>, set_title: WriteSi
     let delete = ServerAction::<DeleteDocument>::new();
     let id = doc_id.clone();
     let sharing = Resource::new(
-        move || (share.version().get(), unshare.version().get(), create_link.version().get(), revoke_link.version().get()),
+        move || {
+            (share.version().get(), unshare.version().get(), create_link.version().get(), revoke_link.version().get())
+        },
         move |_| get_sharing(id.clone()),
     );
     Effect::new(move |_| {
@@ -40,12 +47,18 @@ pub fn ShareDialog(doc_id: String, title: ReadSignal<String>, set_title: WriteSi
     let (unshare_id, revoke_id, delete_id) = (doc_id.clone(), doc_id.clone(), doc_id.clone());
     let (rename_id, share_id, link_id) = (doc_id.clone(), doc_id.clone(), doc_id);
     let error = move || {
-        [rename.value().get(), share.value().get(), unshare.value().get(), revoke_link.value().get(), delete.value().get()]
-            .into_iter()
-            .flatten()
-            .find_map(|r| r.err())
-            .or_else(|| create_link.value().get().and_then(|r| r.err()))
-            .map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })
+        [
+            rename.value().get(),
+            share.value().get(),
+            unshare.value().get(),
+            revoke_link.value().get(),
+            delete.value().get(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|r| r.err())
+        .or_else(|| create_link.value().get().and_then(|r| r.err()))
+        .map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })
     };
     view! {
         <div class="dialog-backdrop" on:click=move |_| open.set(false)></div>

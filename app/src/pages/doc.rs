@@ -50,9 +50,13 @@ fn Document(doc: DocView) -> impl IntoView {
     let is_owner = doc.role == Role::Owner;
     let doc_id = doc.id.clone();
     let notice = move || match (status.get(), role.get()) {
-        (ConnStatus::AccessRemoved, _) => Some("Your access to this document was removed. What you see is how it was then."),
+        (ConnStatus::AccessRemoved, _) => {
+            Some("Your access to this document was removed. What you see is how it was then.")
+        }
         (ConnStatus::Deleted, _) => Some("This document was deleted by its owner."),
-        (_, Role::Viewer) => Some("You can view this document. Only people it is shared with as editors can change it."),
+        (_, Role::Viewer) => {
+            Some("You can view this document. Only people it is shared with as editors can change it.")
+        }
         _ => None,
     };
     view! {

@@ -44,7 +44,9 @@ pub async fn run(server: &Running, connections: usize) -> anyhow::Result<Capacit
             let person = next as u64;
             pending.push(async move {
                 let (mut peer, _) = Peer::join(target, 0, &room, Duration::from_secs(60)).await?;
-                let state = format!(r##"{{"user":{{"name":"Reader {person}","color":"#3b82f6"}},"cursor":{{"anchor":0,"head":0}}}}"##);
+                let state = format!(
+                    r##"{{"user":{{"name":"Reader {person}","color":"#3b82f6"}},"cursor":{{"anchor":0,"head":0}}}}"##
+                );
                 let frame = peer.dialect.awareness(1_000_000 + person, 1, &state);
                 peer.send(frame).await?;
                 anyhow::Ok(peer)
@@ -65,14 +67,8 @@ pub async fn run(server: &Running, connections: usize) -> anyhow::Result<Capacit
     let handshakes_per_sec = peers.len() as f64 / started.elapsed().as_secs_f64();
 
     // Keep every socket read (pings answered, presence drained) while memory settles.
-    let readers: Vec<_> = peers
-        .into_iter()
-        .map(|mut peer| {
-            tokio::spawn(async move {
-                while peer.next().await.is_ok() {}
-            })
-        })
-        .collect();
+    let readers: Vec<_> =
+        peers.into_iter().map(|mut peer| tokio::spawn(async move { while peer.next().await.is_ok() {} })).collect();
     tokio::time::sleep(Duration::from_secs(3)).await;
     let held = readers.iter().filter(|reader| !reader.is_finished()).count();
     let rss_after_kib = server.rss_kib();

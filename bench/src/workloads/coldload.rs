@@ -62,7 +62,11 @@ pub struct Replay {
 
 impl Replay {
     pub fn new() -> Self {
-        let doc = Doc::with_options(Options { client_id: yrs::block::ClientID::new(AUTHOR), offset_kind: yrs::OffsetKind::Utf16, ..Options::default() });
+        let doc = Doc::with_options(Options {
+            client_id: yrs::block::ClientID::new(AUTHOR),
+            offset_kind: yrs::OffsetKind::Utf16,
+            ..Options::default()
+        });
         let text = doc.get_or_insert_text("content");
         Replay { doc, text }
     }
@@ -235,7 +239,13 @@ pub struct ColdLoad {
 
 /// Writes `updates` into a fresh room, restarts the server `restarts` times
 /// and times a fresh client's full sync after each restart.
-pub async fn run(server: &mut Running, name: &str, updates: &[Vec<u8>], clocks: &HashMap<u64, u32>, restarts: usize) -> anyhow::Result<ColdLoad> {
+pub async fn run(
+    server: &mut Running,
+    name: &str,
+    updates: &[Vec<u8>],
+    clocks: &HashMap<u64, u32>,
+    restarts: usize,
+) -> anyhow::Result<ColdLoad> {
     let room = server.target.new_rooms(&format!("cold-{}", name.replace('×', "x")), 1).await?.remove(0);
     let target = server.target.clone();
     let started = Instant::now();
@@ -298,7 +308,9 @@ async fn full_sync(target: &crate::target::Target, room: &str, clocks: &HashMap<
         note(&mut missing, &update)?;
     }
     while !missing.is_empty() {
-        let messages = tokio::time::timeout(Duration::from_secs(120), peer.next()).await.context("the document never arrived in full")??;
+        let messages = tokio::time::timeout(Duration::from_secs(120), peer.next())
+            .await
+            .context("the document never arrived in full")??;
         arrived = started.elapsed();
         for message in messages {
             if let Incoming::Update(update) | Incoming::SyncStep2(update) = message {

@@ -54,7 +54,8 @@ pub async fn run_point(target: &Target, clients: usize, rate: u32, duration: Dur
     let readers_instance = if target.instances.len() > 1 { 1 } else { 0 };
     let mut readers = Vec::with_capacity(clients - 1);
     for batch in (0..clients - 1).collect::<Vec<_>>().chunks(50) {
-        let joined = join_all(batch.iter().map(|_| Peer::join(target, readers_instance, &room, Duration::from_secs(30)))).await;
+        let joined =
+            join_all(batch.iter().map(|_| Peer::join(target, readers_instance, &room, Duration::from_secs(30)))).await;
         for result in joined {
             readers.push(result?.0);
         }
@@ -65,7 +66,11 @@ pub async fn run_point(target: &Target, clients: usize, rate: u32, duration: Dur
     let dialect = target.dialect(&room);
     // Every frame is made before the clock starts: the load generator's one
     // core is for sending and receiving.
-    let doc = Doc::with_options(Options { client_id: yrs::block::ClientID::new(WRITER), offset_kind: yrs::OffsetKind::Utf16, ..Options::default() });
+    let doc = Doc::with_options(Options {
+        client_id: yrs::block::ClientID::new(WRITER),
+        offset_kind: yrs::OffsetKind::Utf16,
+        ..Options::default()
+    });
     let text = doc.get_or_insert_text("content");
     let frames: Vec<Message> = (0..total)
         .map(|_| {
@@ -126,7 +131,13 @@ pub async fn run_point(target: &Target, clients: usize, rate: u32, duration: Dur
 
 /// One reader: notes the arrival time of every chunk, however the server
 /// packed them, until the last chunk or the deadline. Latencies in µs.
-async fn receive(mut peer: Peer, sent_at: Arc<Vec<AtomicU64>>, epoch: Instant, final_clock: u32, deadline: Instant) -> anyhow::Result<Vec<u32>> {
+async fn receive(
+    mut peer: Peer,
+    sent_at: Arc<Vec<AtomicU64>>,
+    epoch: Instant,
+    final_clock: u32,
+    deadline: Instant,
+) -> anyhow::Result<Vec<u32>> {
     let chunk = CHUNK.len() as u32;
     let mut latencies = Vec::with_capacity((final_clock / chunk) as usize);
     let mut reached = 0u32;
@@ -157,5 +168,8 @@ async fn receive(mut peer: Peer, sent_at: Arc<Vec<AtomicU64>>, epoch: Instant, f
 /// what any server here sustains (the sweep stops at the first miss).
 pub fn rates(clients: usize) -> Vec<u32> {
     let ceiling = (2_000_000 / clients.max(1)) as u32;
-    [50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000].into_iter().filter(|&rate| rate <= ceiling.max(50)).collect()
+    [50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000]
+        .into_iter()
+        .filter(|&rate| rate <= ceiling.max(50))
+        .collect()
 }

@@ -43,7 +43,11 @@ pub async fn run(target: &Target, rate: u32, writes: usize) -> anyhow::Result<Sa
             peer.sink.send(Message::Binary(peer.dialect.update(&update).into())).await?;
             continue;
         }
-        let wait = if sent_at.len() < writes { due.saturating_duration_since(Instant::now()) } else { Duration::from_secs(10) };
+        let wait = if sent_at.len() < writes {
+            due.saturating_duration_since(Instant::now())
+        } else {
+            Duration::from_secs(10)
+        };
         match tokio::time::timeout(wait, peer.next()).await {
             Err(_) if sent_at.len() < writes => continue,
             Err(_) => anyhow::bail!("Quire acknowledged {acked} of {writes} writes"),

@@ -18,21 +18,21 @@ pub struct Person {
 }
 
 const ADJECTIVES: &[&str] = &[
-    "Amber", "Brave", "Calm", "Clever", "Cosmic", "Curious", "Daring", "Eager", "Gentle", "Golden",
-    "Happy", "Humble", "Jolly", "Keen", "Kind", "Lively", "Lucky", "Mellow", "Merry", "Nimble",
-    "Noble", "Patient", "Plucky", "Quiet", "Quick", "Rapid", "Silver", "Sunny", "Swift", "Witty",
+    "Amber", "Brave", "Calm", "Clever", "Cosmic", "Curious", "Daring", "Eager", "Gentle", "Golden", "Happy", "Humble",
+    "Jolly", "Keen", "Kind", "Lively", "Lucky", "Mellow", "Merry", "Nimble", "Noble", "Patient", "Plucky", "Quiet",
+    "Quick", "Rapid", "Silver", "Sunny", "Swift", "Witty",
 ];
 
 const ANIMALS: &[&str] = &[
-    "Badger", "Beaver", "Crane", "Dolphin", "Falcon", "Ferret", "Finch", "Fox", "Gecko", "Heron",
-    "Ibis", "Koala", "Lemur", "Lynx", "Marmot", "Narwhal", "Otter", "Owl", "Panda", "Puffin",
-    "Quokka", "Raven", "Robin", "Seal", "Sparrow", "Stoat", "Tapir", "Walrus", "Wombat", "Yak",
+    "Badger", "Beaver", "Crane", "Dolphin", "Falcon", "Ferret", "Finch", "Fox", "Gecko", "Heron", "Ibis", "Koala",
+    "Lemur", "Lynx", "Marmot", "Narwhal", "Otter", "Owl", "Panda", "Puffin", "Quokka", "Raven", "Robin", "Seal",
+    "Sparrow", "Stoat", "Tapir", "Walrus", "Wombat", "Yak",
 ];
 
 /// Colours that keep white initials readable and stay distinct from each other.
 pub const COLORS: &[&str] = &[
-    "#e5484d", "#f76b15", "#d6409f", "#8e4ec6", "#3e63dd", "#0090ff",
-    "#12a594", "#30a46c", "#ad7f58", "#6e56cf", "#e54666", "#0d74ce",
+    "#e5484d", "#f76b15", "#d6409f", "#8e4ec6", "#3e63dd", "#0090ff", "#12a594", "#30a46c", "#ad7f58", "#6e56cf",
+    "#e54666", "#0d74ce",
 ];
 
 impl Person {

@@ -20,9 +20,7 @@ pub fn digest(secret: &str) -> String {
 
 /// Whether a string could be one of our secrets (checked before any lookup).
 pub fn looks_valid(prefix: &str, candidate: &str) -> bool {
-    candidate
-        .strip_prefix(prefix)
-        .is_some_and(|rest| rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+    candidate.strip_prefix(prefix).is_some_and(|rest| rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

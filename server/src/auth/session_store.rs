@@ -31,7 +31,8 @@ impl SqlSessionStore {
     /// Inserts the record; `on_conflict` says what an existing row with its id
     /// gets. Returns whether a row was written.
     async fn insert(&self, record: &Record, on_conflict: &str) -> session_store::Result<bool> {
-        let sql = format!("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) {on_conflict}");
+        let sql =
+            format!("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) {on_conflict}");
         let done = sqlx::query(&sql)
             .bind(record.id.to_string())
             .bind(encode(record)?)
@@ -70,8 +71,8 @@ impl SessionStore for SqlSessionStore {
         let data: String = row.try_get("data").map_err(backend)?;
         let expires_at: i64 = row.try_get("expires_at").map_err(backend)?;
         let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
-        let expiry_date = OffsetDateTime::from_unix_timestamp(expires_at)
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date =
+            OffsetDateTime::from_unix_timestamp(expires_at).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record { id: *id, data, expiry_date }))
     }
 

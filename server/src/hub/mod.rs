@@ -93,7 +93,8 @@ impl Hub {
                         return Err(error);
                     }
                 };
-                let room = Arc::new(Room::new(id.clone(), doc, self.limits, self.relay.clone(), subscription.token, stored));
+                let room =
+                    Arc::new(Room::new(id.clone(), doc, self.limits, self.relay.clone(), subscription.token, stored));
                 tokio::spawn(pump(room.clone(), subscription.inbox));
                 // Learn who is already here through other instances.
                 self.relay.publish(&relay::Message::PresenceQuery(id.clone()));

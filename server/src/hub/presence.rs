@@ -156,7 +156,11 @@ impl Presence {
             Some(entry) => match entry.owner {
                 Some(Owner::Local(conn)) if conn == from.conn => {
                     let newer = clock > entry.clock || (clock == entry.clock && !has_state);
-                    if newer { Decision::Accept { claim: false, state: None } } else { Decision::Ignore }
+                    if newer {
+                        Decision::Accept { claim: false, state: None }
+                    } else {
+                        Decision::Ignore
+                    }
                 }
                 // The same session on a new socket, here or moved over from
                 // another instance: the tab reconnected.
@@ -251,7 +255,12 @@ impl Presence {
     /// stamped there). A state this instance's own connection holds stays
     /// its; otherwise the newer clock wins, as in Yjs. Returns what changed,
     /// for this instance's connections.
-    pub fn apply_remote(&mut self, instance: InstanceId, states: Vec<RelayedPresence>, now: Instant) -> Option<AwarenessUpdate> {
+    pub fn apply_remote(
+        &mut self,
+        instance: InstanceId,
+        states: Vec<RelayedPresence>,
+        now: Instant,
+    ) -> Option<AwarenessUpdate> {
         let mut clients = HashMap::new();
         for relayed in states {
             if relayed.state.as_ref().is_some_and(|state| state.len() > self.max_state_bytes) {
@@ -288,7 +297,12 @@ impl Presence {
 
     /// Applies everyone present through another instance, complete: anyone
     /// held for that instance and not listed left, and is removed.
-    pub fn apply_remote_snapshot(&mut self, instance: InstanceId, states: Vec<RelayedPresence>, now: Instant) -> Option<AwarenessUpdate> {
+    pub fn apply_remote_snapshot(
+        &mut self,
+        instance: InstanceId,
+        states: Vec<RelayedPresence>,
+        now: Instant,
+    ) -> Option<AwarenessUpdate> {
         let listed: std::collections::HashSet<u64> = states.iter().map(|state| state.id).collect();
         let removed = self.drop_instance_where(instance, now, |id| !listed.contains(&id.get()));
         let changed = self.apply_remote(instance, states, now);
@@ -338,12 +352,8 @@ impl Presence {
 
     /// Everyone present now (for a joining client or an AwarenessQuery).
     pub fn snapshot(&self) -> Option<AwarenessUpdate> {
-        let clients: HashMap<_, _> = self
-            .entries
-            .iter()
-            .filter(|(_, e)| e.state.is_some())
-            .map(|(id, e)| (*id, wire_entry(e)))
-            .collect();
+        let clients: HashMap<_, _> =
+            self.entries.iter().filter(|(_, e)| e.state.is_some()).map(|(id, e)| (*id, wire_entry(e))).collect();
         (!clients.is_empty()).then_some(AwarenessUpdate { clients })
     }
 
@@ -473,7 +483,8 @@ mod tests {
         let eve = identity("Eve");
         let mut presence = Presence::new(1024);
         let now = Instant::now();
-        let changed = presence.apply_remote(9, vec![remote(1, 3, Some(r#"{"user":{"name":"Ada"}}"#), "ada")], now).unwrap();
+        let changed =
+            presence.apply_remote(9, vec![remote(1, 3, Some(r#"{"user":{"name":"Ada"}}"#), "ada")], now).unwrap();
         assert_eq!(changed.clients[&ClientID::new(1)].clock, 3);
         // A local client echoing (or forging) Ada's id with a newer clock is ignored.
         let echoer = Sender { conn: 1, key: "eve", identity: &eve };

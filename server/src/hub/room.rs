@@ -343,7 +343,6 @@ impl Room {
         self.state().presence.snapshot().map(awareness_frame)
     }
 
-
     /// The document's Markdown.
     pub fn markdown(&self) -> String {
         let state = self.state();

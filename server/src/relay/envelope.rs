@@ -268,7 +268,12 @@ mod tests {
             Message::Presence(
                 doc.clone(),
                 vec![
-                    RelayedPresence { id: 7, clock: 3, state: Some(Arc::from(r#"{"user":{"name":"Ada"}}"#)), key: Arc::from("k") },
+                    RelayedPresence {
+                        id: 7,
+                        clock: 3,
+                        state: Some(Arc::from(r#"{"user":{"name":"Ada"}}"#)),
+                        key: Arc::from("k"),
+                    },
                     RelayedPresence { id: u64::MAX, clock: 9, state: None, key: Arc::from("") },
                 ],
             ),

@@ -74,10 +74,7 @@ pub const DEFAULT_POSTGRES_POOL: u32 = 16;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 impl Store {
@@ -318,7 +315,8 @@ impl Store {
         .await?;
         crate::failpoint::hit("compaction:snapshot-written");
         for chunk in seqs.chunks(500) {
-            let sql = format!("DELETE FROM doc_updates WHERE doc_id = $1 AND seq IN ({})", placeholders(2, chunk.len()));
+            let sql =
+                format!("DELETE FROM doc_updates WHERE doc_id = $1 AND seq IN ({})", placeholders(2, chunk.len()));
             let mut query = sqlx::query(&sql).bind(id.as_str());
             for seq in chunk {
                 query = query.bind(*seq);
@@ -369,12 +367,7 @@ fn document_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow> {
 
 /// Creates the folder of a SQLite database file so first runs just work.
 fn prepare_sqlite_file(url: &str) -> Result<()> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or("");
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:").split('?').next().unwrap_or("");
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }

@@ -61,7 +61,9 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok(SharedDoc { doc: document_row(row)?, role: role_of(&row.try_get::<String, _>("member_role")?)? }))
+            .map(|row| {
+                Ok(SharedDoc { doc: document_row(row)?, role: role_of(&row.try_get::<String, _>("member_role")?)? })
+            })
             .collect()
     }
 
@@ -164,7 +166,14 @@ impl Store {
         rows.iter().map(|row| Ok(row.try_get("user_id")?)).collect()
     }
 
-    pub async fn create_link(&self, link_id: &str, id: &DocId, token_hash: &str, role: Role, expires_at: Option<i64>) -> Result<LinkRow> {
+    pub async fn create_link(
+        &self,
+        link_id: &str,
+        id: &DocId,
+        token_hash: &str,
+        role: Role,
+        expires_at: Option<i64>,
+    ) -> Result<LinkRow> {
         let now = now_ms();
         sqlx::query(
             "INSERT INTO share_links (id, doc_id, token_hash, role, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -213,12 +222,13 @@ impl Store {
 
     /// Revokes a link of a document; false if it has no such working link.
     pub async fn revoke_link(&self, id: &DocId, link_id: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE share_links SET revoked_at = $1 WHERE id = $2 AND doc_id = $3 AND revoked_at IS NULL")
-            .bind(now_ms())
-            .bind(link_id)
-            .bind(id.as_str())
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE share_links SET revoked_at = $1 WHERE id = $2 AND doc_id = $3 AND revoked_at IS NULL")
+                .bind(now_ms())
+                .bind(link_id)
+                .bind(id.as_str())
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 }

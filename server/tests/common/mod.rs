@@ -81,7 +81,10 @@ pub fn sqlite_url() -> (String, tempfile::TempDir) {
 /// in CI a missing database is a failure.
 pub async fn postgres_url() -> Option<String> {
     let Ok(base) = std::env::var("QUIRE_TEST_POSTGRES_URL") else {
-        assert!(std::env::var("CI").is_err(), "CI must provide QUIRE_TEST_POSTGRES_URL (scripts/test.sh starts PostgreSQL)");
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must provide QUIRE_TEST_POSTGRES_URL (scripts/test.sh starts PostgreSQL)"
+        );
         eprintln!("QUIRE_TEST_POSTGRES_URL not set: skipping the PostgreSQL variant (run scripts/test.sh)");
         return None;
     };
@@ -170,7 +173,13 @@ impl TestServer {
     }
 
     /// Sends a request as the session behind `cookie`, with an optional JSON body.
-    pub async fn send_as(&self, cookie: &str, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> reqwest::Response {
+    pub async fn send_as(
+        &self,
+        cookie: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
         let mut request = reqwest::Client::new().request(method, self.http(path)).header("cookie", cookie);
         if let Some(body) = body {
             request = request.json(&body);
@@ -394,7 +403,9 @@ impl YClient {
         };
         let sv = client.doc.transact().state_vector();
         client.send_raw(protocol::sync_step1(sv)).await;
-        client.pump_until(Duration::from_secs(5), |_, msg| matches!(msg, Message::Sync(SyncMessage::SyncStep2(_)))).await;
+        client
+            .pump_until(Duration::from_secs(5), |_, msg| matches!(msg, Message::Sync(SyncMessage::SyncStep2(_))))
+            .await;
         client
     }
 
@@ -431,7 +442,8 @@ impl YClient {
                 Err(_) => return,
                 Ok(None) | Ok(Some(Err(_))) => self.closed = Some((1006, String::new())),
                 Ok(Some(Ok(WsMessage::Close(frame)))) => {
-                    self.closed = Some(frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new())))
+                    self.closed =
+                        Some(frame.map(|f| (u16::from(f.code), f.reason.to_string())).unwrap_or((1005, String::new())))
                 }
                 Ok(Some(Ok(WsMessage::Binary(frame)))) => {
                     for message in protocol::decode(&frame).expect("server sent a valid frame") {
@@ -526,7 +538,10 @@ impl YClient {
                 if matches!(message, Message::Sync(SyncMessage::Update(_))) {
                     self.received_updates += 1;
                 }
-                self.doc.transact_mut().apply_update(Update::decode_v1(u).expect("update decodes")).expect("update applies");
+                self.doc
+                    .transact_mut()
+                    .apply_update(Update::decode_v1(u).expect("update decodes"))
+                    .expect("update applies");
             }
             Message::Custom(protocol::MSG_ACCESS, payload) => self.role = protocol::read_access(payload),
             Message::Custom(protocol::MSG_SAVED, payload) => {
@@ -578,7 +593,9 @@ impl YClient {
         loop {
             match tokio::time::timeout_at(deadline, self.socket.next()).await {
                 Err(_) => panic!("server did not close the connection"),
-                Ok(Some(Ok(WsMessage::Close(Some(frame))))) => return (u16::from(frame.code), frame.reason.to_string()),
+                Ok(Some(Ok(WsMessage::Close(Some(frame))))) => {
+                    return (u16::from(frame.code), frame.reason.to_string())
+                }
                 Ok(Some(Ok(WsMessage::Close(None)))) => return (u16::from(CloseCode::Status), String::new()),
                 Ok(None) | Ok(Some(Err(_))) => panic!("connection dropped without a close frame"),
                 Ok(Some(Ok(_))) => continue,
@@ -604,7 +621,12 @@ pub fn awareness_frame(entries: &[(u64, u32, &str)]) -> Vec<u8> {
 }
 
 /// Reads server-sent events until one named `event` arrives; its data.
-pub async fn next_event(stream: &mut reqwest::Response, buffer: &mut String, event: &str, within: Duration) -> Option<String> {
+pub async fn next_event(
+    stream: &mut reqwest::Response,
+    buffer: &mut String,
+    event: &str,
+    within: Duration,
+) -> Option<String> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
         while let Some(end) = buffer.find("\n\n") {
@@ -623,7 +645,8 @@ pub async fn next_event(stream: &mut reqwest::Response, buffer: &mut String, eve
 }
 
 pub async fn subscribe(server: &TestServer, cookie: &str) -> (reqwest::Response, String) {
-    let mut response = reqwest::Client::new().get(server.http("/events")).header("cookie", cookie).send().await.unwrap();
+    let mut response =
+        reqwest::Client::new().get(server.http("/events")).header("cookie", cookie).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let mut buffer = String::new();
     assert!(next_event(&mut response, &mut buffer, "ready", Duration::from_secs(2)).await.is_some());
