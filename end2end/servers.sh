@@ -22,6 +22,8 @@ pids+=($!)
 export DATABASE_URL=sqlite://target/e2e/quire.db
 export REDIS_URL=redis://127.0.0.1:$((port + 2))/
 export RUST_LOG=${RUST_LOG:-warn}
+# Every test signs up fresh accounts, all from 127.0.0.1.
+export QUIRE_SIGNUPS_PER_HOUR=0
 QUIRE_ADDR=127.0.0.1:$port "$bin" &
 pids+=($!)
 # B starts once A has created and migrated the database (A listens only then).

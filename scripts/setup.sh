@@ -31,6 +31,13 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^${component}"; then
+    say "Adding the ${component} Rust component"
+    rustup component add "${component}"
+  fi
+done
+
 # cargo-leptos 0.3.10: newer releases need a newer rustc than these machines have.
 if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
   say "Installing cargo-leptos 0.3.10 (takes a while, once)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Sets up (if needed) and runs every test: unit and integration tests (SQLite
-# and a real PostgreSQL), then the browser suite and the stock-Yjs interop test
-# against the real server in headless Chromium.
+# Sets up (if needed) and runs every test: formatting and lints, unit and
+# integration tests (SQLite and a real PostgreSQL), then the browser suite and
+# the stock-Yjs interop test against the real server in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,6 +12,10 @@ trap 'bash scripts/postgres.sh stop' EXIT
 
 # A clean build gains nothing from incremental caches, which double its size.
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+
+echo "==> Format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "==> Unit and integration tests"
 cargo test --workspace --locked

@@ -5,8 +5,12 @@
 pub mod api;
 pub mod collab;
 pub mod components;
+pub mod html;
 pub mod markdown;
 pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod csp;
 
 #[cfg(feature = "hydrate")]
 pub mod client;
@@ -22,6 +26,9 @@ use pages::{settings::SettingsPage, trash::TrashPage};
 
 /// The HTML document around the app (server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    csp::apply();
+    let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -33,7 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // Marks the page as scripted before first paint, so notices meant
                 // for readers without JavaScript stay hidden from everyone else.
-                <script>"document.documentElement.classList.add('js')"</script>
+                <script nonce=nonce>"document.documentElement.classList.add('js')"</script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -50,7 +57,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="quire" href="/pkg/quire.css"/>
-        <Title formatter=|title: String| if title.is_empty() { "Quire".to_string() } else { format!("{title} · Quire") }/>
+        <Title formatter=html::page_title/>
         <Router>
             <Routes fallback=NotFound>
                 // Async: the whole page, content included, is in the first

@@ -44,6 +44,8 @@ pub fn run(addr: SocketAddr) -> anyhow::Result<()> {
 
 async fn connection(stream: TcpStream, rooms: Arc<Mutex<Rooms>>) {
     let mut path = String::new();
+    // The handshake callback's signature is tungstenite's (its error is an HTTP response).
+    #[allow(clippy::result_large_err)]
     let callback = |request: &Request, response: Response| {
         path = request.uri().path().to_string();
         Ok(response)

@@ -15,8 +15,6 @@ const MSG_AUTH: u64 = 2;
 const MSG_QUERY_AWARENESS: u64 = 3;
 /// Hocuspocus: a sync message sent in reply to one of ours.
 const HOCUSPOCUS_SYNC_REPLY: u64 = 4;
-/// Hocuspocus: `[8][applied: 0|1]`, after every update it applied.
-const HOCUSPOCUS_SYNC_STATUS: u64 = 8;
 /// Quire: "your first N writes on this socket are committed".
 const QUIRE_SAVED: u64 = 103;
 /// Quire: "acknowledge my saves" (version 1).
@@ -142,7 +140,9 @@ impl Dialect {
                     2 => Incoming::Authenticated,
                     _ => anyhow::bail!("Hocuspocus refused the connection"),
                 },
-                HOCUSPOCUS_SYNC_STATUS | _ => Incoming::Other,
+                // Hocuspocus's sync status (`[8][applied: 0|1]`, after every
+                // update it applied) and anything else.
+                _ => Incoming::Other,
             };
             return Ok(vec![message]);
         }
@@ -157,7 +157,8 @@ impl Dialect {
                     let mut inner = Cursor::new(payload);
                     Incoming::Saved(read_var(&mut inner)?)
                 }
-                MSG_AWARENESS | MSG_AUTH | _ => {
+                // MSG_AWARENESS, MSG_AUTH and anything else carry one buffer.
+                _ => {
                     read_buf(&mut cursor)?;
                     Incoming::Other
                 }

@@ -80,12 +80,16 @@ pub struct Credentials {
 pub async fn sign_up(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    info: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: axum::http::HeaderMap,
     body: Result<Json<Credentials>, JsonRejection>,
 ) -> Result<Response> {
     let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let username = app::api::validate_username(&body.username).map_err(|m| Error::BadRequest(m.into()))?;
     app::api::validate_password(&body.password).map_err(|m| Error::BadRequest(m.into()))?;
-    Service::new(state, caller, None).sign_up(username.clone(), body.password).await.map_err(refused)?;
+    let ip = info
+        .map(|Extension(info)| crate::client_addr::client_addr(info.0.ip(), &headers, &state.config.trusted_proxies));
+    Service::new(state, caller, ip).sign_up(username.clone(), body.password).await.map_err(refused)?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "username": username }))).into_response())
 }
 

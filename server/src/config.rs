@@ -39,6 +39,12 @@ pub struct Config {
     #[arg(long, env = "QUIRE_MAX_DOCUMENT_CHARS", default_value_t = 16 * 1024 * 1024)]
     pub max_document_chars: u32,
 
+    /// Largest document, in bytes of everything it stores (its text, deleted
+    /// text not yet collected, and the CRDT's bookkeeping). An update that would
+    /// grow a document past it is refused (code 1009).
+    #[arg(long, env = "QUIRE_MAX_DOCUMENT_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_document_bytes: u64,
+
     /// People connected to one document at once; the next one is turned away
     /// with a message (close code 4001) and retries later.
     #[arg(long, env = "QUIRE_MAX_ROOM_PEERS", default_value_t = 400)]
@@ -55,7 +61,8 @@ pub struct Config {
     #[arg(long, env = "QUIRE_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
 
-    /// Mark the session cookie Secure (set this when Quire is served over https).
+    /// Mark the session cookie Secure. Automatic when `QUIRE_PUBLIC_ORIGIN`
+    /// is https; set this when serving https without naming the origin.
     #[arg(long, env = "QUIRE_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
@@ -63,6 +70,17 @@ pub struct Config {
     /// disconnected (it re-syncs when it reconnects).
     #[arg(long, env = "QUIRE_OUTBOX_CAPACITY", default_value_t = 1024)]
     pub outbox_capacity: usize,
+
+    /// Accounts one client address may create per hour (0: no limit). Sign-ups
+    /// past it get HTTP 429 with the reason.
+    #[arg(long, env = "QUIRE_SIGNUPS_PER_HOUR", default_value_t = 20)]
+    pub signups_per_hour: u32,
+
+    /// Messages one connection may send per second, on average (bursts of
+    /// twice that pass). Faster clients are disconnected (code 1008) and
+    /// reconnect. 0 turns the limit off (load generators need that).
+    #[arg(long, env = "QUIRE_MAX_MESSAGES_PER_SECOND", default_value_t = 500)]
+    pub max_messages_per_second: u32,
 
     /// Seconds a document stays in memory after its last client leaves.
     #[arg(long, env = "QUIRE_ROOM_IDLE_SECS", default_value_t = 30)]
@@ -112,9 +130,22 @@ impl Config {
     pub fn room_limits(&self) -> crate::hub::RoomLimits {
         crate::hub::RoomLimits {
             max_document_chars: self.max_document_chars,
+            max_document_bytes: self.max_document_bytes,
             max_peers: self.max_room_peers.max(1),
             max_presence_bytes: self.max_presence_bytes,
         }
+    }
+
+    /// Bytes queued for one client before it counts as too slow: room for
+    /// the whole document (the answer to its sync request) and a few frames.
+    pub fn outbox_bytes(&self) -> usize {
+        (self.max_document_bytes as usize).saturating_add(self.max_frame_bytes.saturating_mul(2))
+    }
+
+    /// True when people reach Quire over https (the public origin says so):
+    /// cookies are then Secure and responses carry HSTS.
+    pub fn serves_https(&self) -> bool {
+        self.public_origin.as_deref().is_some_and(|origin| origin.starts_with("https://"))
     }
 
     pub fn room_idle(&self) -> Duration {

@@ -5,6 +5,10 @@
 //! access checks as any other read). Only the document's audience hears: the
 //! owner and its members, computed by the caller before and after the change.
 //! People connected to other instances hear through the relay.
+//!
+//! A stream lives only as long as the credential it was opened with: when its
+//! account signs out or revokes a token, every stream of that account
+//! re-checks its own and ends if it no longer holds.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -27,8 +31,17 @@ use crate::AppState;
 const BUFFER: usize = 64;
 
 pub struct ListEvents {
-    by_user: Mutex<HashMap<String, broadcast::Sender<String>>>,
+    by_user: Mutex<HashMap<String, broadcast::Sender<ListEvent>>>,
     relay: Relay,
+}
+
+/// What a user's streams hear.
+#[derive(Debug, Clone)]
+pub enum ListEvent {
+    /// This document (or "*", all of them) changed in their lists.
+    Changed(String),
+    /// A credential of theirs ended: each stream checks its own.
+    Recheck,
 }
 
 impl ListEvents {
@@ -36,7 +49,7 @@ impl ListEvents {
         ListEvents { by_user: Mutex::default(), relay }
     }
 
-    pub fn subscribe(&self, user_id: &str) -> broadcast::Receiver<String> {
+    pub fn subscribe(&self, user_id: &str) -> broadcast::Receiver<ListEvent> {
         let mut by_user = self.by_user.lock().unwrap_or_else(|e| e.into_inner());
         by_user.retain(|_, sender| sender.receiver_count() > 0);
         by_user.entry(user_id.to_string()).or_insert_with(|| broadcast::channel(BUFFER).0).subscribe()
@@ -59,41 +72,60 @@ impl ListEvents {
         for user in audience {
             if told.insert(user) {
                 if let Some(sender) = by_user.get(user) {
-                    let _ = sender.send(doc.to_string());
+                    let _ = sender.send(ListEvent::Changed(doc.to_string()));
                 }
             }
+        }
+    }
+
+    /// A credential of this user ended (here or on another instance): their
+    /// streams on this instance re-check theirs.
+    pub fn recheck(&self, user_id: &str) {
+        let by_user = self.by_user.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(sender) = by_user.get(user_id) {
+            let _ = sender.send(ListEvent::Recheck);
         }
     }
 }
 
 /// `GET /events`: the signed-in caller's list events (401 for anyone else).
 pub async fn stream(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Response {
-    let Some(user) = caller.user else { return Error::Unauthorized.into_response() };
+    let Some(user) = &caller.user else {
+        return Error::Unauthorized.into_response();
+    };
     let receiver = state.events.subscribe(&user.id);
-    Sse::new(events(receiver, state.shutdown.clone()))
+    Sse::new(events(receiver, state, caller))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
 
 fn events(
-    receiver: broadcast::Receiver<String>,
-    shutdown: tokio_util::sync::CancellationToken,
+    receiver: broadcast::Receiver<ListEvent>,
+    state: AppState,
+    caller: Caller,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     // First a `ready` event, so a page knows it will hear about changes from
     // now on (and reloads once, in case it missed one while connecting).
     // Browsers drop events whose data is empty, so every event carries some.
     let ready = stream::once(async { Ok(Event::default().event("ready").data("ok")) });
-    let changes = stream::unfold((receiver, shutdown), |(mut receiver, shutdown)| async move {
-        let doc = tokio::select! {
-            _ = shutdown.cancelled() => return None,
-            received = receiver.recv() => match received {
-                Ok(doc) => doc,
-                // Missed some: "*" instead of a document means "reload all".
-                Err(broadcast::error::RecvError::Lagged(_)) => "*".to_string(),
-                Err(broadcast::error::RecvError::Closed) => return None,
-            },
+    let changes = stream::unfold((receiver, state, caller), |(mut receiver, state, caller)| async move {
+        let doc = loop {
+            tokio::select! {
+                _ = state.shutdown.cancelled() => return None,
+                received = receiver.recv() => match received {
+                    Ok(ListEvent::Changed(doc)) => break doc,
+                    Ok(ListEvent::Recheck) => {
+                        if !crate::auth::still_signed_in(&state.store, &caller).await.unwrap_or(false) {
+                            return None;
+                        }
+                    }
+                    // Missed some: "*" instead of a document means "reload all".
+                    Err(broadcast::error::RecvError::Lagged(_)) => break "*".to_string(),
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+            }
         };
-        Some((Ok(Event::default().event("docs").data(doc)), (receiver, shutdown)))
+        Some((Ok(Event::default().event("docs").data(doc)), (receiver, state, caller)))
     });
     ready.chain(changes)
 }

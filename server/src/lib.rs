@@ -13,9 +13,11 @@ pub mod doc_id;
 pub mod error;
 pub mod events;
 pub mod failpoint;
+pub mod headers;
 pub mod hub;
 pub mod relay;
 pub mod routes;
+pub mod same_site;
 pub mod service;
 pub mod store;
 pub mod ws;
@@ -160,7 +162,11 @@ async fn follow_relay(
                 None => break,
                 Some(relay::Event::DocsChanged(doc, users)) => events.deliver(&users, &doc),
                 Some(relay::Event::SignInFailed(keys)) => throttle.failed(&keys, std::time::Instant::now()),
-                Some(relay::Event::SignInSucceeded(key)) => throttle.succeeded(&key),
+                Some(relay::Event::SignInSucceeded(key)) => throttle.account_succeeded(&key),
+                Some(relay::Event::AccountChanged(account)) => {
+                    hub.account_changed_here(&account);
+                    events.recheck(&account);
+                }
                 Some(relay::Event::InstanceGone(instance)) => hub.instance_gone(instance),
                 Some(relay::Event::Resync) => resync.notify_one(),
             },

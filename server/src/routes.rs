@@ -19,12 +19,13 @@ use app::{shell, App};
 
 use crate::auth::{self, Caller};
 use crate::service::{self, Service};
-use crate::{api, events, ws, AppState};
+use crate::{api, events, headers, same_site, ws, AppState};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let sessions = auth::session_layer(auth::SqlSessionStore::new(state.store.pool()), state.config.secure_cookies);
+    let secure_cookies = state.config.secure_cookies || state.config.serves_https();
+    let sessions = auth::session_layer(auth::SqlSessionStore::new(state.store.pool()), secure_cookies);
     let pages = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), attach_backend));
@@ -47,6 +48,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_caller))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(state.clone(), same_site::refuse_cross_site))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

@@ -71,6 +71,13 @@ impl Service {
         self.state.hub.access_changed(id);
     }
 
+    /// A session or token of this account ended: sockets and event streams
+    /// opened with it, on every instance, re-check and close.
+    fn credentials_ended(&self, account: &str) {
+        self.state.hub.account_changed(account);
+        self.state.events.recheck(account);
+    }
+
     async fn sign_in_session(&self, user: SessionUser) -> Result<(), Refusal> {
         let session = self.caller.session.as_ref().ok_or(Refusal::Internal)?;
         // A new id on sign-in, so an id planted in the browser beforehand
@@ -124,6 +131,12 @@ impl Backend for Service {
 
     fn sign_up(&self, username: String, password: String) -> Outcome<'_, ()> {
         Box::pin(async move {
+            let address = auth::throttle::address_key(self.ip);
+            if !self.state.throttle.sign_up(&address, self.state.config.signups_per_hour, Instant::now()) {
+                return Err(Refusal::Throttled(
+                    "Too many accounts were created from your address in the last hour. Please try again later.".into(),
+                ));
+            }
             let hash = password::hash(password).await.map_err(internal)?;
             let id = uuid::Uuid::new_v4().to_string();
             if !self.state.store.create_user(&id, &username, &hash).await.map_err(internal)? {
@@ -137,7 +150,9 @@ impl Backend for Service {
     fn sign_in(&self, username: String, password: String) -> Outcome<'_, ()> {
         Box::pin(async move {
             let keys = throttle_keys(self.ip, &username);
-            if let Err(wait) = self.state.throttle.check(&keys, Instant::now()) {
+            // Counted as failed from here on, so parallel guesses cannot all
+            // pass one check while their passwords are being hashed.
+            if let Err(wait) = self.state.throttle.attempt(&keys, Instant::now()) {
                 return Err(Refusal::Throttled(format!(
                     "Too many failed sign-ins. Please wait {} seconds and try again.",
                     wait.as_secs().max(1)
@@ -146,13 +161,12 @@ impl Backend for Service {
             let user = self.state.store.user_by_name(&username).await.map_err(internal)?;
             let stored = user.as_ref().map(|u| u.password_hash.clone());
             if !password::verify(password, stored).await {
-                self.state.throttle.failed(&keys, Instant::now());
                 // Every instance counts it (best effort: Redis may lose one).
                 self.state.hub.relay().publish(&relay::Message::SignInFailed(keys.to_vec()));
                 return Err(Refusal::Invalid("Wrong username or password.".into()));
             }
             let user = user.ok_or(Refusal::Internal)?;
-            self.state.throttle.succeeded(&keys[1]);
+            self.state.throttle.succeeded(&keys);
             self.state.hub.relay().publish(&relay::Message::SignInSucceeded(keys[1].clone()));
             self.sign_in_session(SessionUser { id: user.id, username: user.username }).await
         })
@@ -162,6 +176,9 @@ impl Backend for Service {
         Box::pin(async move {
             if let Some(session) = &self.caller.session {
                 session.flush().await.map_err(|e| internal(e.into()))?;
+            }
+            if let Some(user) = &self.caller.user {
+                self.credentials_ended(&user.id);
             }
             Ok(())
         })
@@ -367,6 +384,7 @@ impl Backend for Service {
         Box::pin(async move {
             let user = self.user()?;
             self.state.store.revoke_token(&user.id, &token_id).await.map_err(internal)?;
+            self.credentials_ended(&user.id);
             Ok(())
         })
     }
@@ -374,8 +392,7 @@ impl Backend for Service {
 
 /// Failed sign-ins count against the client's address and the account.
 fn throttle_keys(ip: Option<IpAddr>, username: &str) -> [String; 2] {
-    let ip = ip.map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into());
-    [format!("ip:{ip}"), format!("user:{username}")]
+    [auth::throttle::address_key(ip), format!("user:{username}")]
 }
 
 /// `GET /s/{token}`: opens a share link. A working link is remembered in the
@@ -399,7 +416,9 @@ pub async fn open_share_link(
             return invalid;
         }
     };
-    let Some(session) = caller.session else { return invalid };
+    let Some(session) = caller.session else {
+        return invalid;
+    };
     let mut links = caller.links;
     if !links.contains(&link.id) {
         links.push(link.id.clone());

@@ -17,18 +17,18 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use axum::extract::Extension;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 
 use app::collab::protocol::{self, close};
 
 use crate::access::{self, Grant};
 use crate::auth::{Caller, Person};
 use crate::doc_id::DocId;
-use crate::hub::{CloseReason, Connection, JoinError, Peer, Reply, Room};
+use crate::hub::{self, CloseReason, Connection, JoinError, Outbox, OutboxReceiver, Peer, Reply, Room, TOO_SLOW};
 use crate::store::now_ms;
 use crate::AppState;
 
@@ -57,7 +57,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     Extension(caller): Extension<Caller>,
 ) -> Response {
-    if !origin_allowed(&headers, state.config.public_origin.as_deref()) {
+    if !crate::same_site::origin_allowed(&headers, state.config.public_origin.as_deref()) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
     }
     let Some(person) = caller.person() else {
@@ -94,21 +94,6 @@ pub async fn upgrade(
     )
 }
 
-/// Whether a WebSocket request comes from a page of this site. Browsers always
-/// send Origin on WebSocket requests and pages cannot forge it, so this stops
-/// other sites from opening sockets with a visitor's cookie. Without a
-/// configured public origin, the Origin must name the host the request came to.
-pub fn origin_allowed(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
-    match public_origin {
-        Some(allowed) => origin.trim_end_matches('/') == allowed.trim_end_matches('/'),
-        None => {
-            let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else { return false };
-            origin == format!("http://{host}") || origin == format!("https://{host}")
-        }
-    }
-}
-
 /// Keeps a connection's role current: re-checks it when the room says access
 /// changed, and when an expiring share link runs out.
 struct AccessGuard {
@@ -137,6 +122,14 @@ impl AccessGuard {
 
     /// The current grant, or why the connection must end.
     async fn recheck(&mut self, state: &AppState, doc: &DocId) -> Result<Grant, CloseReason> {
+        match crate::auth::still_signed_in(&state.store, &self.caller).await {
+            Ok(true) => {}
+            Ok(false) => return Err(SIGNED_OUT),
+            Err(error) => {
+                tracing::warn!(doc = %doc, %error, "could not re-check a credential; closing to be safe");
+                return Err(ACCESS_UNCHECKED);
+            }
+        }
         match access::grant(&state.store, &self.caller, doc).await {
             Ok(Some((grant, _))) => {
                 self.grant = grant;
@@ -157,18 +150,21 @@ impl AccessGuard {
 }
 
 const ACCESS_REMOVED: CloseReason = CloseReason::new(close::FORBIDDEN, "Your access to this document was removed.");
+const SIGNED_OUT: CloseReason =
+    CloseReason::new(close::FORBIDDEN, "You signed out, or the token this connection used was revoked.");
 const DELETED: CloseReason = CloseReason::new(close::GONE, "This document was deleted.");
 const ACCESS_UNCHECKED: CloseReason = CloseReason::new(close::TRY_AGAIN, "could not check access; reconnect");
 
 async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut guard: AccessGuard, state: AppState) {
     let conn_id = state.hub.next_conn_id();
-    let (outbox_tx, outbox_rx) = mpsc::channel::<Bytes>(state.config.outbox_capacity);
+    let (outbox_tx, outbox_rx) = hub::outbox(state.config.outbox_capacity, state.config.outbox_bytes());
     let (kick_tx, kick_rx) = watch::channel::<Option<CloseReason>>(None);
     // Join, retrying if the room closed between lookup and join (unloaded, or
     // closed for a reload and not yet evicted: evicting it here makes sure the
     // retry loads a fresh one instead of finding the same closed room).
     let hello = loop {
-        match room.join(conn_id, Peer { outbox: outbox_tx.clone(), kick: kick_tx.clone() }) {
+        let account = guard.caller.user.as_ref().map(|user| user.id.clone());
+        match room.join(conn_id, Peer { outbox: outbox_tx.clone(), kick: kick_tx.clone(), account }) {
             Ok(hello) => break hello,
             Err(JoinError::Full) => {
                 let frame = CloseFrame { code: ROOM_FULL.code, reason: ROOM_FULL.reason.into() };
@@ -188,7 +184,14 @@ async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut g
         }
     };
     let can_write = guard.grant.role.can_edit();
-    let connection = Connection::new(conn_id, room.clone(), person, can_write, state.hub.persister().clone());
+    let connection = Connection::new(
+        conn_id,
+        room.clone(),
+        person,
+        can_write,
+        state.hub.persister().clone(),
+        state.config.max_messages_per_second,
+    );
     let (sink, stream) = socket.split();
     let last_heard = Arc::new(std::sync::Mutex::new(Instant::now()));
     let writer = tokio::spawn(write_loop(
@@ -201,7 +204,8 @@ async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut g
     ));
     let role = Bytes::from(protocol::access_message(guard.grant.role));
     for frame in std::iter::once(role).chain(hello) {
-        if outbox_tx.send(frame).await.is_err() {
+        if outbox_tx.try_send(frame).is_err() {
+            let _ = kick_tx.send(Some(TOO_SLOW));
             break;
         }
     }
@@ -234,7 +238,7 @@ struct Stop<'a> {
 async fn read_loop(
     mut stream: SplitStream<WebSocket>,
     connection: &Connection,
-    outbox: &mpsc::Sender<Bytes>,
+    outbox: &Outbox,
     last_heard: &std::sync::Mutex<Instant>,
     mut stop: Stop<'_>,
     guard: &mut AccessGuard,
@@ -248,8 +252,8 @@ async fn read_loop(
                 match guard.recheck(state, &connection.room.id).await {
                     Ok(grant) => {
                         connection.set_can_write(grant.role.can_edit());
-                        if outbox.send(Bytes::from(protocol::access_message(grant.role))).await.is_err() {
-                            return;
+                        if outbox.try_send(Bytes::from(protocol::access_message(grant.role))).is_err() {
+                            return close_for(stop.kick, connection, TOO_SLOW);
                         }
                     }
                     Err(reason) => {
@@ -293,8 +297,10 @@ async fn read_loop(
         match connection.handle_frame(&frame).await {
             Reply::Send(frames) => {
                 for frame in frames {
-                    if outbox.send(frame).await.is_err() {
-                        return;
+                    // Replies count against the same bounds as fan-out: a
+                    // client that asks and does not read is too slow.
+                    if outbox.try_send(frame).is_err() {
+                        return close_for(stop.kick, connection, TOO_SLOW);
                     }
                 }
             }
@@ -313,7 +319,7 @@ fn close_for(kick: &watch::Sender<Option<CloseReason>>, connection: &Connection,
 /// and pings; ends with a Close frame.
 async fn write_loop(
     mut sink: SplitSink<WebSocket, WsMessage>,
-    mut outbox: mpsc::Receiver<Bytes>,
+    mut outbox: OutboxReceiver,
     mut kick: watch::Receiver<Option<CloseReason>>,
     (mut committed, wants_acks): (watch::Receiver<u64>, Arc<AtomicBool>),
     last_heard: Arc<std::sync::Mutex<Instant>>,
@@ -343,7 +349,7 @@ async fn write_loop(
                     // busy server does not fall behind its own readers (and
                     // then drop them as too slow).
                     if sink.feed(WsMessage::Binary(frame)).await.is_err() { return; }
-                    while let Ok(frame) = outbox.try_recv() {
+                    while let Some(frame) = outbox.try_recv() {
                         if sink.feed(WsMessage::Binary(frame)).await.is_err() { return; }
                     }
                     if sink.flush().await.is_err() { return; }

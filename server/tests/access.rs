@@ -109,7 +109,7 @@ async fn a_viewers_writes_are_refused_and_nothing_is_stored_or_relayed() {
     server.stop().await;
     let store = Store::connect(&url).await.unwrap();
     let stored = store.load_updates(&DocId::parse(&doc).unwrap()).await.unwrap();
-    let stored = qdoc::doc_from_updates(stored.updates.iter().map(Vec::as_slice)).unwrap();
+    let stored = qdoc::doc_from_updates(stored.updates.iter().map(Vec::as_slice)).unwrap().doc;
     assert_eq!(qdoc::markdown(&qdoc::content(&stored), &stored.transact()), "original", "nothing was stored");
 }
 

@@ -31,7 +31,7 @@ async fn instance(database_url: &str, redis_url: &str, resync_ms: u64) -> TestSe
 async fn stored_text(database_url: &str, doc: &str) -> String {
     let store = Store::connect(database_url).await.expect("connect");
     let stored = store.load_updates(&DocId::parse(doc).unwrap()).await.expect("load");
-    let rebuilt = qdoc::doc_from_updates(stored.updates.iter().map(Vec::as_slice)).expect("stored updates apply");
+    let rebuilt = qdoc::doc_from_updates(stored.updates.iter().map(Vec::as_slice)).expect("stored updates apply").doc;
     let text = qdoc::content(&rebuilt);
     let txn = rebuilt.transact();
     qdoc::markdown(&text, &txn)

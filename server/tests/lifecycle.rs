@@ -79,7 +79,7 @@ async fn compaction_keeps_the_document_and_only_deletes_what_it_merged() {
     assert_eq!(store.compact(&id).await.unwrap(), 20);
 
     let updates = store.load_updates(&id).await.unwrap().updates;
-    let rebuilt = app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice)).unwrap();
+    let rebuilt = app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice)).unwrap().doc;
     let content = app::collab::doc::content(&rebuilt);
     assert_eq!(app::collab::doc::markdown(&content, &yrs::Transact::transact(&rebuilt)), "x".repeat(50));
 }

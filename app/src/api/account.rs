@@ -52,9 +52,15 @@ pub async fn revoke_api_token(token_id: String) -> Result<(), ServerFnError> {
 }
 
 /// A redirect target that stays on this site: a path, never `//host` or a URL.
+/// Only printable ASCII without spaces or backslashes passes: browsers drop
+/// tabs and newlines from a `Location` and read `\\` as `/`, so `/\t/evil.example`
+/// would take the visitor off-site, and a header cannot hold the rest.
 pub fn local_path(next: Option<&str>) -> String {
+    let stays_here = |path: &str| {
+        path.starts_with('/') && !path.starts_with("//") && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+    };
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        Some(path) if stays_here(path) => path.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -69,5 +75,9 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example")), "/");
         assert_eq!(local_path(Some("https://evil.example")), "/");
         assert_eq!(local_path(None), "/");
+        for sneaky in ["/\t/evil.example", "/\n/evil.example", "/\r\n/x", "/\\evil.example", "/ /x", "/d/é"] {
+            assert_eq!(local_path(Some(sneaky)), "/", "{sneaky:?}");
+        }
+        assert_eq!(local_path(Some("/d/abc?x=1#y")), "/d/abc?x=1#y");
     }
 }

@@ -110,7 +110,7 @@ impl LocalCopy {
             let stored: Vec<Vec<u8>> =
                 values.iter().filter_map(|v| v.dyn_into::<Uint8Array>().ok()).map(|b| b.to_vec()).collect();
             let all = std::iter::once(state.as_slice()).chain(stored.iter().map(Vec::as_slice));
-            let Ok(doc) = crate::collab::doc::doc_from_updates(all) else { return };
+            let Ok(crate::collab::doc::Rebuilt { doc, .. }) = crate::collab::doc::doc_from_updates(all) else { return };
             let merged = doc.transact().encode_state_as_update_v1(&StateVector::default());
             for key in keys.iter() {
                 let _ = store.delete(&key);

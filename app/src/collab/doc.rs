@@ -29,20 +29,42 @@ pub fn markdown<T: ReadTxn>(text: &TextRef, txn: &T) -> String {
     text.get_string(txn)
 }
 
-/// Builds a document from stored updates (v1 encoding), in any order.
-pub fn doc_from_updates<'a>(updates: impl IntoIterator<Item = &'a [u8]>) -> Result<Doc, yrs::encoding::read::Error> {
+/// A document rebuilt from stored updates.
+pub struct Rebuilt {
+    pub doc: Doc,
+    /// Rows refused by the schema (see `schema`): written before Quire checked
+    /// it, never applied, and gone with the next compaction.
+    pub refused: usize,
+}
+
+/// Builds a document from stored updates (v1 encoding), in any order. Every
+/// row is checked against the schema before yrs decodes it: one outside it
+/// is skipped (counted in `refused`), a malformed one is an error.
+pub fn doc_from_updates<'a>(
+    updates: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Rebuilt, yrs::encoding::read::Error> {
+    use super::schema::{check_update, SchemaError};
     let doc = new_doc();
     let _ = content(&doc);
+    let mut refused = 0;
     {
         let mut txn = doc.transact_mut();
         for bytes in updates {
+            match check_update(bytes) {
+                Ok(_) => {}
+                Err(SchemaError::Outside(_)) => {
+                    refused += 1;
+                    continue;
+                }
+                Err(SchemaError::Malformed) => return Err(yrs::encoding::read::Error::UnexpectedValue),
+            }
             let update = Update::decode_v1(bytes)?;
             // A stored update is one the server already accepted, so it applies;
             // an error here means the log is damaged, which the caller reports.
             txn.apply_update(update).map_err(|e| yrs::encoding::read::Error::Custom(e.to_string()))?;
         }
     }
-    Ok(doc)
+    Ok(Rebuilt { doc, refused })
 }
 
 /// Length of the document's text in UTF-16 code units (constant time).
@@ -53,6 +75,7 @@ pub fn len_utf16<T: ReadTxn>(text: &TextRef, txn: &T) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use yrs::Map;
 
     #[test]
     fn offsets_count_utf16_units_so_emoji_stay_whole() {
@@ -78,12 +101,25 @@ mod tests {
             updates.push(a.transact().encode_state_as_update_v1(&before));
         }
         updates.reverse(); // order must not matter
-        let b = doc_from_updates(updates.iter().map(|u| u.as_slice())).unwrap();
+        let b = doc_from_updates(updates.iter().map(|u| u.as_slice())).unwrap().doc;
         assert_eq!(markdown(&content(&b), &b.transact()), "# Title\nhello world");
     }
 
     #[test]
     fn a_damaged_log_is_an_error_not_a_panic() {
         assert!(doc_from_updates([&[0xff, 0xff, 0xff][..]]).is_err());
+    }
+
+    #[test]
+    fn rows_outside_the_schema_are_skipped() {
+        let a = new_doc();
+        content(&a).insert(&mut a.transact_mut(), 0, "kept");
+        let good = a.transact().encode_state_as_update_v1(&yrs::StateVector::default());
+        let b = Doc::new();
+        b.get_or_insert_map("junk").insert(&mut b.transact_mut(), "k", "v");
+        let junk = b.transact().encode_state_as_update_v1(&yrs::StateVector::default());
+        let rebuilt = doc_from_updates([good.as_slice(), junk.as_slice()]).unwrap();
+        assert_eq!(rebuilt.refused, 1);
+        assert_eq!(markdown(&content(&rebuilt.doc), &rebuilt.doc.transact()), "kept");
     }
 }

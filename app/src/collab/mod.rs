@@ -1,5 +1,5 @@
 //! The collaboration core shared by server and browser: document options, the
-//! wire protocol, the text diff, presence states, undo history and save
+//! wire protocol, the document schema, the text diff, presence states, undo history and save
 //! bookkeeping. No I/O and no async runtime here, so plain `cargo test -p app`
 //! covers all of it on the host.
 
@@ -8,4 +8,5 @@ pub mod history;
 pub mod presence;
 pub mod protocol;
 pub mod saves;
+pub mod schema;
 pub mod textdiff;

@@ -25,11 +25,13 @@
 //! frame, with the codes in [`close`].
 
 use yrs::encoding::read::{self, Cursor, Read};
-use yrs::sync::protocol::{MSG_AUTH, MSG_AWARENESS, MSG_QUERY_AWARENESS, MSG_SYNC, PERMISSION_DENIED};
+use yrs::sync::protocol::{MSG_AUTH, MSG_AWARENESS, MSG_QUERY_AWARENESS, MSG_SYNC, MSG_SYNC_STEP_1, PERMISSION_DENIED};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::StateVector;
+
+use super::schema;
 
 /// First tag Quire uses for its own messages.
 pub const QUIRE_TAG_BASE: u8 = 100;
@@ -52,6 +54,9 @@ pub mod close {
     pub const UNSUPPORTED: u16 = 1003;
     /// A frame that does not decode, or an update that does not apply.
     pub const INVALID: u16 = 1007;
+    /// The client asked for more than one connection may (messages per
+    /// second, sync requests, sockets): slow down.
+    pub const POLICY: u16 = 1008;
     /// A frame or a document over the configured size limits.
     pub const TOO_BIG: u16 = 1009;
     /// The client fell behind (its outbound queue filled) or stopped answering
@@ -67,31 +72,56 @@ pub mod close {
     pub const GONE: u16 = 4004;
 }
 
+/// The most messages one frame may carry. Clients send one or two (an update
+/// and presence, a hello and a sync step); a frame of a million tiny messages
+/// is refused before any of them is decoded.
+pub const MAX_MESSAGES_PER_FRAME: usize = 64;
+
+/// Why a frame was refused before any message in it took effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameError {
+    /// Not whole, well-formed y-sync messages.
+    Malformed,
+    /// More than [`MAX_MESSAGES_PER_FRAME`] messages.
+    TooManyMessages,
+}
+
 /// Decodes every y-sync message in one frame. Unlike yrs's `MessageReader`,
 /// which takes a truncated message for the end of the frame, a frame must be
-/// whole messages to the last byte, or it is an error.
-pub fn decode(frame: &[u8]) -> Result<Vec<Message>, read::Error> {
+/// whole messages to the last byte, or it is an error. State vectors and
+/// presence are checked (see `schema`) before yrs decodes them; updates stay
+/// bytes here and are checked where they are applied.
+pub fn decode(frame: &[u8]) -> Result<Vec<Message>, FrameError> {
     let mut cursor = Cursor::new(frame);
     let mut messages = Vec::with_capacity(1);
     while cursor.has_content() {
+        if messages.len() == MAX_MESSAGES_PER_FRAME {
+            return Err(FrameError::TooManyMessages);
+        }
         let start = cursor.next;
-        skip_message(&mut cursor)?;
-        messages.push(Message::decode_v1(&frame[start..cursor.next])?);
+        skip_message(&mut cursor).map_err(|_| FrameError::Malformed)?;
+        let message = Message::decode_v1(&frame[start..cursor.next]).map_err(|_| FrameError::Malformed)?;
+        messages.push(message);
     }
     Ok(messages)
 }
 
 /// Moves past one message's framing (y-protocols: a tag, then per tag a sub-tag
-/// and/or a length-prefixed buffer), failing if the frame ends inside it.
+/// and/or a length-prefixed buffer), failing if the frame ends inside it or if
+/// a state vector or presence update inside it is malformed.
 fn skip_message(cursor: &mut Cursor<'_>) -> Result<(), read::Error> {
+    let malformed = |_| read::Error::UnexpectedValue;
     let tag: u8 = cursor.read_var()?;
     match tag {
         MSG_SYNC => {
-            let _step: u8 = cursor.read_var()?;
-            cursor.read_buf()?;
+            let step: u8 = cursor.read_var()?;
+            let payload = cursor.read_buf()?;
+            if step == MSG_SYNC_STEP_1 {
+                schema::check_state_vector(payload).map_err(malformed)?;
+            }
         }
         MSG_AWARENESS => {
-            cursor.read_buf()?;
+            schema::check_awareness(cursor.read_buf()?).map_err(malformed)?;
         }
         MSG_AUTH => {
             let denied: u8 = cursor.read_var()?;
@@ -220,7 +250,9 @@ mod tests {
         use crate::api::Role;
         for role in [Role::Viewer, Role::Editor, Role::Owner] {
             match &decode(&access_message(role)).unwrap()[0] {
-                Message::Custom(MSG_ACCESS, payload) => assert_eq!(read_access(payload), Some(role)),
+                Message::Custom(MSG_ACCESS, payload) => {
+                    assert_eq!(read_access(payload), Some(role))
+                }
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -231,7 +263,9 @@ mod tests {
     fn quire_messages_round_trip() {
         for writes in [0, 1, 127, 128, 1 << 40] {
             match &decode(&saved(writes)).unwrap()[0] {
-                Message::Custom(MSG_SAVED, payload) => assert_eq!(read_saved(payload), Some(writes)),
+                Message::Custom(MSG_SAVED, payload) => {
+                    assert_eq!(read_saved(payload), Some(writes))
+                }
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -246,6 +280,8 @@ mod tests {
         assert!(decode(&[0, 7, 0]).is_err(), "unknown sync step");
         assert!(decode(&[0, 2, 200]).is_err(), "truncated update");
         assert!(decode(&[1]).is_err(), "awareness without payload");
+        assert!(decode(&[0, 0, 5, 0xff, 0xff, 0xff, 0xff, 0x0f]).is_err(), "a state vector claiming 2^32 clients");
+        assert!(decode(&[1, 5, 0xff, 0xff, 0xff, 0xff, 0x0f]).is_err(), "presence claiming 2^32 clients");
         let mut two = sync_step1(StateVector::default());
         two.extend(sync_step1(StateVector::default()));
         assert_eq!(decode(&two).unwrap().len(), 2, "several messages in one frame");
@@ -258,6 +294,15 @@ mod tests {
             Message::Sync(SyncMessage::Update(u)) => assert!(yrs::Update::decode_v1(u).is_err()),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_frame_of_many_tiny_messages_is_refused_whole() {
+        let many: Vec<u8> = [0u8, 0, 1, 0].repeat(MAX_MESSAGES_PER_FRAME);
+        assert_eq!(decode(&many).unwrap().len(), MAX_MESSAGES_PER_FRAME);
+        let too_many: Vec<u8> = [0u8, 0, 1, 0].repeat(1 << 20);
+        assert_eq!(decode(&too_many), Err(FrameError::TooManyMessages));
+        assert_eq!(decode(&[3u8].repeat(MAX_MESSAGES_PER_FRAME + 1)), Err(FrameError::TooManyMessages));
     }
 
     #[test]

@@ -10,6 +10,22 @@ use crate::api::{DocView, Role};
 use crate::components::presence_bar::PeerView;
 use crate::components::status::ConnStatus;
 
+/// The server-rendered content of a `<textarea>`. Leptos writes a textarea's
+/// children unescaped (it is a raw-text element to the renderer), so a
+/// document holding `</textarea><script>` would close the element and run
+/// the script for everyone who opens it. Escaped here, the browser decodes the
+/// entities back into exactly the text (`&lt;` in the document stays `&lt;`).
+/// The leading newline is one the HTML parser drops, so a document that
+/// starts with a blank line keeps it. In the browser the string is never
+/// written (hydration adopts the server's text node).
+pub fn textarea_text(text: &str) -> String {
+    if text.is_empty() {
+        // No text node at all, as the browser builds it for an empty element.
+        return String::new();
+    }
+    format!("\n{}", crate::html::escape_text(text))
+}
+
 /// Platform-neutral shortcut hints for the toolbar's tooltips.
 const UNDO_HINT: &str = "Undo your last change (Ctrl+Z / ⌘Z)";
 const REDO_HINT: &str = "Redo (Ctrl+Shift+Z / ⌘⇧Z, or Ctrl+Y)";
@@ -88,7 +104,7 @@ pub fn Editor(
                         aria-label="Markdown source"
                         spellcheck="true"
                         readonly=move || !ready.get() || !role.get().can_edit() || status.get().is_final()
-                    >{doc.markdown}</textarea>
+                    >{textarea_text(&doc.markdown)}</textarea>
                     <div node_ref=cursor_layer class="cursor-layer" aria-hidden="true" style="display:none"></div>
                 </div>
             </section>
@@ -96,5 +112,20 @@ pub fn Editor(
                 <article node_ref=article class="preview" data-testid="preview" inner_html=preview_html></article>
             </section>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::textarea_text;
+
+    #[test]
+    fn textarea_text_cannot_close_the_element() {
+        assert_eq!(
+            textarea_text("a</textarea><script>x</script>"),
+            "\na&lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt;"
+        );
+        assert_eq!(textarea_text("&lt; stays"), "\n&amp;lt; stays");
+        assert_eq!(textarea_text(""), "");
     }
 }

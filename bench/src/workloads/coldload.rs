@@ -60,6 +60,12 @@ pub struct Replay {
     text: yrs::TextRef,
 }
 
+impl Default for Replay {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Replay {
     pub fn new() -> Self {
         let doc = Doc::with_options(Options {
@@ -85,6 +91,10 @@ impl Replay {
 
     pub fn len(&self) -> u32 {
         self.text.len(&self.doc.transact())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn text(&self) -> String {

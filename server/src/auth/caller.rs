@@ -17,6 +17,18 @@ pub struct SessionUser {
     pub username: String,
 }
 
+/// What a request proved who it is with; what must still stand for a
+/// long-lived connection (socket, event stream) opened with it to go on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Credential {
+    #[default]
+    None,
+    /// A personal API token, by its digest.
+    Token(String),
+    /// A session, by its id when the request came.
+    Session(tower_sessions::session::Id),
+}
+
 /// Who made a request.
 #[derive(Clone, Default)]
 pub struct Caller {
@@ -28,6 +40,7 @@ pub struct Caller {
     pub links: Vec<String>,
     /// None for API-token and sessionless requests.
     pub session: Option<Session>,
+    pub credential: Credential,
 }
 
 impl Caller {
@@ -35,8 +48,8 @@ impl Caller {
         Caller::default()
     }
 
-    pub fn with_token(user: SessionUser) -> Self {
-        Caller { user: Some(user), ..Caller::default() }
+    pub fn with_token(user: SessionUser, digest: String) -> Self {
+        Caller { user: Some(user), credential: Credential::Token(digest), ..Caller::default() }
     }
 
     /// Reads the session. If it cannot be read (database down) the caller is
@@ -48,8 +61,9 @@ impl Caller {
             let links = session.get::<Vec<String>>(LINKS_KEY).await?.unwrap_or_default();
             Ok::<_, tower_sessions::session::Error>((user, guest, links))
         };
+        let credential = session.id().map_or(Credential::None, Credential::Session);
         match read.await {
-            Ok((user, guest, links)) => Caller { user, guest, links, session: Some(session) },
+            Ok((user, guest, links)) => Caller { user, guest, links, session: Some(session), credential },
             Err(error) => {
                 tracing::warn!(%error, "could not read the session");
                 Caller { session: Some(session), ..Caller::default() }

@@ -14,7 +14,7 @@ pub mod secret;
 mod session_store;
 pub mod throttle;
 
-pub use caller::{Caller, SessionUser, LINKS_KEY, USER_KEY};
+pub use caller::{Caller, Credential, SessionUser, LINKS_KEY, USER_KEY};
 pub use person::Person;
 pub use session_store::SqlSessionStore;
 
@@ -60,7 +60,7 @@ pub async fn resolve_caller(State(state): State<AppState>, mut request: Request,
     let bearer = request.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("").to_string());
     let caller = match bearer {
         Some(value) => match token_user(&state, &value).await {
-            Ok(Some(user)) => Caller::with_token(user),
+            Ok(Some((user, digest))) => Caller::with_token(user, digest),
             Ok(None) => return Error::Unauthorized.into_response(),
             Err(error) => return error.into_response(),
         },
@@ -77,13 +77,43 @@ fn is_public_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz"
 }
 
-async fn token_user(state: &AppState, header: &str) -> crate::Result<Option<SessionUser>> {
-    let Some(token) = header.strip_prefix("Bearer ") else { return Ok(None) };
+async fn token_user(state: &AppState, header: &str) -> crate::Result<Option<(SessionUser, String)>> {
+    let Some(token) = header.strip_prefix("Bearer ") else {
+        return Ok(None);
+    };
     if !secret::looks_valid(API_TOKEN_PREFIX, token.trim()) {
         return Ok(None);
     }
-    let found = state.store.user_by_token(&secret::digest(token.trim())).await?;
-    Ok(found.map(|(id, username)| SessionUser { id, username }))
+    let digest = secret::digest(token.trim());
+    let found = state.store.user_by_token(&digest).await?;
+    Ok(found.map(|(id, username)| (SessionUser { id, username }, digest)))
+}
+
+/// Whether the credential a signed-in caller came with still stands: the
+/// token is not revoked, the session was not signed out (or signed in as
+/// someone else). Long-lived connections ask this whenever access is
+/// re-checked, so signing out or revoking a token ends them. Guests and
+/// anonymous callers have nothing to lose here (their share links are
+/// checked by `access::grant`).
+pub async fn still_signed_in(store: &crate::store::Store, caller: &Caller) -> crate::Result<bool> {
+    let Some(user) = &caller.user else {
+        return Ok(true);
+    };
+    match &caller.credential {
+        Credential::Token(digest) => Ok(store.user_by_token(digest).await?.is_some_and(|(id, _)| id == user.id)),
+        Credential::Session(id) => {
+            use tower_sessions::SessionStore;
+            let record = SqlSessionStore::new(store.pool())
+                .load(id)
+                .await
+                .map_err(|e| crate::Error::Internal(format!("session store: {e}")))?;
+            let signed_in = record
+                .and_then(|record| record.data.get(USER_KEY).cloned())
+                .and_then(|value| serde_json::from_value::<SessionUser>(value).ok());
+            Ok(signed_in.is_some_and(|signed_in| signed_in.id == user.id))
+        }
+        Credential::None => Ok(false),
+    }
 }
 
 /// The session's guest, created (and so the session saved and its cookie set)

@@ -1,15 +1,24 @@
 //! Password hashing: argon2id with the crate's defaults (19 MiB, 2 passes, the
 //! OWASP minimum), as self-describing PHC strings so parameters can be raised
 //! later without breaking stored hashes. Hashing is deliberately slow, so it
-//! runs on the blocking pool, never on the async workers.
+//! runs on the blocking pool, never on the async workers, and at most
+//! [`AT_ONCE`] at a time: each takes 19 MiB, and a burst of sign-ups or
+//! sign-ins must queue, not take gigabytes.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand_core::OsRng;
 
+use tokio::sync::Semaphore;
+
 use crate::error::{Error, Result};
 
+/// Password hashes computed at once, at most.
+pub const AT_ONCE: usize = 4;
+static HASHING: Semaphore = Semaphore::const_new(AT_ONCE);
+
 pub async fn hash(password: String) -> Result<String> {
+    let _permit = HASHING.acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -25,9 +34,14 @@ pub async fn hash(password: String) -> Result<String> {
 /// still does the same work, so response times do not reveal which usernames
 /// exist.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY.to_string());
-        let Ok(parsed) = PasswordHash::new(&stored) else { return false };
+        let Ok(parsed) = PasswordHash::new(&stored) else {
+            return false;
+        };
         let matches = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
         matches && stored != DUMMY
     })

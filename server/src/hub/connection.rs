@@ -7,7 +7,8 @@
 //! on a watch the transport turns into "saved N" messages.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::watch;
@@ -15,6 +16,7 @@ use yrs::sync::{Message, SyncMessage};
 
 use app::collab::protocol::{self, close};
 
+use super::budget::Budget;
 use super::presence::{PresenceError, Sender};
 use super::room::{CloseReason, ConnId, Room, UpdateError};
 use crate::auth::Person;
@@ -34,6 +36,9 @@ pub struct Connection {
     committed: Arc<watch::Sender<u64>>,
     /// The client said hello: it wants to hear about commits.
     wants_acks: Arc<AtomicBool>,
+    /// What the client may still ask for (see `budget.rs`); only the reader
+    /// touches it, never across an await.
+    budget: Mutex<Budget>,
 }
 
 /// What the transport should do after a frame was handled.
@@ -45,6 +50,9 @@ pub enum Reply {
 }
 
 const MALFORMED: CloseReason = CloseReason::new(close::INVALID, "malformed y-sync message");
+const TOO_MANY_IN_FRAME: CloseReason = CloseReason::new(close::TOO_BIG, "too many messages in one frame");
+const UNROOTED: CloseReason =
+    CloseReason::new(close::TRY_AGAIN, "update builds on changes the server does not have; reconnect to re-sync");
 const BAD_UPDATE: CloseReason = CloseReason::new(close::INVALID, "update does not apply");
 const TOO_LARGE: CloseReason = CloseReason::new(close::TOO_BIG, "document size limit reached");
 const BAD_PRESENCE: CloseReason = CloseReason::new(close::INVALID, "presence state must be a JSON object");
@@ -54,7 +62,15 @@ pub const READ_ONLY: &str = "read-only: you can view this document but not chang
 const UNSUPPORTED: CloseReason = CloseReason::new(close::UNSUPPORTED, "message type not supported");
 
 impl Connection {
-    pub fn new(id: ConnId, room: Arc<Room>, person: Person, can_write: bool, persister: Persister) -> Self {
+    /// `messages_per_second`: the client's message rate limit (0: none).
+    pub fn new(
+        id: ConnId,
+        room: Arc<Room>,
+        person: Person,
+        can_write: bool,
+        persister: Persister,
+        messages_per_second: u32,
+    ) -> Self {
         Connection {
             id,
             room,
@@ -64,6 +80,7 @@ impl Connection {
             writes: AtomicU64::new(0),
             committed: Arc::new(watch::Sender::new(0)),
             wants_acks: Arc::new(AtomicBool::new(false)),
+            budget: Mutex::new(Budget::new(messages_per_second, Instant::now())),
         }
     }
 
@@ -83,18 +100,34 @@ impl Connection {
     }
 
     /// Handles one binary frame from the client. The whole frame is decoded
-    /// before any message in it takes effect; a message that then fails (an
-    /// update that does not apply, say) closes this connection alone, changes
-    /// nothing itself, and the messages before it stand.
+    /// and charged to the client's budget before any message in it takes
+    /// effect; a message that then fails (an update that does not apply, say)
+    /// closes this connection alone, changes nothing itself, and the messages
+    /// before it stand. At most one SyncStep1 and one AwarenessQuery per frame
+    /// are answered: the answer would be the same.
     pub async fn handle_frame(&self, frame: &[u8]) -> Reply {
         let messages = match protocol::decode(frame) {
             Ok(messages) => messages,
-            Err(_) => return Reply::Close(MALFORMED),
+            Err(protocol::FrameError::TooManyMessages) => return Reply::Close(TOO_MANY_IN_FRAME),
+            Err(protocol::FrameError::Malformed) => return Reply::Close(MALFORMED),
         };
+        let asks_sync = messages.iter().any(|m| matches!(m, Message::Sync(SyncMessage::SyncStep1(_))));
+        let asks_presence = messages.iter().any(|m| matches!(m, Message::AwarenessQuery));
+        let costly = usize::from(asks_sync) + usize::from(asks_presence);
+        let charged =
+            self.budget.lock().unwrap_or_else(PoisonError::into_inner).charge(messages.len(), costly, Instant::now());
+        if let Err(reason) = charged {
+            return Reply::Close(reason);
+        }
+        let (mut answered_sync, mut answered_presence) = (false, false);
         let mut replies = Vec::new();
         for message in messages {
             match message {
-                Message::Sync(SyncMessage::SyncStep1(sv)) => replies.push(self.room.sync_step2_for(&sv)),
+                Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                    if !std::mem::replace(&mut answered_sync, true) {
+                        replies.push(self.room.sync_step2_for(&sv));
+                    }
+                }
                 Message::Sync(SyncMessage::SyncStep2(update)) | Message::Sync(SyncMessage::Update(update)) => {
                     let ack = self.next_ack();
                     if !self.can_write.load(Ordering::SeqCst) {
@@ -115,6 +148,8 @@ impl Connection {
                         // (someone else's write in flight): saved once that is.
                         Ok(None) => self.persister.acknowledge(ack).await,
                         Err(UpdateError::Malformed) => return Reply::Close(BAD_UPDATE),
+                        Err(UpdateError::Schema(what)) => return Reply::Close(CloseReason::new(close::INVALID, what)),
+                        Err(UpdateError::Unrooted) => return Reply::Close(UNROOTED),
                         Err(UpdateError::TooLarge) => return Reply::Close(TOO_LARGE),
                         Err(UpdateError::Internal) => return Reply::Close(super::room::RELOADING),
                     }
@@ -127,7 +162,11 @@ impl Connection {
                         Err(PresenceError::TooLarge) => return Reply::Close(PRESENCE_TOO_LARGE),
                     }
                 }
-                Message::AwarenessQuery => replies.extend(self.room.presence()),
+                Message::AwarenessQuery => {
+                    if !std::mem::replace(&mut answered_presence, true) {
+                        replies.extend(self.room.presence());
+                    }
+                }
                 Message::Custom(protocol::MSG_HELLO, _) => {
                     self.wants_acks.store(true, Ordering::SeqCst);
                     // What was committed before the hello arrived is news too.

@@ -8,14 +8,17 @@
 //! room exists (see [`pump`]). With other instances, rooms also catch up from
 //! the database (see `catch_up.rs`).
 
+mod budget;
 mod catch_up;
 mod connection;
+mod outbox;
 mod presence;
 mod room;
 
 pub use connection::{Connection, Reply};
+pub use outbox::{outbox, Full, Outbox, OutboxReceiver};
 pub use presence::{PresenceError, Sender, FLUSH_EVERY};
-pub use room::{CloseReason, ConnId, JoinError, Peer, Room, RoomLimits, UpdateError};
+pub use room::{CloseReason, ConnId, JoinError, Peer, Room, RoomLimits, UpdateError, TOO_SLOW};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,11 +43,27 @@ pub struct Hub {
     rooms: Mutex<HashMap<DocId, Slot>>,
     next_conn: AtomicU64,
     relay: Relay,
+    /// Catch-up rounds so far (every [`RECHECK_EVERY`]th also re-checks access).
+    rounds: AtomicU64,
 }
+
+/// With other instances, every this many catch-up rounds every connection
+/// re-checks its access and credentials anyway: an access change or a
+/// sign-out the relay dropped unnoticed still ends its sockets (within about
+/// 30 s at the default `QUIRE_RESYNC_MS`).
+const RECHECK_EVERY: u64 = 15;
 
 impl Hub {
     pub fn new(store: Store, persister: Persister, limits: RoomLimits, relay: Relay) -> Self {
-        Hub { store, persister, limits, rooms: Mutex::new(HashMap::new()), next_conn: AtomicU64::new(1), relay }
+        Hub {
+            store,
+            persister,
+            limits,
+            rooms: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+            relay,
+            rounds: AtomicU64::new(0),
+        }
     }
 
     pub fn relay(&self) -> &Relay {
@@ -74,6 +93,22 @@ impl Hub {
         self.relay.publish(&relay::Message::AccessChanged(id.clone()));
     }
 
+    /// An account signed out or lost an API token: its connections, on every
+    /// instance, re-check their credentials (and end if they no longer hold).
+    pub fn account_changed(&self, account: &str) {
+        self.account_changed_here(account);
+        self.relay.publish(&relay::Message::AccountChanged(account.to_string()));
+    }
+
+    /// [`Self::account_changed`] for this instance's rooms only.
+    pub fn account_changed_here(&self, account: &str) {
+        for room in self.loaded_rooms() {
+            if room.has_account(account) {
+                room.access_changed();
+            }
+        }
+    }
+
     /// The open room of a document, loading it if needed; None if no such document.
     pub async fn room(&self, id: &DocId) -> Result<Option<Arc<Room>>> {
         if let Some(room) = self.open_room(id) {
@@ -86,15 +121,22 @@ impl Hub {
         let loaded = slot
             .get_or_try_init(|| async {
                 let subscription = self.relay.subscribe(id).await;
-                let (doc, stored) = match self.load_doc(id).await {
+                let (doc, stored, stored_bytes) = match self.load_doc(id).await {
                     Ok(loaded) => loaded,
                     Err(error) => {
                         self.relay.unsubscribe(id, subscription.token);
                         return Err(error);
                     }
                 };
-                let room =
-                    Arc::new(Room::new(id.clone(), doc, self.limits, self.relay.clone(), subscription.token, stored));
+                let room = Arc::new(Room::new(
+                    id.clone(),
+                    doc,
+                    self.limits,
+                    self.relay.clone(),
+                    subscription.token,
+                    stored,
+                    stored_bytes,
+                ));
                 tokio::spawn(pump(room.clone(), subscription.inbox));
                 // Learn who is already here through other instances.
                 self.relay.publish(&relay::Message::PresenceQuery(id.clone()));
@@ -143,25 +185,29 @@ impl Hub {
         if self.store.document(id).await?.is_none() {
             return Ok(None);
         }
-        let (doc, _) = self.load_doc(id).await?;
+        let (doc, _, _) = self.load_doc(id).await?;
         let text = app::collab::doc::content(&doc);
         let txn = yrs::Transact::transact(&doc);
         Ok(Some(app::collab::doc::markdown(&text, &txn)))
     }
 
     /// Rebuilds a document from the database (off the async threads: a long
-    /// log takes a while to replay).
-    async fn load_doc(&self, id: &DocId) -> Result<(yrs::Doc, LogIndex)> {
+    /// log takes a while to replay), with the bytes its rows take.
+    async fn load_doc(&self, id: &DocId) -> Result<(yrs::Doc, LogIndex, u64)> {
         let stored = self.store.load_updates(id).await?;
         let doc_name = id.to_string();
         let updates = stored.updates;
-        let doc = tokio::task::spawn_blocking(move || {
+        let bytes = updates.iter().map(|row| row.len() as u64).sum();
+        let rebuilt = tokio::task::spawn_blocking(move || {
             app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
                 .map_err(|e| Error::CorruptDocument(doc_name, e.to_string()))
         })
         .await
         .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??;
-        Ok((doc, stored.index))
+        if rebuilt.refused > 0 {
+            tracing::warn!(doc = %id, rows = rebuilt.refused, "skipped stored rows outside the document schema");
+        }
+        Ok((rebuilt.doc, stored.index, bytes))
     }
 
     /// Unloads rooms nobody has used for `idle`. Each room's writes are
@@ -169,7 +215,9 @@ impl Hub {
     /// opens it next loads everything from the database; a room someone joined
     /// meanwhile stays. Returns how many were unloaded.
     pub async fn unload_idle(&self, idle: Duration) -> usize {
-        let Some(idle_before) = Instant::now().checked_sub(idle) else { return 0 };
+        let Some(idle_before) = Instant::now().checked_sub(idle) else {
+            return 0;
+        };
         let candidates: Vec<Arc<Room>> = {
             let rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
             rooms
@@ -222,9 +270,12 @@ impl Hub {
     /// presence with the other instances, and have every connection re-check
     /// its access (a revocation may have been among them).
     pub async fn catch_up_all(&self, lost: bool) {
+        let recheck = lost || self.rounds.fetch_add(1, Ordering::Relaxed) % RECHECK_EVERY == RECHECK_EVERY - 1;
         for room in self.loaded_rooms() {
-            if lost {
+            if recheck {
                 room.access_changed();
+            }
+            if lost {
                 room.publish_presence();
                 self.relay.publish(&relay::Message::PresenceQuery(room.id.clone()));
             }
@@ -253,6 +304,7 @@ async fn pump(room: Arc<Room>, mut inbox: mpsc::Receiver<(InstanceId, relay::Mes
             relay::Message::DocsChanged(..)
             | relay::Message::SignInFailed(_)
             | relay::Message::SignInSucceeded(_)
+            | relay::Message::AccountChanged(_)
             | relay::Message::Heartbeat
             | relay::Message::Bye => {}
         }

@@ -35,8 +35,14 @@ use crate::relay::{InstanceId, RelayedPresence};
 pub const FLUSH_EVERY: Duration = Duration::from_millis(50);
 /// Awareness ids one connection may own (a Yjs client uses one per document).
 pub const MAX_IDS_PER_CONNECTION: usize = 4;
+/// Awareness ids one connection may claim over its whole life: claiming an
+/// id, clearing it and claiming another, thousands of times, would leave a
+/// trail of retired ids for the room to remember and send around.
+pub const MAX_CLAIMS_PER_CONNECTION: usize = 16;
 /// How long a removed id stays remembered.
 const RETIRED_FOR: Duration = Duration::from_secs(600);
+/// Removed ids a room remembers at most (the oldest are forgotten first).
+const MAX_RETIRED: usize = 4096;
 
 /// Why a connection's presence was refused (the connection is closed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +97,8 @@ pub enum Flush {
 pub struct Presence {
     entries: HashMap<ClientID, Entry>,
     by_conn: HashMap<ConnId, Vec<ClientID>>,
+    /// Ids each connection claimed so far, over its life.
+    claims: HashMap<ConnId, usize>,
     pending: Vec<ClientID>,
     last_flush: Option<Instant>,
     flush_due: bool,
@@ -112,14 +120,17 @@ impl Presence {
     pub fn apply(&mut self, from: &Sender<'_>, update: AwarenessUpdate, now: Instant) -> Result<Flush, PresenceError> {
         let mut decisions = Vec::with_capacity(update.clients.len());
         let mut owned = self.by_conn.get(&from.conn).map_or(0, Vec::len);
+        let mut claimed = self.claims.get(&from.conn).copied().unwrap_or(0);
         for (id, entry) in update.clients {
             if entry.json.len() > self.max_state_bytes {
                 return Err(PresenceError::TooLarge);
             }
             let state = parse_state(&entry.json)?;
-            let decision = self.decide(from, id, entry.clock, state.is_some(), owned);
+            let may_claim = owned < MAX_IDS_PER_CONNECTION && claimed < MAX_CLAIMS_PER_CONNECTION;
+            let decision = self.decide(from, id, entry.clock, state.is_some(), may_claim);
             if let Decision::Accept { claim: true, .. } = decision {
                 owned += 1;
+                claimed += 1;
             }
             let decision = match decision {
                 Decision::Accept { claim, .. } => {
@@ -131,9 +142,12 @@ impl Presence {
         }
         let mut changed = false;
         for (id, clock, decision) in decisions {
-            let Decision::Accept { claim, state } = decision else { continue };
+            let Decision::Accept { claim, state } = decision else {
+                continue;
+            };
             if claim {
                 self.claim(id, from);
+                *self.claims.entry(from.conn).or_default() += 1;
             }
             if state.is_none() {
                 self.disown(id);
@@ -142,14 +156,16 @@ impl Presence {
             entry.clock = clock;
             entry.retired_at = state.is_none().then_some(now);
             entry.state = state;
-            self.pending.push(id);
+            if !self.pending.contains(&id) {
+                self.pending.push(id);
+            }
             changed = true;
         }
         Ok(if changed { self.plan(now) } else { Flush::Nothing })
     }
 
-    fn decide(&self, from: &Sender<'_>, id: ClientID, clock: u32, has_state: bool, owned: usize) -> Decision {
-        let claim_ok = has_state && owned < MAX_IDS_PER_CONNECTION;
+    fn decide(&self, from: &Sender<'_>, id: ClientID, clock: u32, has_state: bool, may_claim: bool) -> Decision {
+        let claim_ok = has_state && may_claim;
         match self.entries.get(&id) {
             None if claim_ok => Decision::Accept { claim: true, state: None },
             None => Decision::Ignore,
@@ -192,7 +208,9 @@ impl Presence {
 
     /// Forgets which connection owns `id` (its entry stays).
     fn disown(&mut self, id: ClientID) {
-        let Some(entry) = self.entries.get_mut(&id) else { return };
+        let Some(entry) = self.entries.get_mut(&id) else {
+            return;
+        };
         if let Some(Owner::Local(conn)) = entry.owner.take() {
             if let Some(ids) = self.by_conn.get_mut(&conn) {
                 ids.retain(|owned| *owned != id);
@@ -205,7 +223,10 @@ impl Presence {
 
     /// Removes every state a connection owns, for everyone.
     pub fn leave(&mut self, conn: ConnId, now: Instant) -> Flush {
-        let Some(ids) = self.by_conn.remove(&conn) else { return Flush::Nothing };
+        self.claims.remove(&conn);
+        let Some(ids) = self.by_conn.remove(&conn) else {
+            return Flush::Nothing;
+        };
         for id in ids {
             if let Some(entry) = self.entries.get_mut(&id) {
                 entry.owner = None;
@@ -247,8 +268,21 @@ impl Presence {
                 relayed.push(relayed_entry(id, entry));
             }
         }
-        self.entries.retain(|_, e| e.retired_at.is_none_or(|at| now.saturating_duration_since(at) < RETIRED_FOR));
+        self.forget_retired(now);
         Some((AwarenessUpdate { clients }, relayed))
+    }
+
+    /// Forgets removed ids after [`RETIRED_FOR`], and the oldest beyond [`MAX_RETIRED`].
+    fn forget_retired(&mut self, now: Instant) {
+        self.entries.retain(|_, e| e.retired_at.is_none_or(|at| now.saturating_duration_since(at) < RETIRED_FOR));
+        let mut retired: Vec<(Instant, ClientID)> =
+            self.entries.iter().filter_map(|(id, e)| e.retired_at.map(|at| (at, *id))).collect();
+        if retired.len() > MAX_RETIRED {
+            retired.sort_unstable();
+            for (_, id) in &retired[..retired.len() - MAX_RETIRED] {
+                self.entries.remove(id);
+            }
+        }
     }
 
     /// Applies states relayed by another instance (already checked and
@@ -415,6 +449,32 @@ mod tests {
         assert_eq!(state["user"]["name"], "Ada");
         assert!(state["user"].get("admin").is_none());
         assert_eq!(state["cursor"], Value::Null);
+    }
+
+    #[test]
+    fn a_connection_cannot_claim_id_after_id() {
+        let eve = identity("Eve");
+        let mut presence = Presence::new(1024);
+        let now = Instant::now();
+        let mallory = Sender { conn: 1, key: "m", identity: &eve };
+        for id in 0..1_000u64 {
+            presence.apply(&mallory, update(&[(id, 1, "{}")]), now).unwrap();
+            presence.apply(&mallory, update(&[(id, 2, "null")]), now).unwrap();
+        }
+        presence.flush(now);
+        assert_eq!(presence.entries.len(), MAX_CLAIMS_PER_CONNECTION, "only the first claims were taken");
+        // Leaving and coming back is a new connection, with its own allowance,
+        // but what a room remembers of removed ids stays bounded.
+        for conn in 2..400 {
+            let again = Sender { conn, key: "m", identity: &eve };
+            for id in 0..20u64 {
+                let id = conn * 100 + id;
+                presence.apply(&again, update(&[(id, 1, "{}")]), now).unwrap();
+            }
+            presence.leave(conn, now);
+            presence.flush(now);
+        }
+        assert!(presence.entries.len() <= MAX_RETIRED, "{} entries", presence.entries.len());
     }
 
     #[test]

@@ -21,14 +21,16 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use yrs::sync::{AwarenessUpdate, Message};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, StateVector, TextRef, Transact, Update};
 
+use app::collab::schema::{self, SchemaError};
 use app::collab::{doc as qdoc, protocol};
 
+use super::outbox::Outbox;
 use super::presence::{Flush, Presence, PresenceError, Sender};
 use crate::doc_id::DocId;
 use crate::relay::{self, InstanceId, Relay, RelayedPresence};
@@ -56,8 +58,11 @@ pub const RELOADING: CloseReason = CloseReason::new(protocol::close::RELOAD, "do
 /// What one room accepts.
 #[derive(Debug, Clone, Copy)]
 pub struct RoomLimits {
-    /// Largest document, in UTF-16 code units.
+    /// Largest document, in UTF-16 code units of its text.
     pub max_document_chars: u32,
+    /// Largest document, in bytes of its encoded state: everything it stores,
+    /// deleted text and history included, not only the visible text.
+    pub max_document_bytes: u64,
     /// Connections at once; the next one is turned away.
     pub max_peers: usize,
     /// Largest awareness state of one client, in bytes of JSON.
@@ -66,10 +71,13 @@ pub struct RoomLimits {
 
 /// What the room keeps of one connection.
 pub struct Peer {
-    /// Frames for this client; bounded.
-    pub outbox: mpsc::Sender<Bytes>,
+    /// Frames for this client; bounded in frames and bytes.
+    pub outbox: Outbox,
     /// Set to tell the connection to close.
     pub kick: watch::Sender<Option<CloseReason>>,
+    /// The signed-in account behind it (None for guests), so that signing
+    /// out or revoking a token re-checks exactly the rooms it is in.
+    pub account: Option<String>,
 }
 
 /// Why an update from a client was refused.
@@ -77,7 +85,12 @@ pub struct Peer {
 pub enum UpdateError {
     /// The bytes are not a yrs update.
     Malformed,
-    /// Applying it could grow the document past the size limit.
+    /// A well-formed update that writes what a Quire document does not hold.
+    Schema(&'static str),
+    /// It builds on changes this server does not have (yet): applied, it would
+    /// wait in memory for them. The client re-syncs when it reconnects.
+    Unrooted,
+    /// Applying it could grow the document past a size limit.
     TooLarge,
     /// yrs failed while applying; the room must be reloaded from the database.
     Internal,
@@ -112,15 +125,27 @@ struct RoomState {
     /// The document's Y.Text, looked up once rather than per update.
     text: TextRef,
     peers: HashMap<ConnId, Peer>,
+    /// About how many bytes the document's encoded state takes: measured at
+    /// load, then grown by each change applied (an upper bound, since deleted
+    /// text shrinks when collected); measured again when it nears the limit.
+    stored_bytes: u64,
     closed: bool,
     /// When the last peer left; None while anyone is connected.
     idle_since: Option<Instant>,
 }
 
 impl Room {
-    /// A room holding the given document, built from the stored rows `stored`,
-    /// publishing to `relay` (subscribed with `relay_token`).
-    pub fn new(id: DocId, doc: Doc, limits: RoomLimits, relay: Relay, relay_token: u64, stored: LogIndex) -> Self {
+    /// A room holding the given document, built from the stored rows `stored`
+    /// (`stored_bytes` of them), publishing to `relay` (subscribed with `relay_token`).
+    pub fn new(
+        id: DocId,
+        doc: Doc,
+        limits: RoomLimits,
+        relay: Relay,
+        relay_token: u64,
+        stored: LogIndex,
+        stored_bytes: u64,
+    ) -> Self {
         let text = qdoc::content(&doc);
         Room {
             id,
@@ -130,6 +155,7 @@ impl Room {
                 presence: Presence::new(limits.max_presence_bytes),
                 text,
                 peers: HashMap::new(),
+                stored_bytes,
                 closed: false,
                 idle_since: Some(Instant::now()),
             }),
@@ -148,6 +174,11 @@ impl Room {
     /// Tells every connection to re-check its access.
     pub fn access_changed(&self) {
         self.access.send_modify(|epoch| *epoch = epoch.wrapping_add(1));
+    }
+
+    /// Whether a connection of this account is here.
+    pub fn has_account(&self, account: &str) -> bool {
+        self.state().peers.values().any(|peer| peer.account.as_deref() == Some(account))
     }
 
     /// What a connection watches to learn that access changed.
@@ -202,19 +233,29 @@ impl Room {
 
     /// Applies a client's update once and fans the change out to every other
     /// connection. Returns the change to persist (None when it changed nothing).
+    /// The update is checked against the document schema before yrs decodes it,
+    /// and refused if it would wait for missing changes or outgrow the limits.
     pub fn apply_update(&self, from: ConnId, update: &[u8]) -> Result<Option<Bytes>, UpdateError> {
+        let shape = schema::check_update(update).map_err(|error| match error {
+            SchemaError::Malformed => UpdateError::Malformed,
+            SchemaError::Outside(what) => UpdateError::Schema(what),
+        })?;
         let decoded = Update::decode_v1(update).map_err(|_| UpdateError::Malformed)?;
         let mut state = self.state();
         if state.closed {
             return Err(UpdateError::Internal);
         }
-        let doc = &state.doc;
+        if !shape.applies_to(&state.doc.transact().state_vector()) {
+            return Err(UpdateError::Unrooted);
+        }
         // Inserted text is never longer (in UTF-16 units) than the bytes that
         // carry it, so this bound is checked before anything is applied.
-        let current = qdoc::len_utf16(&state.text, &doc.transact()) as u64;
+        let current = qdoc::len_utf16(&state.text, &state.doc.transact()) as u64;
         if current + update.len() as u64 > self.limits.max_document_chars as u64 {
             return Err(UpdateError::TooLarge);
         }
+        self.make_room_for(&mut state, update.len() as u64)?;
+        let doc = &state.doc;
         let applied = catch_unwind(AssertUnwindSafe(|| {
             let mut txn = doc.transact_mut();
             txn.apply_update(decoded).map(|_| txn.encode_update_v1())
@@ -231,6 +272,7 @@ impl Room {
         if protocol::is_empty_update(&change) {
             return Ok(None);
         }
+        state.stored_bytes += change.len() as u64;
         let frame = Bytes::from(protocol::update(change.clone()));
         fan_out(&state.peers, from, &frame);
         let change = Bytes::from(change);
@@ -238,11 +280,33 @@ impl Room {
         Ok(Some(change))
     }
 
+    /// Ok if `incoming` more bytes keep the document within its byte limit.
+    /// The running estimate only grows, so when it says no the document is
+    /// measured (what deleted text it collected no longer counts) before refusing.
+    fn make_room_for(&self, state: &mut RoomState, incoming: u64) -> Result<(), UpdateError> {
+        let limit = self.limits.max_document_bytes;
+        if state.stored_bytes + incoming <= limit {
+            return Ok(());
+        }
+        state.stored_bytes = state.doc.transact().encode_state_as_update_v1(&StateVector::default()).len() as u64;
+        if state.stored_bytes + incoming <= limit {
+            Ok(())
+        } else {
+            Err(UpdateError::TooLarge)
+        }
+    }
+
     /// Applies a change that is already stored (or being stored) elsewhere: from
     /// another instance, or read back from the database. Fans out whatever was
-    /// new here; never stored or published again. False if it does not apply.
+    /// new here; never stored or published again. False if it does not apply
+    /// (malformed, or outside the document schema: never decoded then).
     pub fn apply_relayed(&self, update: &[u8]) -> bool {
-        let Ok(decoded) = Update::decode_v1(update) else { return false };
+        if schema::check_update(update).is_err() {
+            return false;
+        }
+        let Ok(decoded) = Update::decode_v1(update) else {
+            return false;
+        };
         let mut state = self.state();
         if state.closed {
             return true;
@@ -255,6 +319,7 @@ impl Room {
         match applied {
             Ok(Ok(change)) => {
                 if !protocol::is_empty_update(&change) {
+                    state.stored_bytes += change.len() as u64;
                     fan_out(&state.peers, ConnId::MAX, &Bytes::from(protocol::update(change)));
                 }
                 true

@@ -45,6 +45,8 @@ pub enum Message {
     SignInFailed(Vec<String>),
     /// Someone signed in to the account with this throttle key.
     SignInSucceeded(String),
+    /// This account signed out or revoked a token: its connections re-check.
+    AccountChanged(String),
     /// The sender is alive (once a second).
     Heartbeat,
     /// The sender is shutting down: forget its clients now.
@@ -63,6 +65,7 @@ impl Message {
             Message::DocsChanged(..)
             | Message::SignInFailed(_)
             | Message::SignInSucceeded(_)
+            | Message::AccountChanged(_)
             | Message::Heartbeat
             | Message::Bye => None,
         }
@@ -82,6 +85,7 @@ mod tag {
     pub const SIGN_IN_FAILED: u8 = 8;
     pub const SIGN_IN_SUCCEEDED: u8 = 9;
     pub const PRESENCE_SNAPSHOT: u8 = 10;
+    pub const ACCOUNT_CHANGED: u8 = 11;
 }
 
 pub fn encode(from: InstanceId, message: &Message) -> Bytes {
@@ -125,6 +129,10 @@ pub fn encode(from: InstanceId, message: &Message) -> Bytes {
             out.put_u8(tag::SIGN_IN_SUCCEEDED);
             put_str(&mut out, key);
         }
+        Message::AccountChanged(account) => {
+            out.put_u8(tag::ACCOUNT_CHANGED);
+            put_str(&mut out, account);
+        }
         Message::Heartbeat => out.put_u8(tag::HEARTBEAT),
         Message::Bye => out.put_u8(tag::BYE),
     }
@@ -148,6 +156,7 @@ pub fn decode(bytes: &[u8]) -> Option<(InstanceId, Message)> {
         tag::DOCS_CHANGED => Message::DocsChanged(reader.doc()?, reader.strings()?),
         tag::SIGN_IN_FAILED => Message::SignInFailed(reader.strings()?),
         tag::SIGN_IN_SUCCEEDED => Message::SignInSucceeded(reader.str()?.to_string()),
+        tag::ACCOUNT_CHANGED => Message::AccountChanged(reader.str()?.to_string()),
         tag::HEARTBEAT => Message::Heartbeat,
         tag::BYE => Message::Bye,
         _ => return None,

@@ -52,6 +52,8 @@ pub enum Event {
     SignInFailed(Vec<String>),
     /// Someone signed in on another instance (account throttle key).
     SignInSucceeded(String),
+    /// An account signed out or revoked a token on another instance.
+    AccountChanged(String),
     /// This instance stopped hearing from another one.
     InstanceGone(InstanceId),
     /// Messages may have been lost (the relay reconnected, its subscription
@@ -300,9 +302,14 @@ impl Relay {
             Message::SignInSucceeded(key) => {
                 let _ = events.send(Event::SignInSucceeded(key)).await;
             }
+            Message::AccountChanged(account) => {
+                let _ = events.send(Event::AccountChanged(account)).await;
+            }
             Message::Heartbeat | Message::Bye => {}
             message => {
-                let Some(doc) = message.document().cloned() else { return };
+                let Some(doc) = message.document().cloned() else {
+                    return;
+                };
                 let route = self.routes().get(&doc).map(|(_, sender)| sender.clone());
                 if let Some(route) = route {
                     if route.try_send((from, message)).is_err() {

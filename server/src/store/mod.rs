@@ -347,9 +347,16 @@ fn placeholders(first: usize, count: usize) -> String {
 /// (deleted text is garbage-collected, so a snapshot is smaller than its log).
 fn merge_updates(doc_name: &str, updates: &[Vec<u8>]) -> Result<Vec<u8>> {
     use yrs::{ReadTxn, StateVector, Transact};
-    let doc = app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
+    let rebuilt = app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
         .map_err(|e| Error::CorruptDocument(doc_name.to_string(), e.to_string()))?;
-    let txn = doc.transact();
+    if rebuilt.refused > 0 {
+        tracing::warn!(
+            doc = doc_name,
+            rows = rebuilt.refused,
+            "compaction drops stored rows outside the document schema"
+        );
+    }
+    let txn = rebuilt.doc.transact();
     Ok(txn.encode_state_as_update_v1(&StateVector::default()))
 }
 

@@ -153,7 +153,9 @@ impl TestServer {
     pub async fn terminate(self) -> bool {
         match self.running {
             Running::Process(child) => child.terminate().await,
-            Running::InProcess { .. } => panic!("terminate needs a server started with spawn_process"),
+            Running::InProcess { .. } => {
+                panic!("terminate needs a server started with spawn_process")
+            }
         }
     }
 
@@ -161,7 +163,9 @@ impl TestServer {
     pub async fn wait_for_crash(self, within: Duration) -> bool {
         match self.running {
             Running::Process(child) => child.wait_exit(within).await,
-            Running::InProcess { .. } => panic!("wait_for_crash needs a server started with spawn_process"),
+            Running::InProcess { .. } => {
+                panic!("wait_for_crash needs a server started with spawn_process")
+            }
         }
     }
 
@@ -252,7 +256,9 @@ impl TestServer {
                     task.await.expect("server task").expect("server run");
                 }
             }
-            Running::Process(child) => assert!(child.terminate().await, "server exits cleanly on SIGTERM"),
+            Running::Process(child) => {
+                assert!(child.terminate().await, "server exits cleanly on SIGTERM")
+            }
         }
     }
 
@@ -472,6 +478,12 @@ impl YClient {
 
     pub async fn send_ws(&mut self, message: WsMessage) {
         self.socket.send(message).await.expect("send");
+    }
+
+    /// Sends a frame; false if the connection is gone (an attack may be cut
+    /// off halfway).
+    pub async fn try_send_ws(&mut self, message: WsMessage) -> bool {
+        self.socket.send(message).await.is_ok()
     }
 
     /// Edits locally (one transaction) and sends the update.

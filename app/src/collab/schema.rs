@@ -1,0 +1,407 @@
+//! The shape of a Quire document, checked on an update's bytes before yrs
+//! decodes them: whatever arrives from a client, another instance or the
+//! database passes here first.
+//!
+//! A Quire document is one root Y.Text named `content` holding plain strings;
+//! deleting text leaves deleted and garbage-collected ranges. That is all that
+//! stock Yjs clients produce when they insert into and delete from that text,
+//! and all that Quire's own client writes. Anything else — another root type,
+//! maps, embeds, formatting, nested types, binary or JSON content, sub-documents
+//! — is refused, which also keeps out everything yrs decodes recursively (an
+//! `Any` nested 100,000 deep overflows the stack and aborts the process).
+//!
+//! The check is one pass over the bytes with no recursion, allocates only per
+//! distinct client, refuses counts larger than the bytes that remain (yrs
+//! reserves memory by the counts it reads), and refuses invalid UTF-8 (yrs reads
+//! strings unchecked). It also works out which clocks the update depends on
+//! ([`Shape::applies_to`]), so a server can refuse an update that would sit in
+//! yrs's pending queue, growing without bound, waiting for changes that may
+//! never come.
+
+use std::collections::HashMap;
+
+use yrs::encoding::read::{Cursor, Read};
+use yrs::StateVector;
+
+use super::doc::CONTENT;
+
+/// Why an update was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaError {
+    /// The bytes are not a well-formed v1 update.
+    Malformed,
+    /// A well-formed update that writes something a Quire document does not hold.
+    Outside(&'static str),
+}
+
+impl SchemaError {
+    /// A short reason a client can be shown.
+    pub fn reason(self) -> &'static str {
+        match self {
+            SchemaError::Malformed => "malformed update",
+            SchemaError::Outside(what) => what,
+        }
+    }
+}
+
+/// What a valid update needs of the document it is applied to.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Shape {
+    /// `(client, clock)`: the document must already hold that client's changes
+    /// up to (not including) `clock` for every change in the update to apply.
+    needs: Vec<(u64, u32)>,
+}
+
+impl Shape {
+    /// True if every change in the update can be integrated into a document
+    /// with state vector `sv` (none would wait as pending).
+    pub fn applies_to(&self, sv: &StateVector) -> bool {
+        self.needs.iter().all(|&(client, clock)| sv.get(&yrs::ClientID::new(client)) >= clock)
+    }
+}
+
+// Block and content kinds of the v1 encoding (yrs `block.rs`, Yjs `structs`).
+const GC: u8 = 0;
+const SKIP: u8 = 10;
+const CONTENT_DELETED: u8 = 1;
+const CONTENT_STRING: u8 = 4;
+const HAS_ORIGIN: u8 = 0b1000_0000;
+const HAS_RIGHT_ORIGIN: u8 = 0b0100_0000;
+const HAS_PARENT_SUB: u8 = 0b0010_0000;
+const CONTENT_BITS: u8 = 0b0001_1111;
+
+/// Checks a v1 update against Quire's document schema; see the module docs.
+pub fn check_update(update: &[u8]) -> Result<Shape, SchemaError> {
+    let mut cursor = Cursor::new(update);
+    // Per client: the range of clocks this update carries.
+    let mut carried: HashMap<u64, (u32, u32)> = HashMap::new();
+    // Per client: the clock up to which changes this update refers to must exist.
+    let mut referenced: HashMap<u64, u32> = HashMap::new();
+    let mut refer = |client: u64, end: u32| {
+        let needed = referenced.entry(client).or_insert(0);
+        *needed = (*needed).max(end);
+    };
+
+    let clients = read_count(&mut cursor)?;
+    for _ in 0..clients {
+        let structs = read_count(&mut cursor)?;
+        let client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+        let start = read_u32(&mut cursor)?;
+        let mut clock = start;
+        for _ in 0..structs {
+            let len = read_struct(&mut cursor, &mut refer)?;
+            clock = clock.checked_add(len).ok_or(SchemaError::Malformed)?;
+        }
+        // Yjs and yrs write each client once; a second run would restart its
+        // clock, which no encoder does.
+        if carried.insert(client, (start, clock)).is_some() {
+            return Err(SchemaError::Malformed);
+        }
+    }
+
+    // The delete set: per client, ranges of (clock, length).
+    let clients = read_count(&mut cursor)?;
+    for _ in 0..clients {
+        let client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+        let ranges = read_count(&mut cursor)?;
+        for _ in 0..ranges {
+            let clock = read_u32(&mut cursor)?;
+            let len = read_u32(&mut cursor)?;
+            refer(client, clock.checked_add(len).ok_or(SchemaError::Malformed)?);
+        }
+    }
+    if cursor.has_content() {
+        return Err(SchemaError::Malformed);
+    }
+
+    let mut needs: Vec<(u64, u32)> = Vec::new();
+    for (&client, &(start, end)) in &carried {
+        // What this update carries itself, from `start` on, needs nothing
+        // more; what it refers to before `start` is implied by needing `start`.
+        let beyond = referenced.remove(&client).filter(|&needed| needed > end);
+        needs.push((client, beyond.unwrap_or(start)));
+    }
+    needs.extend(referenced);
+    needs.retain(|&(_, clock)| clock > 0);
+    Ok(Shape { needs })
+}
+
+/// Reads one struct (GC, skip or item) and returns its length in clock units.
+fn read_struct(cursor: &mut Cursor<'_>, refer: &mut impl FnMut(u64, u32)) -> Result<u32, SchemaError> {
+    let info = cursor.read_u8().map_err(|_| SchemaError::Malformed)?;
+    match info {
+        GC | SKIP => return read_u32(cursor),
+        _ => {}
+    }
+    if info & HAS_PARENT_SUB != 0 {
+        return Err(SchemaError::Outside("only text is allowed: maps are not part of a Quire document"));
+    }
+    let has_origin = info & HAS_ORIGIN != 0;
+    let has_right_origin = info & HAS_RIGHT_ORIGIN != 0;
+    for present in [has_origin, has_right_origin] {
+        if present {
+            let client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+            let clock = read_u32(cursor)?;
+            refer(client, clock.checked_add(1).ok_or(SchemaError::Malformed)?);
+        }
+    }
+    if !has_origin && !has_right_origin {
+        // Without neighbours an item names its parent: it must be the root text.
+        let parent_is_root: u32 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+        if parent_is_root != 1 {
+            return Err(SchemaError::Outside("only the document's text is allowed: nested types are not"));
+        }
+        if read_str(cursor)? != CONTENT {
+            return Err(SchemaError::Outside("only the root text \"content\" is allowed"));
+        }
+    }
+    match info & CONTENT_BITS {
+        CONTENT_DELETED => read_u32(cursor),
+        CONTENT_STRING => {
+            let text = read_str(cursor)?;
+            // Clocks count UTF-16 units, as Yjs does.
+            let units = text.chars().map(char::len_utf16).sum::<usize>();
+            u32::try_from(units).map_err(|_| SchemaError::Malformed)
+        }
+        _ => Err(SchemaError::Outside("only plain text is allowed: embeds, formatting and other content are not")),
+    }
+}
+
+/// A count of things that follow, each at least one byte: more than the bytes
+/// left is a lie (and would make yrs reserve memory for it).
+fn read_count(cursor: &mut Cursor<'_>) -> Result<usize, SchemaError> {
+    let count: u32 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+    let count = count as usize;
+    if count > cursor.buf.len() - cursor.next {
+        return Err(SchemaError::Malformed);
+    }
+    Ok(count)
+}
+
+fn read_u32(cursor: &mut Cursor<'_>) -> Result<u32, SchemaError> {
+    let value: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+    u32::try_from(value).map_err(|_| SchemaError::Malformed)
+}
+
+/// A length-prefixed UTF-8 string, borrowed from the update's bytes.
+fn read_str<'a>(cursor: &mut Cursor<'a>) -> Result<&'a str, SchemaError> {
+    let len: u32 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+    let buf: &'a [u8] = cursor.buf;
+    let end = cursor.next.checked_add(len as usize).filter(|&end| end <= buf.len()).ok_or(SchemaError::Malformed)?;
+    let bytes = &buf[cursor.next..end];
+    cursor.next = end;
+    std::str::from_utf8(bytes).map_err(|_| SchemaError::Malformed)
+}
+
+/// Checks the framing of a y-sync state vector (a SyncStep1's payload): counts
+/// no larger than the bytes, clocks that fit.
+pub fn check_state_vector(sv: &[u8]) -> Result<(), SchemaError> {
+    let mut cursor = Cursor::new(sv);
+    let clients = read_count(&mut cursor)?;
+    for _ in 0..clients {
+        let _client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+        read_u32(&mut cursor)?;
+    }
+    if cursor.has_content() {
+        return Err(SchemaError::Malformed);
+    }
+    Ok(())
+}
+
+/// Checks the framing of an awareness update: counts no larger than the
+/// bytes, clocks that fit, states that are UTF-8 (yrs reads them unchecked).
+pub fn check_awareness(update: &[u8]) -> Result<(), SchemaError> {
+    let mut cursor = Cursor::new(update);
+    let clients = read_count(&mut cursor)?;
+    for _ in 0..clients {
+        let _client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+        read_u32(&mut cursor)?;
+        read_str(&mut cursor)?;
+    }
+    if cursor.has_content() {
+        return Err(SchemaError::Malformed);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collab::doc::{content, new_doc};
+    use yrs::updates::decoder::Decode;
+    use yrs::{Array, Doc, GetString, Map, ReadTxn, Text, Transact, Update};
+
+    fn diff(doc: &Doc, since: &StateVector) -> Vec<u8> {
+        doc.transact().encode_state_as_update_v1(since)
+    }
+
+    #[test]
+    fn text_edits_pass_and_apply() {
+        let a = new_doc();
+        let text = content(&a);
+        text.insert(&mut a.transact_mut(), 0, "héllo 😀 wörld\n");
+        let first = diff(&a, &StateVector::default());
+        let sv = a.transact().state_vector();
+        text.remove_range(&mut a.transact_mut(), 2, 5);
+        text.insert(&mut a.transact_mut(), 1, "漢字");
+        let second = diff(&a, &sv);
+        let whole = diff(&a, &StateVector::default());
+
+        let b = new_doc();
+        for update in [&first, &second] {
+            let shape = check_update(update).expect("valid");
+            assert!(shape.applies_to(&b.transact().state_vector()));
+            b.transact_mut().apply_update(Update::decode_v1(update).unwrap()).unwrap();
+        }
+        assert_eq!(content(&b).get_string(&b.transact()), content(&a).get_string(&a.transact()));
+        // A snapshot (with garbage-collected deletions) passes as well.
+        assert!(check_update(&whole).is_ok());
+        assert!(check_update(&[0, 0]).is_ok(), "the empty update");
+    }
+
+    #[test]
+    fn an_update_whose_predecessors_are_missing_does_not_apply() {
+        let a = new_doc();
+        let text = content(&a);
+        text.insert(&mut a.transact_mut(), 0, "one ");
+        let first = diff(&a, &StateVector::default());
+        let sv = a.transact().state_vector();
+        text.insert(&mut a.transact_mut(), 4, "two");
+        let second = diff(&a, &sv);
+        let sv2 = a.transact().state_vector();
+        text.remove_range(&mut a.transact_mut(), 0, 2);
+        let deletion = diff(&a, &sv2);
+
+        let empty = StateVector::default();
+        assert!(check_update(&first).unwrap().applies_to(&empty));
+        assert!(!check_update(&second).unwrap().applies_to(&empty), "continues a run the document lacks");
+        assert!(!check_update(&deletion).unwrap().applies_to(&empty), "deletes text the document lacks");
+        assert!(check_update(&second).unwrap().applies_to(&sv));
+        assert!(check_update(&deletion).unwrap().applies_to(&sv2));
+
+        // Another client typing after a's text refers to it.
+        let b = new_doc();
+        b.transact_mut().apply_update(Update::decode_v1(&first).unwrap()).unwrap();
+        let before = b.transact().state_vector();
+        content(&b).insert(&mut b.transact_mut(), 4, "b!");
+        let from_b = diff(&b, &before);
+        assert!(!check_update(&from_b).unwrap().applies_to(&empty));
+        assert!(check_update(&from_b).unwrap().applies_to(&sv));
+    }
+
+    #[test]
+    fn anything_but_the_content_text_is_refused() {
+        let outside = |f: &dyn Fn(&Doc)| {
+            let doc = Doc::new();
+            f(&doc);
+            check_update(&diff(&doc, &StateVector::default()))
+        };
+        assert!(matches!(
+            outside(&|d| d.get_or_insert_text("other").insert(&mut d.transact_mut(), 0, "x")),
+            Err(SchemaError::Outside(_))
+        ));
+        assert!(matches!(
+            outside(&|d| {
+                d.get_or_insert_map("content").insert(&mut d.transact_mut(), "k", "v");
+            }),
+            Err(SchemaError::Outside(_))
+        ));
+        assert!(matches!(
+            outside(&|d| {
+                d.get_or_insert_array("content").insert(&mut d.transact_mut(), 0, 1.5);
+            }),
+            Err(SchemaError::Outside(_))
+        ));
+        assert!(matches!(
+            outside(&|d| {
+                let text = d.get_or_insert_text("content");
+                let mut txn = d.transact_mut();
+                text.insert(&mut txn, 0, "bold");
+                let attrs = yrs::types::Attrs::from([("b".into(), true.into())]);
+                text.format(&mut txn, 0, 2, attrs);
+            }),
+            Err(SchemaError::Outside(_))
+        ));
+        assert!(matches!(
+            outside(&|d| {
+                let text = d.get_or_insert_text("content");
+                text.insert_embed(&mut d.transact_mut(), 0, yrs::Any::from(vec![1.0]));
+            }),
+            Err(SchemaError::Outside(_))
+        ));
+    }
+
+    /// An update of a few hundred kilobytes nesting an array 100,000 deep:
+    /// yrs would recurse once per level while decoding it.
+    fn deeply_nested(depth: usize) -> Vec<u8> {
+        let mut update = vec![1, 1, 7, 0]; // one client, one struct, client 7, clock 0
+        update.push(8); // an item with Any content, no origins
+        update.push(1); // parent is a root type...
+        update.push(7);
+        update.extend_from_slice(b"content"); // ...named "content"
+        update.push(1); // one Any value
+        for _ in 0..depth {
+            update.push(117); // an array...
+            update.push(1); // ...of one element
+        }
+        update.push(126); // null
+        update.extend_from_slice(&[0]); // empty delete set
+        update
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursing() {
+        let update = deeply_nested(100_000);
+        assert!(matches!(check_update(&update), Err(SchemaError::Outside(_))));
+    }
+
+    #[test]
+    fn counts_larger_than_the_bytes_and_bad_text_are_malformed() {
+        // 2^32-1 clients in five bytes.
+        assert_eq!(check_update(&[0xff, 0xff, 0xff, 0xff, 0x0f, 0]), Err(SchemaError::Malformed));
+        // One client claiming a huge number of structs.
+        assert_eq!(check_update(&[1, 0xff, 0xff, 0xff, 0x0f, 1, 0]), Err(SchemaError::Malformed));
+        // A string that is not UTF-8.
+        let mut bad = vec![1, 1, 7, 0, CONTENT_STRING, 1, 7];
+        bad.extend_from_slice(b"content");
+        bad.extend_from_slice(&[2, 0xc3, 0x28, 0]);
+        assert_eq!(check_update(&bad), Err(SchemaError::Malformed));
+        // Trailing bytes, truncation, clocks that overflow.
+        assert_eq!(check_update(&[0, 0, 0]), Err(SchemaError::Malformed));
+        assert_eq!(check_update(&[1]), Err(SchemaError::Malformed));
+        assert_eq!(check_update(&[1, 1, 7, 0xff, 0xff, 0xff, 0xff, 0x0f, GC, 2, 0]), Err(SchemaError::Malformed));
+        // A client listed twice.
+        assert_eq!(check_update(&[2, 1, 7, 0, GC, 1, 1, 7, 0, GC, 1, 0]), Err(SchemaError::Malformed));
+    }
+
+    #[test]
+    fn state_vectors_and_awareness_framing() {
+        assert!(check_state_vector(&[0]).is_ok());
+        assert!(check_state_vector(&[1, 5, 9]).is_ok());
+        assert!(check_state_vector(&[0xff, 0xff, 0xff, 0xff, 0x0f]).is_err(), "a count past the bytes");
+        assert!(check_state_vector(&[1, 5]).is_err());
+        assert!(check_awareness(&[1, 5, 1, 2, b'{', b'}']).is_ok());
+        assert!(check_awareness(&[1, 5, 1, 2, 0xc3, 0x28]).is_err(), "not UTF-8");
+        assert!(check_awareness(&[0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());
+    }
+
+    #[test]
+    fn a_long_session_of_edits_passes() {
+        // Random inserts and deletions, checked edit by edit.
+        let a = new_doc();
+        let text = content(&a);
+        let mut state = 1u64;
+        for _ in 0..2_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = text.len(&a.transact());
+            let sv = a.transact().state_vector();
+            if state.is_multiple_of(4) && len > 3 {
+                text.remove_range(&mut a.transact_mut(), (state >> 33) as u32 % (len - 2), 2);
+            } else {
+                text.insert(&mut a.transact_mut(), (state >> 33) as u32 % (len + 1), "abé漢");
+            }
+            assert!(check_update(&diff(&a, &sv)).is_ok());
+        }
+        assert!(check_update(&diff(&a, &StateVector::default())).is_ok());
+    }
+}

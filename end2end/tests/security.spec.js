@@ -1,0 +1,49 @@
+// A document's text is never markup: whatever a collaborator types, however
+// hostile, everyone who opens the page sees it as text, exactly as typed,
+// and no script of theirs runs (the page's Content-Security-Policy would
+// report one as a console error).
+const { test, expect } = require('@playwright/test');
+const { createDoc, docLink, markdown, openDoc } = require('./helpers');
+
+const HOSTILE = [
+  '</textarea><script>window.pwned = 1</script>',
+  '<img src=x onerror="window.pwned = 2">',
+  '&lt;kept&gt; and [a link](javascript:window.pwned=3)',
+].join('\n');
+const TITLE = '</title><script>window.pwned = 4</script>';
+
+function collectErrors(page) {
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  return errors;
+}
+
+test('hostile text typed by a collaborator stays text for everyone who opens it', async ({ browser, request }) => {
+  const id = await createDoc(request, TITLE);
+  const writer = await (await browser.newContext()).newPage();
+  const editor = await openDoc(writer, id);
+  await editor.click();
+  await writer.keyboard.type(HOSTILE);
+  await expect(writer.getByTestId('status')).toHaveText('Saved');
+  expect(await markdown(id)).toBe(HOSTILE);
+
+  // Someone opens the page afterwards: it is rendered by the server with the text in it.
+  const reader = await (await browser.newContext()).newPage();
+  const errors = collectErrors(reader);
+  const readerEditor = await openDoc(reader, id);
+  await expect(readerEditor).toHaveValue(HOSTILE);
+  await expect(reader.getByTestId('preview')).toContainText('</textarea><script>window.pwned = 1</script>');
+  await expect(reader.getByTestId('preview')).toContainText('<kept> and a link');
+  await expect(reader).toHaveTitle(`${TITLE} · Quire`);
+  expect(await reader.evaluate(() => window.pwned)).toBeUndefined();
+  expect(await reader.locator('script:not([nonce])').count()).toBe(0);
+  expect(errors).toEqual([]);
+
+  // Without JavaScript the server's page alone shows the same text.
+  const noJs = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await noJs.goto(docLink(id));
+  await expect(noJs).toHaveURL(new RegExp(`/d/${id}$`));
+  expect(await noJs.getByTestId('editor').inputValue()).toBe(HOSTILE);
+  await expect(noJs.getByTestId('preview')).toContainText('<img src=x onerror="window.pwned = 2">');
+});
