@@ -112,7 +112,13 @@ impl Running {
                         // QUIRE_BENCH_LOG=sqlx=debug,... shows what a workload makes Quire do.
                         .env("RUST_LOG", std::env::var("QUIRE_BENCH_LOG").unwrap_or_else(|_| "warn".into()))
                         // The ×100 document is larger than a document may grow by default.
-                        .env("QUIRE_MAX_DOCUMENT_CHARS", (64 * 1024 * 1024).to_string());
+                        .env("QUIRE_MAX_DOCUMENT_CHARS", (64 * 1024 * 1024).to_string())
+                        .env("QUIRE_MAX_DOCUMENT_BYTES", (256u64 * 1024 * 1024).to_string())
+                        // One account drives thousands of sockets at full speed
+                        // from one address: the per-client limits are off.
+                        .env("QUIRE_MAX_MESSAGES_PER_SECOND", "0")
+                        .env("QUIRE_MAX_SOCKETS_PER_PERSON", "0")
+                        .env("QUIRE_MAX_SOCKETS_PER_ADDRESS", "0");
                     if let Ok(url) = std::fs::read_to_string(self.data.join("redis-url")) {
                         command.env("REDIS_URL", url);
                     }

@@ -76,6 +76,16 @@ pub struct Config {
     #[arg(long, env = "QUIRE_SIGNUPS_PER_HOUR", default_value_t = 20)]
     pub signups_per_hour: u32,
 
+    /// WebSockets one person (an account, or a guest's session) may hold at
+    /// once, across documents; the next is closed with code 1008. 0: no limit.
+    #[arg(long, env = "QUIRE_MAX_SOCKETS_PER_PERSON", default_value_t = 32)]
+    pub max_sockets_per_person: usize,
+
+    /// WebSockets one client address (IPv6: one /64) may hold at once; the
+    /// next is closed with code 1008. Mind offices behind one NAT. 0: no limit.
+    #[arg(long, env = "QUIRE_MAX_SOCKETS_PER_ADDRESS", default_value_t = 256)]
+    pub max_sockets_per_address: usize,
+
     /// Messages one connection may send per second, on average (bursts of
     /// twice that pass). Faster clients are disconnected (code 1008) and
     /// reconnect. 0 turns the limit off (load generators need that).
@@ -101,6 +111,13 @@ pub struct Config {
     /// changes to each other. Unset: one instance, nothing relayed.
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
+
+    /// With several instances: a secret they all share, to sign what they
+    /// relay. Any client of the same Redis could otherwise publish updates,
+    /// presence or throttle events as if it were an instance. Set it whenever
+    /// Redis is reachable by anything but Quire (and keep Redis private anyway).
+    #[arg(long, env = "QUIRE_RELAY_SECRET", hide_env_values = true)]
+    pub relay_secret: Option<String>,
 
     /// With several instances: milliseconds between checks of each open
     /// document against the database, which catch whatever the relay lost.

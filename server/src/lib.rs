@@ -19,6 +19,7 @@ pub mod relay;
 pub mod routes;
 pub mod same_site;
 pub mod service;
+pub mod socket_limits;
 pub mod store;
 pub mod ws;
 
@@ -52,6 +53,8 @@ pub struct AppState {
     pub events: Arc<events::ListEvents>,
     /// Failed sign-ins, per address and account.
     pub throttle: Arc<auth::throttle::Throttle>,
+    /// Sockets held per person and per address.
+    pub sockets: Arc<socket_limits::SocketLimits>,
 }
 
 /// Reads the Leptos runtime options (Leptos.toml, overridden by LEPTOS_* env vars).
@@ -76,11 +79,13 @@ pub async fn run(
     // The relay outlives the sockets: it stops after every write is flushed.
     let relay_cancel = CancellationToken::new();
     let (relay, relay_events) = match &config.redis_url {
-        Some(url) => relay::Relay::redis(url, relay_cancel.clone())?,
+        Some(url) => relay::Relay::redis(url, config.relay_secret.as_deref(), relay_cancel.clone())?,
         None => relay::Relay::in_process(&relay::LocalBus::default(), relay_cancel.clone()),
     };
     let hub = Arc::new(Hub::new(store.clone(), persister, config.room_limits(), relay.clone()));
     let events = Arc::new(events::ListEvents::new(relay.clone()));
+    let sockets =
+        Arc::new(socket_limits::SocketLimits::new(config.max_sockets_per_person, config.max_sockets_per_address));
     let state = AppState {
         leptos_options,
         config: Arc::new(config),
@@ -90,6 +95,7 @@ pub async fn run(
         shutdown: cancel.clone(),
         events: events.clone(),
         throttle: Arc::default(),
+        sockets,
     };
     let relaying = tokio::spawn(follow_relay(
         hub.clone(),

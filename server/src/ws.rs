@@ -6,12 +6,13 @@
 //! socket with a code and reason when told to (by the room, the reader, or
 //! shutdown). A client silent for three ping intervals is dropped.
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -29,6 +30,7 @@ use crate::access::{self, Grant};
 use crate::auth::{Caller, Person};
 use crate::doc_id::DocId;
 use crate::hub::{self, CloseReason, Connection, JoinError, Outbox, OutboxReceiver, Peer, Reply, Room, TOO_SLOW};
+use crate::socket_limits::Refused;
 use crate::store::now_ms;
 use crate::AppState;
 
@@ -49,17 +51,26 @@ const READ_BUFFER_BYTES: usize = 2 * 1024;
 /// `GET /ws/doc/{id}`. Before anything is loaded or any byte is sent, the
 /// request must come from a page of this site (Origin; 403 otherwise), from
 /// someone (session or API token; 401 otherwise), who may read the document
-/// (403 otherwise).
+/// (403 otherwise). At most [`UPGRADES_IN_FLIGHT`] are checked at once (503
+/// beyond), and a person or address holding as many sockets as allowed gets
+/// one that closes at once with 1008 and the reason.
+///
+/// [`UPGRADES_IN_FLIGHT`]: crate::socket_limits::UPGRADES_IN_FLIGHT
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     Path(id): Path<String>,
     State(state): State<AppState>,
     headers: HeaderMap,
     Extension(caller): Extension<Caller>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
 ) -> Response {
     if !crate::same_site::origin_allowed(&headers, state.config.public_origin.as_deref()) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
     }
+    let Some(_checking) = state.sockets.upgrade() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many connections being opened; try again shortly")
+            .into_response();
+    };
     let Some(person) = caller.person() else {
         return (StatusCode::UNAUTHORIZED, "sign in or open a share link first").into_response();
     };
@@ -83,16 +94,39 @@ pub async fn upgrade(
         }
     };
     let max = state.config.max_frame_bytes;
+    let ws = ws.max_message_size(max).max_frame_size(max).read_buffer_size(READ_BUFFER_BYTES);
+    let address = connect.map(|Extension(ConnectInfo(peer))| {
+        crate::client_addr::client_addr(peer.ip(), &headers, &state.config.trusted_proxies)
+    });
+    let place = match state.sockets.open(&person.key, address) {
+        Ok(place) => place,
+        Err(refused) => {
+            let reason = match refused {
+                Refused::Person => TOO_MANY_OF_YOURS,
+                Refused::Address => TOO_MANY_FROM_HERE,
+            };
+            return ws.on_upgrade(move |mut socket| async move {
+                let frame = CloseFrame { code: reason.code, reason: reason.reason.into() };
+                let _ = socket.send(WsMessage::Close(Some(frame))).await;
+            });
+        }
+    };
     // The task tracker lets shutdown wait for every socket to finish its writes.
     let token = state.connections.token();
     let guard = AccessGuard { caller, grant, watch: room.watch_access() };
-    ws.max_message_size(max).max_frame_size(max).read_buffer_size(READ_BUFFER_BYTES).on_upgrade(
-        move |socket| async move {
-            serve(socket, room, person, guard, state).await;
-            drop(token);
-        },
-    )
+    ws.on_upgrade(move |socket| async move {
+        serve(socket, room, person, guard, state).await;
+        drop(place);
+        drop(token);
+    })
 }
+
+const TOO_MANY_OF_YOURS: CloseReason = CloseReason::new(
+    close::POLICY,
+    "You have too many connections open (tabs or scripts). Close some and this one will reconnect.",
+);
+const TOO_MANY_FROM_HERE: CloseReason =
+    CloseReason::new(close::POLICY, "Too many connections from your network. Try again later.");
 
 /// Keeps a connection's role current: re-checks it when the room says access
 /// changed, and when an expiring share link runs out.

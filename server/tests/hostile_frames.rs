@@ -198,3 +198,53 @@ async fn stock_text_edits_still_pass_every_check() {
     server.wait_for_markdown(&id, "h漢字lo 😀 ").await;
     server.stop().await;
 }
+
+/// The close code the server sends first on `socket`, if it closes within a second.
+async fn closes_at_once(socket: &mut common::Socket) -> Option<(u16, String)> {
+    use futures::StreamExt;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await {
+            Err(_) => return None,
+            Ok(Some(Ok(WsMessage::Close(Some(frame))))) => {
+                return Some((u16::from(frame.code), frame.reason.to_string()))
+            }
+            Ok(Some(Ok(_))) => continue,
+            Ok(_) => return Some((1006, String::new())),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_person_cannot_hold_every_place_in_a_room() {
+    let (mut config, _dir) = config();
+    config.max_sockets_per_person = 3;
+    config.max_sockets_per_address = 4;
+    let server = TestServer::start_with(config).await;
+    let id = server.create_doc("Crowded").await;
+    let origin = format!("http://{}", server.addr);
+    let guest = server.open_link(&common::edit_link(&id).unwrap()).await;
+    let headers = [("cookie", guest.as_str()), ("origin", origin.as_str())];
+    let mut mine = Vec::new();
+    for _ in 0..3 {
+        let mut socket = YClient::try_open(server.addr, &id, &headers).await.unwrap();
+        assert_eq!(closes_at_once(&mut socket).await, None);
+        mine.push(socket);
+    }
+    let mut fourth = YClient::try_open(server.addr, &id, &headers).await.unwrap();
+    let (code, reason) = closes_at_once(&mut fourth).await.expect("turned away");
+    assert_eq!(code, close::POLICY);
+    assert!(reason.contains("too many connections"), "{reason}");
+    // Someone else still gets in; closing a socket frees its place.
+    let mut other = YClient::connect(server.addr, &id).await;
+    other.insert(0, "room for others").await;
+    drop(mine.pop());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut again = YClient::try_open(server.addr, &id, &headers).await.unwrap();
+    assert_eq!(closes_at_once(&mut again).await, None);
+    // Four from this address now (three of the guest's and the other's): one
+    // more guest from here is turned away.
+    let mut sixth = YClient::raw_socket(server.addr, &id).await;
+    assert_eq!(closes_at_once(&mut sixth).await.map(|(code, _)| code), Some(close::POLICY));
+    server.stop().await;
+}

@@ -19,6 +19,7 @@ pub mod channels;
 pub mod envelope;
 mod local;
 mod redis;
+mod seal;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -141,6 +142,8 @@ pub struct Relay {
 
 struct Inner {
     instance: InstanceId,
+    /// Signs what this instance publishes and checks what it hears.
+    seal: seal::Seal,
     transport: Box<dyn Transport>,
     routes: Mutex<Routes>,
     next_token: AtomicU64,
@@ -153,15 +156,25 @@ impl Relay {
     /// A relay for this process alone, on `bus` (instances on one bus hear each
     /// other; the server gives each its own). Returns the relay and its events.
     pub fn in_process(bus: &LocalBus, cancel: CancellationToken) -> (Relay, mpsc::Receiver<Event>) {
-        Self::start(cancel, false, |inbound, _| Box::new(bus.join(inbound)))
+        Self::on_bus(bus, None, cancel)
     }
 
-    /// A relay through Redis at `url`. It connects in the background and keeps
-    /// reconnecting; a bad URL is an error now.
-    pub fn redis(url: &str, cancel: CancellationToken) -> crate::Result<(Relay, mpsc::Receiver<Event>)> {
+    /// [`Self::in_process`] with envelopes signed with `secret` (tests of the seal).
+    fn on_bus(bus: &LocalBus, secret: Option<&str>, cancel: CancellationToken) -> (Relay, mpsc::Receiver<Event>) {
+        Self::start(cancel, false, seal::Seal::new(secret), |inbound, _| Box::new(bus.join(inbound)))
+    }
+
+    /// A relay through Redis at `url` (`rediss://` for TLS), its envelopes
+    /// signed with `secret` if given (see `seal.rs`). It connects in the
+    /// background and keeps reconnecting; a bad URL is an error now.
+    pub fn redis(
+        url: &str,
+        secret: Option<&str>,
+        cancel: CancellationToken,
+    ) -> crate::Result<(Relay, mpsc::Receiver<Event>)> {
         let client = ::redis::Client::open(url).map_err(|e| crate::Error::Config(format!("REDIS_URL: {e}")))?;
         let task_cancel = cancel.clone();
-        Ok(Self::start(cancel, true, move |inbound, liveness| {
+        Ok(Self::start(cancel, true, seal::Seal::new(secret), move |inbound, liveness| {
             Box::new(redis::RedisTransport::start(client, inbound, liveness, task_cancel))
         }))
     }
@@ -169,6 +182,7 @@ impl Relay {
     fn start(
         cancel: CancellationToken,
         shared: bool,
+        seal: seal::Seal,
         transport: impl FnOnce(mpsc::Sender<Inbound>, Arc<Liveness>) -> Box<dyn Transport>,
     ) -> (Relay, mpsc::Receiver<Event>) {
         let (inbound_tx, inbound) = mpsc::channel(16 * 1024);
@@ -178,6 +192,7 @@ impl Relay {
         let relay = Relay {
             inner: Arc::new(Inner {
                 instance: random_instance_id(),
+                seal,
                 transport: transport(inbound_tx, liveness.clone()),
                 routes: Mutex::new(HashMap::new()),
                 next_token: AtomicU64::new(1),
@@ -207,7 +222,7 @@ impl Relay {
     /// Sends a message to the other instances (never waits; may be lost).
     pub fn publish(&self, message: &Message) {
         let channel = message.document().map_or_else(channels::global, channels::document);
-        self.inner.transport.publish(channel, envelope::encode(self.inner.instance, message));
+        self.inner.transport.publish(channel, self.inner.seal.seal(envelope::encode(self.inner.instance, message)));
     }
 
     /// Starts receiving the messages about `doc`. Everything published after
@@ -268,7 +283,11 @@ impl Relay {
                         let _ = events.send(Event::Resync).await;
                     }
                     Some(Inbound::Payload(bytes)) => {
-                        let Some((from, message)) = envelope::decode(&bytes) else {
+                        let Some(envelope) = self.inner.seal.open(&bytes) else {
+                            tracing::warn!(bytes = bytes.len(), "dropped a relay message without a valid signature (QUIRE_RELAY_SECRET differs?)");
+                            continue;
+                        };
+                        let Some((from, message)) = envelope::decode(envelope) else {
                             tracing::warn!(bytes = bytes.len(), "dropped a relay message that does not decode");
                             continue;
                         };
@@ -350,6 +369,27 @@ mod tests {
         assert_eq!(next(&mut on_a.inbox).await, Some(Message::AccessChanged(doc.clone())));
         // A's own update never came back to A.
         assert!(on_a.inbox.try_recv().is_err());
+        cancel.cancel();
+    }
+
+    #[tokio::test]
+    async fn without_the_secret_nothing_published_is_heard() {
+        let bus = LocalBus::default();
+        let cancel = CancellationToken::new();
+        let (a, _) = Relay::on_bus(&bus, Some("shared secret"), cancel.clone());
+        let (b, _) = Relay::on_bus(&bus, Some("shared secret"), cancel.clone());
+        // Another client of the same Redis, without the secret (or with a guess).
+        let (intruder, _) = Relay::on_bus(&bus, None, cancel.clone());
+        let (guesser, _) = Relay::on_bus(&bus, Some("guess"), cancel.clone());
+        let doc = DocId::random();
+        let mut on_b = b.subscribe(&doc).await;
+        for forger in [&intruder, &guesser] {
+            forger.publish(&Message::Update(doc.clone(), Bytes::from_static(b"forged")));
+        }
+        let genuine = Message::Update(doc.clone(), Bytes::from_static(b"genuine"));
+        a.publish(&genuine);
+        assert_eq!(next(&mut on_b.inbox).await, Some(genuine), "only the signed update arrives");
+        assert!(on_b.inbox.try_recv().is_err());
         cancel.cancel();
     }
 
