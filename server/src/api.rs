@@ -76,6 +76,11 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// Any other path under `/api/`: 404 in JSON, like every API answer.
+pub async fn no_such_endpoint() -> Response {
+    (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "no such API endpoint" }))).into_response()
+}
+
 /// `POST /api/users {"username","password"}` -> 201, signed in (session cookie).
 pub async fn sign_up(
     State(state): State<AppState>,

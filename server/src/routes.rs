@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{any, delete, get, post, put};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
@@ -41,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/session", post(api::sign_in))
         .route("/api/tokens", post(api::create_token))
         .route("/api/tokens/{id}", delete(api::revoke_token))
+        // Everything under /api answers JSON, an unknown path too.
+        .route("/api/{*rest}", any(api::no_such_endpoint))
         .route("/healthz", get(api::health))
         .route("/events", get(events::stream))
         .route("/s/{token}", get(service::open_share_link))

@@ -13,8 +13,8 @@ pub async fn whoami() -> Result<Me, ServerFnError> {
 /// Creates an account, signs in, and goes home (works without JavaScript).
 #[server(prefix = "/rpc")]
 pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnError> {
-    let username = validate_username(&username).map_err(ServerFnError::new)?;
-    validate_password(&password).map_err(ServerFnError::new)?;
+    let username = validate_username(&username).map_err(super::ssr::invalid)?;
+    validate_password(&password).map_err(super::ssr::invalid)?;
     super::ssr::backend()?.sign_up(username, password).await?;
     leptos_axum::redirect("/");
     Ok(())

@@ -44,10 +44,49 @@ impl Refusal {
     }
 }
 
+impl Refusal {
+    /// The HTTP status that says what kind of refusal it is: ordinary
+    /// mistakes are 4xx (a wrong password must not page anyone), only
+    /// internal failures 500.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            Refusal::SignedOut => StatusCode::UNAUTHORIZED,
+            Refusal::NotFound => StatusCode::NOT_FOUND,
+            Refusal::Forbidden => StatusCode::FORBIDDEN,
+            Refusal::Invalid(_) => StatusCode::BAD_REQUEST,
+            Refusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 impl From<Refusal> for ServerFnError {
+    /// Also sets the response's status, except for a plain form post from a
+    /// page without JavaScript: that one is answered with a redirect back to
+    /// the form (which shows the message), and a 4xx would stop the browser
+    /// from following it.
     fn from(refusal: Refusal) -> Self {
+        let plain_form_post = use_context::<http::request::Parts>().is_some_and(|parts| {
+            let accepts_html = parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"));
+            accepts_html && parts.headers.contains_key(http::header::REFERER)
+        });
+        if !plain_form_post {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(refusal.status());
+            }
+        }
         ServerFnError::ServerError(refusal.message())
     }
+}
+
+/// A server function's input was wrong: 400 with the reason.
+pub fn invalid(message: &str) -> ServerFnError {
+    Refusal::Invalid(message.to_string()).into()
 }
 
 /// Everything the pages can ask, as the caller of the current request.

@@ -85,7 +85,7 @@ pub fn check_update(update: &[u8]) -> Result<Shape, SchemaError> {
     let clients = read_count(&mut cursor)?;
     for _ in 0..clients {
         let structs = read_count(&mut cursor)?;
-        let client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+        let client = read_client(&mut cursor)?;
         let start = read_u32(&mut cursor)?;
         let mut clock = start;
         for _ in 0..structs {
@@ -102,7 +102,7 @@ pub fn check_update(update: &[u8]) -> Result<Shape, SchemaError> {
     // The delete set: per client, ranges of (clock, length).
     let clients = read_count(&mut cursor)?;
     for _ in 0..clients {
-        let client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+        let client = read_client(&mut cursor)?;
         let ranges = read_count(&mut cursor)?;
         for _ in 0..ranges {
             let clock = read_u32(&mut cursor)?;
@@ -140,7 +140,7 @@ fn read_struct(cursor: &mut Cursor<'_>, refer: &mut impl FnMut(u64, u32)) -> Res
     let has_right_origin = info & HAS_RIGHT_ORIGIN != 0;
     for present in [has_origin, has_right_origin] {
         if present {
-            let client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+            let client = read_client(cursor)?;
             let clock = read_u32(cursor)?;
             refer(client, clock.checked_add(1).ok_or(SchemaError::Malformed)?);
         }
@@ -178,6 +178,16 @@ fn read_count(cursor: &mut Cursor<'_>) -> Result<usize, SchemaError> {
     Ok(count)
 }
 
+/// A client id: Yjs's are 53 bits at most, and yrs asserts it (in release it
+/// would fold a larger one onto another client's id, mixing their histories).
+fn read_client(cursor: &mut Cursor<'_>) -> Result<u64, SchemaError> {
+    let client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+    if client >> 53 != 0 {
+        return Err(SchemaError::Malformed);
+    }
+    Ok(client)
+}
+
 fn read_u32(cursor: &mut Cursor<'_>) -> Result<u32, SchemaError> {
     let value: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
     u32::try_from(value).map_err(|_| SchemaError::Malformed)
@@ -199,7 +209,7 @@ pub fn check_state_vector(sv: &[u8]) -> Result<(), SchemaError> {
     let mut cursor = Cursor::new(sv);
     let clients = read_count(&mut cursor)?;
     for _ in 0..clients {
-        let _client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+        read_client(&mut cursor)?;
         read_u32(&mut cursor)?;
     }
     if cursor.has_content() {
@@ -214,7 +224,7 @@ pub fn check_awareness(update: &[u8]) -> Result<(), SchemaError> {
     let mut cursor = Cursor::new(update);
     let clients = read_count(&mut cursor)?;
     for _ in 0..clients {
-        let _client: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+        read_client(&mut cursor)?;
         read_u32(&mut cursor)?;
         read_str(&mut cursor)?;
     }
@@ -370,6 +380,12 @@ mod tests {
         assert_eq!(check_update(&[0, 0, 0]), Err(SchemaError::Malformed));
         assert_eq!(check_update(&[1]), Err(SchemaError::Malformed));
         assert_eq!(check_update(&[1, 1, 7, 0xff, 0xff, 0xff, 0xff, 0x0f, GC, 2, 0]), Err(SchemaError::Malformed));
+        // A client id over 53 bits.
+        assert_eq!(
+            check_update(&[1, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0, GC, 1, 0]),
+            Err(SchemaError::Malformed)
+        );
+        assert!(check_state_vector(&[1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 1]).is_err());
         // A client listed twice.
         assert_eq!(check_update(&[2, 1, 7, 0, GC, 1, 1, 7, 0, GC, 1, 0]), Err(SchemaError::Malformed));
     }
@@ -403,5 +419,76 @@ mod tests {
             assert!(check_update(&diff(&a, &sv)).is_ok());
         }
         assert!(check_update(&diff(&a, &StateVector::default())).is_ok());
+    }
+
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Real updates to start from: text inserted and deleted by two
+        /// clients, a snapshot, and the updates a stock client would send.
+        fn seeds() -> Vec<Vec<u8>> {
+            let a = new_doc();
+            let text = content(&a);
+            let mut seeds = Vec::new();
+            for (at, s) in [(0, "hello "), (6, "wörld 😀"), (3, "\n# h\n")] {
+                let sv = a.transact().state_vector();
+                text.insert(&mut a.transact_mut(), at, s);
+                seeds.push(diff(&a, &sv));
+            }
+            let sv = a.transact().state_vector();
+            text.remove_range(&mut a.transact_mut(), 1, 4);
+            seeds.push(diff(&a, &sv));
+            seeds.push(diff(&a, &StateVector::default()));
+            seeds.push(deeply_nested(50));
+            seeds
+        }
+
+        fn mutated() -> impl Strategy<Value = Vec<u8>> {
+            let seeds = seeds();
+            (0..seeds.len(), prop::collection::vec((any::<u16>(), any::<u8>(), 0u8..4), 0..6)).prop_map(
+                move |(seed, edits)| {
+                    let mut bytes = seeds[seed].clone();
+                    for (at, byte, kind) in edits {
+                        let at = at as usize % (bytes.len() + 1);
+                        match kind {
+                            0 if at < bytes.len() => bytes[at] = byte,
+                            1 => bytes.insert(at, byte),
+                            2 if at < bytes.len() => {
+                                bytes.remove(at);
+                            }
+                            _ => bytes.truncate(at),
+                        }
+                    }
+                    bytes
+                },
+            )
+        }
+
+        /// Applies an update that passed the check, as the server would.
+        fn apply(update: &[u8]) {
+            let doc = new_doc();
+            let Ok(decoded) = Update::decode_v1(update) else { return };
+            let _ = doc.transact_mut().apply_update(decoded);
+            let _ = content(&doc).get_string(&doc.transact());
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+                let _ = check_update(&bytes);
+                let _ = check_state_vector(&bytes);
+                let _ = check_awareness(&bytes);
+            }
+
+            #[test]
+            fn what_passes_the_check_applies_without_panicking(update in mutated()) {
+                if check_update(&update).is_ok() {
+                    apply(&update);
+                }
+            }
+        }
     }
 }

@@ -114,8 +114,19 @@ impl Connection {
         let asks_sync = messages.iter().any(|m| matches!(m, Message::Sync(SyncMessage::SyncStep1(_))));
         let asks_presence = messages.iter().any(|m| matches!(m, Message::AwarenessQuery));
         let costly = usize::from(asks_sync) + usize::from(asks_presence);
-        let charged =
-            self.budget.lock().unwrap_or_else(PoisonError::into_inner).charge(messages.len(), costly, Instant::now());
+        let written = messages
+            .iter()
+            .map(|m| match m {
+                Message::Sync(SyncMessage::SyncStep2(update)) | Message::Sync(SyncMessage::Update(update)) => {
+                    update.len()
+                }
+                _ => 0,
+            })
+            .sum();
+        let charged = {
+            let mut budget = self.budget.lock().unwrap_or_else(PoisonError::into_inner);
+            budget.charge(messages.len(), costly, written, Instant::now())
+        };
         if let Err(reason) = charged {
             return Reply::Close(reason);
         }

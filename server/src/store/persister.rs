@@ -21,6 +21,11 @@ use crate::doc_id::DocId;
 
 /// Most updates committed in one transaction.
 const MAX_BATCH: usize = 512;
+/// Bytes appended to a document's log that make it due for compaction, however
+/// few rows they are: the log of a document written and deleted again and
+/// again (which the document limit does not count once collected) stays
+/// bounded on disk.
+const COMPACT_AFTER_BYTES: u64 = 8 * 1024 * 1024;
 /// Jobs that may wait for the writer before senders wait too.
 const QUEUE_CAPACITY: usize = 8192;
 
@@ -122,7 +127,8 @@ struct Writer {
     compact_after: usize,
     healthy: Arc<AtomicBool>,
     pending: Arc<AtomicUsize>,
-    since_compaction: HashMap<DocId, usize>,
+    /// Rows and bytes appended per document since its last compaction.
+    since_compaction: HashMap<DocId, (usize, u64)>,
 }
 
 impl Writer {
@@ -152,13 +158,15 @@ impl Writer {
             for ack in acks {
                 ack.deliver();
             }
-            for (doc, _) in &appends {
-                *self.since_compaction.entry(doc.clone()).or_default() += 1;
+            for (doc, update) in &appends {
+                let (rows, bytes) = self.since_compaction.entry(doc.clone()).or_default();
+                *rows += 1;
+                *bytes += update.len() as u64;
             }
             let mut due: Vec<DocId> = self
                 .since_compaction
                 .iter()
-                .filter(|(_, n)| **n >= self.compact_after)
+                .filter(|(_, (rows, bytes))| *rows >= self.compact_after || *bytes >= COMPACT_AFTER_BYTES)
                 .map(|(doc, _)| doc.clone())
                 .collect();
             due.extend(flushes.iter().filter_map(|(doc, _)| doc.clone()));
