@@ -23,12 +23,20 @@ if [ ! -f "$data/PG_VERSION" ]; then
   [ "$(id -u)" -eq 0 ] && chown postgres "$data"
   run_pg "$bin/initdb" -D "$data" -A trust -U postgres >/dev/null
 fi
+# TLS on (a self-signed certificate), so the tests can prove `sslmode=require`
+# works; clients that do not ask for TLS still connect in the clear.
+if [ ! -f "$data/server.crt" ]; then
+  openssl req -new -x509 -days 3650 -nodes -subj /CN=localhost \
+    -keyout "$data/server.key" -out "$data/server.crt" >/dev/null 2>&1
+  chmod 600 "$data/server.key"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$data/server.key" "$data/server.crt"
+fi
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! run_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
   port=55432
   while port_in_use "$port"; do port=$((port + 1)); done
   run_pg "$bin/pg_ctl" -D "$data" -w -l "$data/server.log" \
-    -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=on" start >/dev/null
   echo "$port" > "$data/quire-port"
 fi
 port=$(cat "$data/quire-port" 2>/dev/null || echo 55432)

@@ -20,6 +20,7 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v cc >/dev/null || need_apt+=(build-essential)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "Installing ${need_apt[*]} (apt)"
   as_root apt-get update -qq

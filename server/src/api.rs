@@ -16,7 +16,7 @@ use app::api::{DocList, DocSummary, Role};
 use crate::auth::Caller;
 use crate::error::{Error, Result};
 use crate::service::Service;
-use crate::AppState;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct CreateDocument {

@@ -25,7 +25,7 @@ use crate::auth::Caller;
 use crate::doc_id::DocId;
 use crate::error::Error;
 use crate::relay::{self, Relay};
-use crate::AppState;
+use crate::state::AppState;
 
 /// Events buffered per user; a tab that falls further behind reloads anyway.
 const BUFFER: usize = 64;

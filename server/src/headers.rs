@@ -9,7 +9,7 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// For HTML that is not a Leptos page (none today; a safety net for later).
 const FALLBACK_CSP: &str =

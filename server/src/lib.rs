@@ -21,42 +21,25 @@ pub mod same_site;
 pub mod serve;
 pub mod service;
 pub mod socket_limits;
+pub mod state;
 pub mod store;
 pub mod ws;
 
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+
+pub use state::AppState;
 
 pub use config::Config;
 pub use error::{Error, Result};
 
 use hub::Hub;
 use store::{Persister, Store};
-
-/// What every handler can reach.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub config: Arc<Config>,
-    pub store: Store,
-    pub hub: Arc<Hub>,
-    /// One token per open WebSocket, so shutdown can wait for them.
-    pub connections: TaskTracker,
-    /// Cancelled when the server begins shutting down.
-    pub shutdown: CancellationToken,
-    /// Live document-list events, per user.
-    pub events: Arc<events::ListEvents>,
-    /// Failed sign-ins, per address and account.
-    pub throttle: Arc<auth::throttle::Throttle>,
-    /// Sockets held per person and per address.
-    pub sockets: Arc<socket_limits::SocketLimits>,
-}
 
 /// Reads the Leptos runtime options (Leptos.toml, overridden by LEPTOS_* env vars).
 pub fn leptos_options(config: &Config) -> Result<LeptosOptions> {

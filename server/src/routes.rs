@@ -19,7 +19,8 @@ use app::{shell, App};
 
 use crate::auth::{self, Caller};
 use crate::service::{self, Service};
-use crate::{api, events, headers, same_site, ws, AppState};
+use crate::state::AppState;
+use crate::{api, events, headers, same_site, ws};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);

@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::AppState;
+use crate::state::AppState;
 
 const REFUSED: &str = "cross-site request refused: this request must come from a page of this site";
 

@@ -13,8 +13,8 @@ use crate::access;
 use crate::auth::{self, password, secret, Caller, SessionUser};
 use crate::doc_id::DocId;
 use crate::relay;
+use crate::state::AppState;
 use crate::store::{now_ms, DocumentRow};
-use crate::AppState;
 
 /// Documents stay in the trash this long before they are removed for good.
 pub const TRASH_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -118,7 +118,7 @@ fn summary(doc: DocumentRow, role: Role) -> DocSummary {
     DocSummary { id: doc.id, title: doc.title, updated_at: doc.updated_at, role, owner: doc.owner }
 }
 
-fn internal(error: crate::Error) -> Refusal {
+fn internal(error: crate::error::Error) -> Refusal {
     tracing::error!(%error, "request failed");
     Refusal::Internal
 }

@@ -31,8 +31,8 @@ use crate::auth::{Caller, Person};
 use crate::doc_id::DocId;
 use crate::hub::{self, CloseReason, Connection, JoinError, Outbox, OutboxReceiver, Peer, Reply, Room, TOO_SLOW};
 use crate::socket_limits::Refused;
+use crate::state::AppState;
 use crate::store::now_ms;
-use crate::AppState;
 
 const TEXT_FRAME: CloseReason = CloseReason::new(close::UNSUPPORTED, "binary y-sync frames only");
 const FRAME_TOO_BIG: CloseReason = CloseReason::new(close::TOO_BIG, "frame too large");

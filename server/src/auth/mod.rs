@@ -27,7 +27,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 use crate::error::Error;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "quire_session";
@@ -77,7 +77,7 @@ fn is_public_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz"
 }
 
-async fn token_user(state: &AppState, header: &str) -> crate::Result<Option<(SessionUser, String)>> {
+async fn token_user(state: &AppState, header: &str) -> crate::error::Result<Option<(SessionUser, String)>> {
     let Some(token) = header.strip_prefix("Bearer ") else {
         return Ok(None);
     };
@@ -95,7 +95,7 @@ async fn token_user(state: &AppState, header: &str) -> crate::Result<Option<(Ses
 /// re-checked, so signing out or revoking a token ends them. Guests and
 /// anonymous callers have nothing to lose here (their share links are
 /// checked by `access::grant`).
-pub async fn still_signed_in(store: &crate::store::Store, caller: &Caller) -> crate::Result<bool> {
+pub async fn still_signed_in(store: &crate::store::Store, caller: &Caller) -> crate::error::Result<bool> {
     let Some(user) = &caller.user else {
         return Ok(true);
     };
@@ -106,7 +106,7 @@ pub async fn still_signed_in(store: &crate::store::Store, caller: &Caller) -> cr
             let record = SqlSessionStore::new(store.pool())
                 .load(id)
                 .await
-                .map_err(|e| crate::Error::Internal(format!("session store: {e}")))?;
+                .map_err(|e| crate::error::Error::Internal(format!("session store: {e}")))?;
             let signed_in = record
                 .and_then(|record| record.data.get(USER_KEY).cloned())
                 .and_then(|value| serde_json::from_value::<SessionUser>(value).ok());

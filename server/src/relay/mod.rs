@@ -171,8 +171,8 @@ impl Relay {
         url: &str,
         secret: Option<&str>,
         cancel: CancellationToken,
-    ) -> crate::Result<(Relay, mpsc::Receiver<Event>)> {
-        let client = ::redis::Client::open(url).map_err(|e| crate::Error::Config(format!("REDIS_URL: {e}")))?;
+    ) -> crate::error::Result<(Relay, mpsc::Receiver<Event>)> {
+        let client = ::redis::Client::open(url).map_err(|e| crate::error::Error::Config(format!("REDIS_URL: {e}")))?;
         let task_cancel = cancel.clone();
         Ok(Self::start(cancel, true, seal::Seal::new(secret), move |inbound, liveness| {
             Box::new(redis::RedisTransport::start(client, inbound, liveness, task_cancel))
