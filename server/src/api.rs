@@ -90,8 +90,7 @@ pub async fn sign_up(
     body: Result<Json<Credentials>, JsonRejection>,
 ) -> Result<Response> {
     let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let username = app::api::validate_username(&body.username).map_err(|m| Error::BadRequest(m.into()))?;
-    app::api::validate_password(&body.password).map_err(|m| Error::BadRequest(m.into()))?;
+    let username = app::api::normalize_username(&body.username);
     let ip = info
         .map(|Extension(info)| crate::client_addr::client_addr(info.0.ip(), &headers, &state.config.trusted_proxies));
     Service::new(state, caller, ip).sign_up(username.clone(), body.password).await.map_err(refused)?;
@@ -109,8 +108,7 @@ pub async fn sign_in(
     let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let ip = info
         .map(|Extension(info)| crate::client_addr::client_addr(info.0.ip(), &headers, &state.config.trusted_proxies));
-    let username = body.username.trim().to_ascii_lowercase();
-    Service::new(state, caller, ip).sign_in(username, body.password).await.map_err(refused)?;
+    Service::new(state, caller, ip).sign_in(body.username, body.password).await.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -161,7 +159,6 @@ pub async fn share(
     let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let role =
         Role::parse_shared(&body.role).ok_or_else(|| Error::BadRequest("role must be viewer or editor".into()))?;
-    let username = app::api::validate_username(&username).map_err(|m| Error::BadRequest(m.into()))?;
     service(state, caller)?.share(id, username, role).await.map_err(refused)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -220,8 +217,7 @@ pub async fn create(
 ) -> Result<Response> {
     let service = service(state, caller)?;
     let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let title = app::api::validate_title(&body.title).map_err(|msg| Error::BadRequest(msg.to_string()))?;
-    let id = service.create_document(title).await.map_err(refused)?;
+    let id = service.create_document(body.title).await.map_err(refused)?;
     Ok((StatusCode::CREATED, Json(Created { url: format!("/d/{id}"), id })).into_response())
 }
 

@@ -101,6 +101,7 @@ impl Service {
 
     pub async fn create_document(&self, title: String) -> Result<String, Refusal> {
         let user = self.user()?;
+        let title = validate_title(&title).map_err(invalid)?;
         let id = DocId::random();
         self.state.store.create_document(&id, &title, &user.id).await.map_err(internal)?;
         self.state.events.document_changed([&user.id], &id);
@@ -118,6 +119,11 @@ fn summary(doc: DocumentRow, role: Role) -> DocSummary {
     DocSummary { id: doc.id, title: doc.title, updated_at: doc.updated_at, role, owner: doc.owner }
 }
 
+/// Input that does not pass validation: 400 with the reason, wherever it came from.
+fn invalid(reason: &'static str) -> Refusal {
+    Refusal::Invalid(reason.to_string())
+}
+
 fn internal(error: crate::error::Error) -> Refusal {
     tracing::error!(%error, "request failed");
     Refusal::Internal
@@ -131,6 +137,8 @@ impl Backend for Service {
 
     fn sign_up(&self, username: String, password: String) -> Outcome<'_, ()> {
         Box::pin(async move {
+            let username = validate_username(&username).map_err(invalid)?;
+            validate_password(&password).map_err(invalid)?;
             let address = auth::throttle::address_key(self.ip);
             if !self.state.throttle.sign_up(&address, self.state.config.signups_per_hour, Instant::now()) {
                 return Err(Refusal::Throttled(
@@ -149,6 +157,7 @@ impl Backend for Service {
 
     fn sign_in(&self, username: String, password: String) -> Outcome<'_, ()> {
         Box::pin(async move {
+            let username = normalize_username(&username);
             let keys = throttle_keys(self.ip, &username);
             // Counted as failed from here on, so parallel guesses cannot all
             // pass one check while their passwords are being hashed.
@@ -209,6 +218,7 @@ impl Backend for Service {
 
     fn rename(&self, id: String, title: String) -> Outcome<'_, ()> {
         Box::pin(async move {
+            let title = validate_title(&title).map_err(invalid)?;
             let id = self.owned(&id).await?;
             self.state.store.rename_document(&id, &title).await.map_err(internal)?;
             let audience = self.audience(&id).await?;
@@ -283,6 +293,7 @@ impl Backend for Service {
 
     fn share(&self, id: String, username: String, role: Role) -> Outcome<'_, ()> {
         Box::pin(async move {
+            let username = validate_username(&username).map_err(invalid)?;
             let id = self.owned(&id).await?;
             let store = &self.state.store;
             let Some(member) = store.user_by_name(&username).await.map_err(internal)? else {
@@ -303,7 +314,7 @@ impl Backend for Service {
             let id = self.owned(&id).await?;
             let store = &self.state.store;
             let audience = self.audience(&id).await?;
-            if let Some(member) = store.user_by_name(&username.to_ascii_lowercase()).await.map_err(internal)? {
+            if let Some(member) = store.user_by_name(&normalize_username(&username)).await.map_err(internal)? {
                 store.remove_member(&id, &member.id).await.map_err(internal)?;
             }
             self.access_changed(&id, &audience);

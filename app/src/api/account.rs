@@ -13,8 +13,6 @@ pub async fn whoami() -> Result<Me, ServerFnError> {
 /// Creates an account, signs in, and goes home (works without JavaScript).
 #[server(prefix = "/rpc")]
 pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnError> {
-    let username = validate_username(&username).map_err(super::ssr::invalid)?;
-    validate_password(&password).map_err(super::ssr::invalid)?;
     super::ssr::backend()?.sign_up(username, password).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -23,7 +21,6 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnE
 /// Signs in and goes to `next` (a local path) or home.
 #[server(prefix = "/rpc")]
 pub async fn sign_in(username: String, password: String, next: Option<String>) -> Result<(), ServerFnError> {
-    let username = username.trim().to_ascii_lowercase();
     super::ssr::backend()?.sign_in(username, password).await?;
     leptos_axum::redirect(&local_path(next.as_deref()));
     Ok(())

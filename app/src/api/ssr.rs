@@ -98,7 +98,7 @@ pub trait Backend: Send + Sync + 'static {
     fn sign_out(&self) -> Outcome<'_, ()>;
 
     fn list(&self) -> Outcome<'_, DocList>;
-    /// Creates a document with an already validated title; returns its id.
+    /// Creates a document (the title is validated here); returns its id.
     fn create(&self, title: String) -> Outcome<'_, String>;
     /// The document as the caller sees it; NotFound when they may not.
     fn open(&self, id: String) -> Outcome<'_, DocView>;

@@ -183,9 +183,14 @@ pub fn validate_title(raw: &str) -> Result<String, &'static str> {
     Ok(title.to_string())
 }
 
+/// A username as typed, in the form it is stored and compared in.
+pub fn normalize_username(raw: &str) -> String {
+    raw.trim().to_ascii_lowercase()
+}
+
 /// A username as stored: 3 to 32 of a-z, 0-9, `_`, `-`, `.`, compared lowercase.
 pub fn validate_username(raw: &str) -> Result<String, &'static str> {
-    let name = raw.trim().to_ascii_lowercase();
+    let name = normalize_username(raw);
     if name.len() < 3 || name.len() > 32 {
         return Err("username must be 3 to 32 characters");
     }
