@@ -5,37 +5,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{sqlite_url, TestServer, YClient};
+use common::{attack_is_contained, sqlite_url, TestServer, YClient};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use app::collab::protocol::{self, close};
 use server::Config;
-
-/// Runs `attack` from a third client while Alice and Bob share a document, then
-/// checks the attacker got `code`, and the others and the document are fine.
-async fn attack_is_contained(config: Config, code: u16, attack: impl FnOnce(&mut YClient) -> Vec<WsMessage>) {
-    let server = TestServer::start_with(config).await;
-    let id = server.create_doc("Target").await;
-    let mut alice = YClient::connect(server.addr, &id).await;
-    let mut bob = YClient::connect(server.addr, &id).await;
-    alice.insert(0, "intact").await;
-    bob.wait_for_text("intact").await;
-
-    let mut mallory = YClient::connect(server.addr, &id).await;
-    mallory.wait_for_text("intact").await;
-    for message in attack(&mut mallory) {
-        mallory.send_ws(message).await;
-    }
-    let (got, reason) = mallory.expect_close().await;
-    assert_eq!(got, code, "close code (reason {reason:?})");
-    assert!(!reason.is_empty(), "a close reason explains what went wrong");
-
-    // Everyone else still edits together, and the text is exactly theirs.
-    bob.insert(6, "!").await;
-    alice.wait_for_text("intact!").await;
-    assert_eq!(server.markdown(&id).await, "intact!");
-    server.stop().await;
-}
 
 fn config() -> (Config, tempfile::TempDir) {
     let (url, dir) = sqlite_url();

@@ -5,44 +5,12 @@
 
 mod common;
 
-use common::{sqlite_url, TestServer, YClient};
+use common::{attack_is_contained, sqlite_url, TestServer, YClient};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::{Map, ReadTxn, StateVector, Text, Transact};
 
 use app::collab::protocol::{self, close};
 use server::Config;
-
-/// Alice and Bob share a document; Mallory joins and runs `attack` (frames
-/// to send). Mallory must be closed with `code`; Alice and Bob still edit
-/// together and the document holds exactly their text.
-async fn contained(config: Config, code: u16, attack: impl FnOnce(&mut YClient) -> Vec<Vec<u8>>) -> String {
-    let server = TestServer::start_with(config).await;
-    let id = server.create_doc("Target").await;
-    let mut alice = YClient::connect(server.addr, &id).await;
-    let mut bob = YClient::connect(server.addr, &id).await;
-    alice.insert(0, "intact").await;
-    bob.wait_for_text("intact").await;
-
-    let mut mallory = YClient::connect(server.addr, &id).await;
-    mallory.wait_for_text("intact").await;
-    for frame in attack(&mut mallory) {
-        if !mallory.try_send_ws(WsMessage::Binary(frame.into())).await {
-            break;
-        }
-    }
-    let (got, reason) = mallory.expect_close().await;
-    assert_eq!(got, code, "close code (reason {reason:?})");
-    assert!(!reason.is_empty(), "a close reason explains what went wrong");
-
-    bob.insert(6, "!").await;
-    alice.wait_for_text("intact!").await;
-    assert_eq!(server.markdown(&id).await, "intact!");
-    // A newcomer still gets the document.
-    let mut carol = YClient::connect(server.addr, &id).await;
-    carol.wait_for_text("intact!").await;
-    server.stop().await;
-    reason
-}
 
 fn config() -> (Config, tempfile::TempDir) {
     let (url, dir) = sqlite_url();
@@ -54,14 +22,14 @@ async fn a_frame_of_a_million_sync_requests_is_refused_whole() {
     let (config, _dir) = config();
     // 4 MiB of empty SyncStep1 messages: each would be answered with the
     // whole document, all collected before anything is sent.
-    let reason = contained(config, close::TOO_BIG, |_| vec![[0u8, 0, 1, 0].repeat(1 << 20)]).await;
+    let reason = attack_is_contained(config, close::TOO_BIG, |_| vec![[0u8, 0, 1, 0].repeat(1 << 20)]).await;
     assert!(reason.contains("too many messages"), "{reason}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frame_of_presence_queries_is_refused_whole() {
     let (config, _dir) = config();
-    contained(config, close::TOO_BIG, |_| vec![vec![3u8; 4 << 20]]).await;
+    attack_is_contained(config, close::TOO_BIG, |_| vec![vec![3u8; 4 << 20]]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,7 +38,7 @@ async fn a_flood_of_small_messages_is_cut_off_by_the_rate_limit() {
     config.max_messages_per_second = 100;
     // Heartbeats cost the server little each, but not nothing.
     let heartbeats = protocol::heartbeat().repeat(protocol::MAX_MESSAGES_PER_FRAME);
-    let reason = contained(config, close::POLICY, |_| vec![heartbeats; 200]).await;
+    let reason = attack_is_contained(config, close::POLICY, |_| vec![heartbeats; 200]).await;
     assert!(reason.contains("too many messages"), "{reason}");
 }
 
@@ -79,7 +47,7 @@ async fn repeated_sync_requests_are_cut_off() {
     let (mut config, _dir) = config();
     config.max_messages_per_second = 0; // the costly-request limit holds even then
     let step1 = protocol::sync_step1(StateVector::default());
-    let reason = contained(config, close::POLICY, |_| vec![step1; 50]).await;
+    let reason = attack_is_contained(config, close::POLICY, |_| vec![step1; 50]).await;
     assert!(reason.contains("sync or presence requests"), "{reason}");
 }
 
@@ -100,13 +68,13 @@ fn deeply_nested_update(depth: usize) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_nested_100000_deep_is_refused_without_aborting() {
     let (config, _dir) = config();
-    contained(config, close::INVALID, |_| vec![protocol::update(deeply_nested_update(100_000))]).await;
+    attack_is_contained(config, close::INVALID, |_| vec![protocol::update(deeply_nested_update(100_000))]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_root_type_is_refused() {
     let (config, _dir) = config();
-    let reason = contained(config, close::INVALID, |mallory| {
+    let reason = attack_is_contained(config, close::INVALID, |mallory| {
         let other = mallory.doc.get_or_insert_text("stash");
         let mut txn = mallory.doc.transact_mut();
         other.insert(&mut txn, 0, &"x".repeat(100_000));
@@ -120,7 +88,7 @@ async fn a_second_root_type_is_refused() {
 async fn a_map_is_refused_even_under_the_text_limit() {
     let (mut config, _dir) = config();
     config.max_document_chars = 1000;
-    contained(config, close::INVALID, |mallory| {
+    attack_is_contained(config, close::INVALID, |mallory| {
         let map = mallory.doc.get_or_insert_map("meta");
         let mut txn = mallory.doc.transact_mut();
         map.insert(&mut txn, "blob", "y".repeat(50_000));
@@ -132,7 +100,7 @@ async fn a_map_is_refused_even_under_the_text_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn updates_waiting_for_missing_changes_are_not_held() {
     let (config, _dir) = config();
-    contained(config, close::TRY_AGAIN, |_| {
+    attack_is_contained(config, close::TRY_AGAIN, |_| {
         // A client whose first change the server never sees: everything it
         // sends after would wait in memory, pending, for ever.
         let ghost = app::collab::doc::new_doc();
@@ -153,7 +121,7 @@ async fn updates_waiting_for_missing_changes_are_not_held() {
 async fn the_document_limit_counts_stored_bytes() {
     let (mut config, _dir) = config();
     config.max_document_bytes = 64 * 1024;
-    contained(config, close::TOO_BIG, |mallory| {
+    attack_is_contained(config, close::TOO_BIG, |mallory| {
         let mut txn = mallory.doc.transact_mut();
         mallory.text.insert(&mut txn, 0, &"z".repeat(100_000));
         vec![protocol::update(txn.encode_update_v1())]

@@ -664,3 +664,40 @@ pub async fn subscribe(server: &TestServer, cookie: &str) -> (reqwest::Response,
     assert!(next_event(&mut response, &mut buffer, "ready", Duration::from_secs(2)).await.is_some());
     (response, buffer)
 }
+
+/// Alice and Bob share a document; Mallory joins and sends what `attack`
+/// makes. Mallory must be closed with `code` and a reason; Alice and Bob still
+/// edit together, the document holds exactly their text, and a newcomer gets
+/// it. Returns the close reason.
+pub async fn attack_is_contained<M: Into<WsMessage>>(
+    config: Config,
+    code: u16,
+    attack: impl FnOnce(&mut YClient) -> Vec<M>,
+) -> String {
+    let server = TestServer::start_with(config).await;
+    let id = server.create_doc("Target").await;
+    let mut alice = YClient::connect(server.addr, &id).await;
+    let mut bob = YClient::connect(server.addr, &id).await;
+    alice.insert(0, "intact").await;
+    bob.wait_for_text("intact").await;
+
+    let mut mallory = YClient::connect(server.addr, &id).await;
+    mallory.wait_for_text("intact").await;
+    for message in attack(&mut mallory) {
+        // The server may cut the attack off halfway.
+        if !mallory.try_send_ws(message.into()).await {
+            break;
+        }
+    }
+    let (got, reason) = mallory.expect_close().await;
+    assert_eq!(got, code, "close code (reason {reason:?})");
+    assert!(!reason.is_empty(), "a close reason explains what went wrong");
+
+    bob.insert(6, "!").await;
+    alice.wait_for_text("intact!").await;
+    assert_eq!(server.markdown(&id).await, "intact!");
+    let mut carol = YClient::connect(server.addr, &id).await;
+    carol.wait_for_text("intact!").await;
+    server.stop().await;
+    reason
+}
