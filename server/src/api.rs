@@ -4,16 +4,17 @@
 //! is 401. Every handler goes through the same [`Service`] as the pages.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use app::api::ssr::{Backend, Refusal};
+use app::api::ssr::Backend;
 use app::api::{DocList, DocSummary, Role};
 
 use crate::auth::Caller;
+use crate::client_addr::ClientAddr;
 use crate::error::{Error, Result};
 use crate::service::Service;
 use crate::state::AppState;
@@ -52,14 +53,17 @@ impl From<DocSummary> for Listed {
     }
 }
 
-fn refused(refusal: Refusal) -> Error {
-    match refusal {
-        Refusal::SignedOut => Error::Unauthorized,
-        Refusal::NotFound => Error::NotFound,
-        Refusal::Forbidden => Error::Forbidden("only the owner can do that"),
-        Refusal::Invalid(message) => Error::BadRequest(message),
-        Refusal::Throttled(message) => Error::Throttled(message),
-        Refusal::Internal => Error::Internal("see the log".into()),
+/// A JSON request body; one that does not parse is a 400 with the reason, in JSON.
+pub struct Body<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self> {
+        let Json(body) = Json::<T>::from_request(request, state)
+            .await
+            .map_err(|rejection: JsonRejection| Error::BadRequest(rejection.body_text()))?;
+        Ok(Body(body))
     }
 }
 
@@ -84,31 +88,23 @@ pub async fn no_such_endpoint() -> Response {
 /// `POST /api/users {"username","password"}` -> 201, signed in (session cookie).
 pub async fn sign_up(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    info: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
-    headers: axum::http::HeaderMap,
-    body: Result<Json<Credentials>, JsonRejection>,
+    caller: Caller,
+    ClientAddr(ip): ClientAddr,
+    Body(body): Body<Credentials>,
 ) -> Result<Response> {
-    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let username = app::api::normalize_username(&body.username);
-    let ip = info
-        .map(|Extension(info)| crate::client_addr::client_addr(info.0.ip(), &headers, &state.config.trusted_proxies));
-    Service::new(state, caller, ip).sign_up(username.clone(), body.password).await.map_err(refused)?;
+    Service::new(state, caller, ip).sign_up(username.clone(), body.password).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "username": username }))).into_response())
 }
 
 /// `POST /api/session {"username","password"}` -> 204, signed in; 429 when throttled.
 pub async fn sign_in(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    info: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
-    headers: axum::http::HeaderMap,
-    body: Result<Json<Credentials>, JsonRejection>,
+    caller: Caller,
+    ClientAddr(ip): ClientAddr,
+    Body(body): Body<Credentials>,
 ) -> Result<StatusCode> {
-    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let ip = info
-        .map(|Extension(info)| crate::client_addr::client_addr(info.0.ip(), &headers, &state.config.trusted_proxies));
-    Service::new(state, caller, ip).sign_in(body.username, body.password).await.map_err(refused)?;
+    Service::new(state, caller, ip).sign_in(body.username, body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -122,14 +118,13 @@ pub struct NewLink {
 /// `POST /api/docs/{id}/links {"role","expires_in_days"}` -> 201 `{"id","url"}` (owner only).
 pub async fn create_link(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     Path(id): Path<String>,
-    body: Result<Json<NewLink>, JsonRejection>,
+    Body(body): Body<NewLink>,
 ) -> Result<Response> {
-    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let role =
         Role::parse_shared(&body.role).ok_or_else(|| Error::BadRequest("role must be viewer or editor".into()))?;
-    let link = service(state, caller)?.create_link(id, role, body.expires_in_days).await.map_err(refused)?;
+    let link = service(state, caller)?.create_link(id, role, body.expires_in_days).await?;
     let body = serde_json::json!({ "id": link.link.id, "url": link.path, "role": role.as_str(), "expires_at": link.link.expires_at });
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -137,10 +132,10 @@ pub async fn create_link(
 /// `DELETE /api/docs/{id}/links/{link}` -> 204 (owner only).
 pub async fn revoke_link(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     Path((id, link)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    service(state, caller)?.revoke_link(id, link).await.map_err(refused)?;
+    service(state, caller)?.revoke_link(id, link).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -152,34 +147,29 @@ pub struct Membership {
 /// `PUT /api/docs/{id}/members/{username} {"role"}` -> 204 (owner only).
 pub async fn share(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     Path((id, username)): Path<(String, String)>,
-    body: Result<Json<Membership>, JsonRejection>,
+    Body(body): Body<Membership>,
 ) -> Result<StatusCode> {
-    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
     let role =
         Role::parse_shared(&body.role).ok_or_else(|| Error::BadRequest("role must be viewer or editor".into()))?;
-    service(state, caller)?.share(id, username, role).await.map_err(refused)?;
+    service(state, caller)?.share(id, username, role).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `DELETE /api/docs/{id}/members/{username}` -> 204 (owner only).
 pub async fn unshare(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    caller: Caller,
     Path((id, username)): Path<(String, String)>,
 ) -> Result<StatusCode> {
-    service(state, caller)?.unshare(id, username).await.map_err(refused)?;
+    service(state, caller)?.unshare(id, username).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `DELETE /api/docs/{id}` -> 204: to the trash (owner only).
-pub async fn delete(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<StatusCode> {
-    service(state, caller)?.delete(id).await.map_err(refused)?;
+pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
+    service(state, caller)?.delete(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -191,39 +181,33 @@ pub struct NewToken {
 /// `POST /api/tokens {"name"}` -> 201 `{"id","token"}`; from a signed-in session only.
 pub async fn create_token(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    body: Result<Json<NewToken>, JsonRejection>,
+    caller: Caller,
+    Body(body): Body<NewToken>,
 ) -> Result<Response> {
-    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let token = service(state, caller)?.create_api_token(body.name).await.map_err(refused)?;
+    let token = service(state, caller)?.create_api_token(body.name).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": token.token.id, "token": token.secret }))).into_response())
 }
 
 /// `DELETE /api/tokens/{id}` -> 204.
-pub async fn revoke_token(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<StatusCode> {
-    service(state, caller)?.revoke_api_token(id).await.map_err(refused)?;
+pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
+    service(state, caller)?.revoke_api_token(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/docs {"title"}` -> 201 `{"id","url"}`; needs an account.
 pub async fn create(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    body: Result<Json<CreateDocument>, JsonRejection>,
+    caller: Caller,
+    Body(body): Body<CreateDocument>,
 ) -> Result<Response> {
     let service = service(state, caller)?;
-    let Json(body) = body.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-    let id = service.create_document(body.title).await.map_err(refused)?;
+    let id = service.create_document(body.title).await?;
     Ok((StatusCode::CREATED, Json(Created { url: format!("/d/{id}"), id })).into_response())
 }
 
 /// `GET /api/docs` -> `{"mine": [...], "shared": [...]}`, most recently edited first.
-pub async fn list(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Result<Response> {
-    let DocList { mine, shared, .. } = service(state, caller)?.list_documents().await.map_err(refused)?;
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Response> {
+    let DocList { mine, shared, .. } = service(state, caller)?.list_documents().await?;
     let mine: Vec<Listed> = mine.into_iter().map(Listed::from).collect();
     let shared: Vec<Listed> = shared.into_iter().map(Listed::from).collect();
     Ok(Json(serde_json::json!({ "mine": mine, "shared": shared })).into_response())
@@ -231,12 +215,8 @@ pub async fn list(State(state): State<AppState>, Extension(caller): Extension<Ca
 
 /// `GET /api/docs/{id}/markdown` -> the document's text as `text/markdown`,
 /// for anyone who may read it (404 for everyone else, existing or not).
-pub async fn markdown(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    let text = service(state, caller)?.markdown(&id).await.map_err(refused)?;
+pub async fn markdown(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Response> {
+    let text = service(state, caller)?.markdown(&id).await?;
     Ok(([(header::CONTENT_TYPE, "text/markdown; charset=utf-8")], text).into_response())
 }
 

@@ -4,9 +4,30 @@
 //! (`QUIRE_TRUSTED_PROXIES`) name their client in `X-Forwarded-For`; anything
 //! else could be forged by the client and is ignored.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::HeaderMap;
+
+use crate::state::AppState;
+
+/// The extractor: the client's address (see [`client_addr`]), None when the
+/// server runs without connect info.
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr
+where
+    AppState: FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        Ok(ClientAddr(peer.map(|peer| client_addr(peer, &parts.headers, &state.config.trusted_proxies))))
+    }
+}
 
 /// The client's address: the peer, or, when the peer is a trusted proxy, the
 /// nearest address in `X-Forwarded-For` that is not one (each proxy appends

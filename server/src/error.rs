@@ -38,6 +38,22 @@ impl From<tower_sessions::session::Error> for Error {
     }
 }
 
+/// What the service refused, as the API's error (the same status the pages'
+/// server functions answer with).
+impl From<app::api::ssr::Refusal> for Error {
+    fn from(refusal: app::api::ssr::Refusal) -> Self {
+        use app::api::ssr::Refusal;
+        match refusal {
+            Refusal::SignedOut => Error::Unauthorized,
+            Refusal::NotFound => Error::NotFound,
+            Refusal::Forbidden => Error::Forbidden("only the owner can do that"),
+            Refusal::Invalid(message) => Error::BadRequest(message),
+            Refusal::Throttled(message) => Error::Throttled(message),
+            Refusal::Internal => Error::Internal("see the log".into()),
+        }
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let (status, message) = match &self {

@@ -15,7 +15,7 @@ use std::convert::Infallible;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::stream::{self, Stream, StreamExt};
@@ -89,7 +89,7 @@ impl ListEvents {
 }
 
 /// `GET /events`: the signed-in caller's list events (401 for anyone else).
-pub async fn stream(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Response {
+pub async fn stream(State(state): State<AppState>, caller: Caller) -> Response {
     let Some(user) = &caller.user else {
         return Error::Unauthorized.into_response();
     };
@@ -119,8 +119,14 @@ fn events(
                             return None;
                         }
                     }
-                    // Missed some: "*" instead of a document means "reload all".
-                    Err(broadcast::error::RecvError::Lagged(_)) => break "*".to_string(),
+                    // Missed some (a re-check among them, perhaps): check, and
+                    // "*" instead of a document means "reload all".
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        if !crate::auth::still_signed_in(&state.store, &caller).await.unwrap_or(false) {
+                            return None;
+                        }
+                        break "*".to_string();
+                    }
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
             }

@@ -63,7 +63,15 @@ pub async fn run(
     // The relay outlives the sockets: it stops after every write is flushed.
     let relay_cancel = CancellationToken::new();
     let (relay, relay_events) = match &config.redis_url {
-        Some(url) => relay::Relay::redis(url, config.relay_secret.as_deref(), relay_cancel.clone())?,
+        Some(url) => {
+            if config.relay_secret.as_deref().is_none_or(str::is_empty) {
+                tracing::warn!(
+                    "REDIS_URL without QUIRE_RELAY_SECRET: anything that can reach this Redis can inject \
+                     updates and presence; set the same secret on every instance"
+                );
+            }
+            relay::Relay::redis(url, config.relay_secret.as_deref(), relay_cancel.clone())?
+        }
         None => relay::Relay::in_process(&relay::LocalBus::default(), relay_cancel.clone()),
     };
     let hub = Arc::new(Hub::new(store.clone(), persister, config.room_limits(), relay.clone()));

@@ -3,21 +3,25 @@
 //! [`auth::Caller`] cover everything; pages and server functions also get a
 //! [`Service`] bound to that caller, which is how the app reaches the server.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, delete, get, post, put};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
+
+/// Longest a client may take to send a request's body.
+const REQUEST_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 use app::api::ssr::BackendHandle;
 use app::{shell, App};
 
 use crate::auth::{self, Caller};
+use crate::client_addr::ClientAddr;
 use crate::service::{self, Service};
 use crate::state::AppState;
 use crate::{api, events, headers, same_site, ws};
@@ -53,26 +57,27 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), same_site::refuse_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        // A request body must arrive in reasonable time (the headers' own
+        // deadline is in serve.rs).
+        .layer(RequestBodyTimeoutLayer::new(REQUEST_BODY_TIMEOUT))
         .layer(CompressionLayer::new())
         .with_state(state)
 }
 
-/// The client's address (see `client_addr`), when the server was started with connect info.
-pub fn client_ip(request: &Request, trusted_proxies: &[std::net::IpAddr]) -> Option<std::net::IpAddr> {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
-    Some(crate::client_addr::client_addr(peer, request.headers(), trusted_proxies))
-}
-
 /// Middleware for pages and server functions: makes sure the visitor is
 /// somebody (a guest, if not signed in) and attaches their [`Service`].
-async fn attach_backend(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let mut caller = request.extensions().get::<Caller>().cloned().unwrap_or_default();
+async fn attach_backend(
+    State(state): State<AppState>,
+    mut caller: Caller,
+    ClientAddr(ip): ClientAddr,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if caller.is_anonymous() {
         if let Some(session) = &caller.session {
             caller.guest = Some(auth::guest_for(session).await);
         }
     }
-    let ip = client_ip(&request, &state.config.trusted_proxies);
     let backend: BackendHandle = Arc::new(Service::new(state, caller, ip));
     request.extensions_mut().insert(backend);
     next.run(request).await

@@ -23,6 +23,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
+/// How long shutdown waits for requests in progress.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Serves `app` on `listener` until `shutdown` completes, then stops
 /// accepting and waits for the requests in progress (not for upgraded
 /// WebSockets, which the caller ends itself). `header_timeout`: how long a
@@ -90,9 +93,12 @@ pub async fn serve(
         });
     }
     drop(listener);
-    // Every connection finishes what it is doing, then closes.
+    // Every connection finishes what it is doing, then closes; one that will
+    // not (a client reading a response a byte a minute) is not waited for.
     drop(signal_rx);
     drop(close_rx);
-    close_tx.closed().await;
+    if tokio::time::timeout(SHUTDOWN_GRACE, close_tx.closed()).await.is_err() {
+        tracing::warn!("some HTTP connections did not finish within the shutdown grace period");
+    }
     Ok(())
 }

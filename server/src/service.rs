@@ -394,8 +394,10 @@ impl Backend for Service {
     fn revoke_api_token(&self, token_id: String) -> Outcome<'_, ()> {
         Box::pin(async move {
             let user = self.user()?;
-            self.state.store.revoke_token(&user.id, &token_id).await.map_err(internal)?;
-            self.credentials_ended(&user.id);
+            // Only a token that was live can have sockets to end.
+            if self.state.store.revoke_token(&user.id, &token_id).await.map_err(internal)? {
+                self.credentials_ended(&user.id);
+            }
             Ok(())
         })
     }
@@ -411,7 +413,7 @@ fn throttle_keys(ip: Option<IpAddr>, username: &str) -> [String; 2] {
 /// anything else goes to a page saying the link does not work.
 pub async fn open_share_link(
     axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::Extension(caller): axum::extract::Extension<Caller>,
+    caller: Caller,
     axum::extract::Path(token): axum::extract::Path<String>,
 ) -> axum::response::Redirect {
     use axum::response::Redirect;

@@ -6,13 +6,12 @@
 //! socket with a code and reason when told to (by the room, the reader, or
 //! shutdown). A client silent for three ping intervals is dropped.
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -21,13 +20,13 @@ use futures::{SinkExt, StreamExt};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use axum::extract::Extension;
 use axum::http::HeaderMap;
 
 use app::collab::protocol::{self, close};
 
 use crate::access::{self, Grant};
 use crate::auth::{Caller, Person};
+use crate::client_addr::ClientAddr;
 use crate::doc_id::DocId;
 use crate::hub::{self, CloseReason, Connection, JoinError, Outbox, OutboxReceiver, Peer, Reply, Room, TOO_SLOW};
 use crate::socket_limits::Refused;
@@ -61,8 +60,8 @@ pub async fn upgrade(
     Path(id): Path<String>,
     State(state): State<AppState>,
     headers: HeaderMap,
-    Extension(caller): Extension<Caller>,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    caller: Caller,
+    ClientAddr(address): ClientAddr,
 ) -> Response {
     if !crate::same_site::origin_allowed(&headers, state.config.public_origin.as_deref()) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
@@ -95,9 +94,6 @@ pub async fn upgrade(
     };
     let max = state.config.max_frame_bytes;
     let ws = ws.max_message_size(max).max_frame_size(max).read_buffer_size(READ_BUFFER_BYTES);
-    let address = connect.map(|Extension(ConnectInfo(peer))| {
-        crate::client_addr::client_addr(peer.ip(), &headers, &state.config.trusted_proxies)
-    });
     let place = match state.sockets.open(&person.key, address) {
         Ok(place) => place,
         Err(refused) => {
@@ -360,6 +356,8 @@ async fn write_loop(
     ping_every: Duration,
 ) {
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    // As long as a silent client is given before it is dropped.
+    let stuck = ping_every * 3;
     let mut acks_open = true;
     let reason = loop {
         tokio::select! {
@@ -373,7 +371,7 @@ async fn write_loop(
                     acks_open = false;
                 } else if wants_acks.load(Ordering::SeqCst) {
                     let writes = *committed.borrow_and_update();
-                    if sink.send(WsMessage::Binary(Bytes::from(protocol::saved(writes)))).await.is_err() { return; }
+                    if !within(stuck, sink.send(WsMessage::Binary(Bytes::from(protocol::saved(writes))))).await { return; }
                 }
             }
             frame = outbox.recv() => match frame {
@@ -382,11 +380,11 @@ async fn write_loop(
                     // write: under load one syscall carries many updates, so a
                     // busy server does not fall behind its own readers (and
                     // then drop them as too slow).
-                    if sink.feed(WsMessage::Binary(frame)).await.is_err() { return; }
+                    if !within(stuck, sink.feed(WsMessage::Binary(frame))).await { return; }
                     while let Some(frame) = outbox.try_recv() {
-                        if sink.feed(WsMessage::Binary(frame)).await.is_err() { return; }
+                        if !within(stuck, sink.feed(WsMessage::Binary(frame))).await { return; }
                     }
-                    if sink.flush().await.is_err() { return; }
+                    if !within(stuck, sink.flush()).await { return; }
                 }
                 None => break None,
             },
@@ -395,11 +393,18 @@ async fn write_loop(
                 if silent_for > ping_every * 3 {
                     break Some(SILENT);
                 }
-                if sink.send(WsMessage::Ping(Bytes::new())).await.is_err() { return; }
+                if !within(stuck, sink.send(WsMessage::Ping(Bytes::new()))).await { return; }
             }
         }
     };
     let frame = reason.map(|r| CloseFrame { code: r.code, reason: r.reason.into() });
-    let _ = sink.send(WsMessage::Close(frame)).await;
-    let _ = sink.close().await;
+    if within(stuck, sink.send(WsMessage::Close(frame))).await {
+        let _ = within(stuck, sink.close()).await;
+    }
+}
+
+/// Whether a write finished, and in time: a client whose TCP window stays
+/// shut would otherwise hold its writer (and so shutdown) for ever.
+async fn within<E>(limit: Duration, write: impl std::future::Future<Output = Result<(), E>>) -> bool {
+    matches!(tokio::time::timeout(limit, write).await, Ok(Ok(())))
 }

@@ -92,7 +92,7 @@ fn random_and_mutated_frames_lose_only_their_sender() {
     let before = resident_kib();
 
     // The runner takes an `Fn`: what the cases change lives in cells.
-    let mallory = std::cell::RefCell::new(runtime.block_on(YClient::connect(server.addr, &id)));
+    let mallory = std::cell::RefCell::new(Some(runtime.block_on(YClient::connect(server.addr, &id))));
     let (cases, reconnects) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
     let deadline = Instant::now() + Duration::from_secs(25);
     let mut runner = TestRunner::new(RunnerConfig { cases: 400, failure_persistence: None, ..RunnerConfig::default() });
@@ -101,17 +101,19 @@ fn random_and_mutated_frames_lose_only_their_sender() {
             return Ok(());
         }
         cases.set(cases.get() + 1);
+        // Out of the cell while the case runs (no borrow across an await).
+        let mut client = mallory.take().expect("mallory is back after every case");
         runtime.block_on(async {
-            let mut mallory = mallory.borrow_mut();
-            let sent = mallory.try_send_ws(WsMessage::Binary(frame.into())).await;
+            let sent = client.try_send_ws(WsMessage::Binary(frame.into())).await;
             if sent {
-                mallory.pump_for(Duration::from_millis(5)).await;
+                client.pump_for(Duration::from_millis(5)).await;
             }
-            if !sent || mallory.closed.is_some() {
+            if !sent || client.closed.is_some() {
                 reconnects.set(reconnects.get() + 1);
-                *mallory = YClient::connect(server.addr, &id).await;
+                client = YClient::connect(server.addr, &id).await;
             }
         });
+        mallory.replace(Some(client));
         Ok(())
     });
     assert!(outcome.is_ok(), "{outcome:?}");

@@ -64,15 +64,17 @@ async fn instances_relay_through_redis_over_tls() {
     std::env::set_var("SSL_CERT_FILE", certs.path().join("ca.pem"));
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let path = |name: &str| certs.path().join(name).to_string_lossy().to_string();
-    let mut redis = Command::new("redis-server")
-        .args(["--bind", "127.0.0.1", "--port", "0", "--tls-port", &port.to_string()])
-        .args(["--tls-cert-file", &path("redis.pem"), "--tls-key-file", &path("redis.key")])
-        .args(["--tls-ca-cert-file", &path("ca.pem"), "--tls-auth-clients", "no"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server with TLS");
+    let _redis = KillOnDrop(
+        Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", "0", "--tls-port", &port.to_string()])
+            .args(["--tls-cert-file", &path("redis.pem"), "--tls-key-file", &path("redis.key")])
+            .args(["--tls-ca-cert-file", &path("ca.pem"), "--tls-auth-clients", "no"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server with TLS"),
+    );
     for _ in 0..200 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
             break;
@@ -109,7 +111,16 @@ async fn instances_relay_through_redis_over_tls() {
     tokio::time::timeout(Duration::from_secs(2), on_b.wait_for_text("through TLS")).await.expect("relayed within 2 s");
     a.stop().await;
     b.stop().await;
-    let _ = redis.kill();
+}
+
+/// Stops the Redis server however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

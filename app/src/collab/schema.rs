@@ -50,6 +50,8 @@ pub struct Shape {
     /// `(client, clock)`: the document must already hold that client's changes
     /// up to (not including) `clock` for every change in the update to apply.
     needs: Vec<(u64, u32)>,
+    /// Bytes of text the update inserts (deletions insert none).
+    pub inserted: u64,
 }
 
 impl Shape {
@@ -59,6 +61,17 @@ impl Shape {
         self.needs.iter().all(|&(client, clock)| sv.get(&yrs::ClientID::new(client)) >= clock)
     }
 }
+
+/// Largest clock (and clock + length) accepted: yrs computes some offsets in
+/// `i32`, and no real client comes near a billion characters.
+const MAX_CLOCK: u32 = 1 << 30;
+/// For updates from clients: how much conflict resolution an update may cost.
+/// yrs (like Yjs) places an item by scanning the items that share its left
+/// neighbour, so n items with one neighbour cost n² steps: a 16 MiB frame of
+/// them would hold a room for hours. Counted as the sum, over neighbours, of
+/// the square of how many items name it; honest edits stay far below (typing
+/// names a new neighbour with every item).
+pub const MAX_CONFLICT_COST: u64 = 1 << 22;
 
 // Block and content kinds of the v1 encoding (yrs `block.rs`, Yjs `structs`).
 const GC: u8 = 0;
@@ -71,99 +84,152 @@ const HAS_PARENT_SUB: u8 = 0b0010_0000;
 const CONTENT_BITS: u8 = 0b0001_1111;
 
 /// Checks a v1 update against Quire's document schema; see the module docs.
+/// For what was stored or relayed (accepted once already, so its conflict
+/// cost is not counted again).
 pub fn check_update(update: &[u8]) -> Result<Shape, SchemaError> {
-    let mut cursor = Cursor::new(update);
-    // Per client: the range of clocks this update carries.
-    let mut carried: HashMap<u64, (u32, u32)> = HashMap::new();
-    // Per client: the clock up to which changes this update refers to must exist.
-    let mut referenced: HashMap<u64, u32> = HashMap::new();
-    let mut refer = |client: u64, end: u32| {
-        let needed = referenced.entry(client).or_insert(0);
-        *needed = (*needed).max(end);
-    };
-
-    let clients = read_count(&mut cursor)?;
-    for _ in 0..clients {
-        let structs = read_count(&mut cursor)?;
-        let client = read_client(&mut cursor)?;
-        let start = read_u32(&mut cursor)?;
-        let mut clock = start;
-        for _ in 0..structs {
-            let len = read_struct(&mut cursor, &mut refer)?;
-            clock = clock.checked_add(len).ok_or(SchemaError::Malformed)?;
-        }
-        // Yjs and yrs write each client once; a second run would restart its
-        // clock, which no encoder does.
-        if carried.insert(client, (start, clock)).is_some() {
-            return Err(SchemaError::Malformed);
-        }
-    }
-
-    // The delete set: per client, ranges of (clock, length).
-    let clients = read_count(&mut cursor)?;
-    for _ in 0..clients {
-        let client = read_client(&mut cursor)?;
-        let ranges = read_count(&mut cursor)?;
-        for _ in 0..ranges {
-            let clock = read_u32(&mut cursor)?;
-            let len = read_u32(&mut cursor)?;
-            refer(client, clock.checked_add(len).ok_or(SchemaError::Malformed)?);
-        }
-    }
-    if cursor.has_content() {
-        return Err(SchemaError::Malformed);
-    }
-
-    let mut needs: Vec<(u64, u32)> = Vec::new();
-    for (&client, &(start, end)) in &carried {
-        // What this update carries itself, from `start` on, needs nothing
-        // more; what it refers to before `start` is implied by needing `start`.
-        let beyond = referenced.remove(&client).filter(|&needed| needed > end);
-        needs.push((client, beyond.unwrap_or(start)));
-    }
-    needs.extend(referenced);
-    needs.retain(|&(_, clock)| clock > 0);
-    Ok(Shape { needs })
+    Scan::new(false).run(update)
 }
 
-/// Reads one struct (GC, skip or item) and returns its length in clock units.
-fn read_struct(cursor: &mut Cursor<'_>, refer: &mut impl FnMut(u64, u32)) -> Result<u32, SchemaError> {
-    let info = cursor.read_u8().map_err(|_| SchemaError::Malformed)?;
-    match info {
-        GC | SKIP => return read_u32(cursor),
-        _ => {}
-    }
-    if info & HAS_PARENT_SUB != 0 {
-        return Err(SchemaError::Outside("only text is allowed: maps are not part of a Quire document"));
-    }
-    let has_origin = info & HAS_ORIGIN != 0;
-    let has_right_origin = info & HAS_RIGHT_ORIGIN != 0;
-    for present in [has_origin, has_right_origin] {
-        if present {
-            let client = read_client(cursor)?;
-            let clock = read_u32(cursor)?;
-            refer(client, clock.checked_add(1).ok_or(SchemaError::Malformed)?);
+/// [`check_update`] for an update from a client: also refused when placing
+/// its items would cost more than [`MAX_CONFLICT_COST`].
+pub fn check_client_update(update: &[u8]) -> Result<Shape, SchemaError> {
+    Scan::new(true).run(update)
+}
+
+/// One pass over an update.
+struct Scan {
+    /// Per client: the range of clocks this update carries.
+    carried: HashMap<u64, (u32, u32)>,
+    /// Per client: the clock up to which changes this update refers to must exist.
+    referenced: HashMap<u64, u32>,
+    /// Per left neighbour (None: the start of the text), items naming it;
+    /// only counted for client updates.
+    neighbours: Option<HashMap<Option<(u64, u32)>, u64>>,
+    inserted: u64,
+}
+
+impl Scan {
+    fn new(count_conflicts: bool) -> Self {
+        Scan {
+            carried: HashMap::new(),
+            referenced: HashMap::new(),
+            neighbours: count_conflicts.then(HashMap::new),
+            inserted: 0,
         }
     }
-    if !has_origin && !has_right_origin {
-        // Without neighbours an item names its parent: it must be the root text.
-        let parent_is_root: u32 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
-        if parent_is_root != 1 {
-            return Err(SchemaError::Outside("only the document's text is allowed: nested types are not"));
-        }
-        if read_str(cursor)? != CONTENT {
-            return Err(SchemaError::Outside("only the root text \"content\" is allowed"));
-        }
+
+    fn refer(&mut self, client: u64, end: u32) {
+        let needed = self.referenced.entry(client).or_insert(0);
+        *needed = (*needed).max(end);
     }
-    match info & CONTENT_BITS {
-        CONTENT_DELETED => read_u32(cursor),
-        CONTENT_STRING => {
-            let text = read_str(cursor)?;
-            // Clocks count UTF-16 units, as Yjs does.
-            let units = text.chars().map(char::len_utf16).sum::<usize>();
-            u32::try_from(units).map_err(|_| SchemaError::Malformed)
+
+    fn run(mut self, update: &[u8]) -> Result<Shape, SchemaError> {
+        let mut cursor = Cursor::new(update);
+        let clients = read_count(&mut cursor)?;
+        for _ in 0..clients {
+            let structs = read_count(&mut cursor)?;
+            let client = read_client(&mut cursor)?;
+            let start = read_clock(&mut cursor)?;
+            let mut clock = start;
+            for _ in 0..structs {
+                let len = self.read_struct(&mut cursor, client, clock)?;
+                clock = clock.checked_add(len).filter(|&end| end <= MAX_CLOCK).ok_or(SchemaError::Malformed)?;
+            }
+            // Yjs and yrs write each client once; a second run would restart
+            // its clock, which no encoder does.
+            if self.carried.insert(client, (start, clock)).is_some() {
+                return Err(SchemaError::Malformed);
+            }
         }
-        _ => Err(SchemaError::Outside("only plain text is allowed: embeds, formatting and other content are not")),
+
+        // The delete set: per client, ranges of (clock, length).
+        let clients = read_count(&mut cursor)?;
+        for _ in 0..clients {
+            let client = read_client(&mut cursor)?;
+            let ranges = read_count(&mut cursor)?;
+            for _ in 0..ranges {
+                let clock = read_clock(&mut cursor)?;
+                let len = read_clock(&mut cursor)?;
+                let end = clock.checked_add(len).filter(|&end| end <= MAX_CLOCK).ok_or(SchemaError::Malformed)?;
+                self.refer(client, end);
+            }
+        }
+        if cursor.has_content() {
+            return Err(SchemaError::Malformed);
+        }
+        if let Some(neighbours) = &self.neighbours {
+            let cost: u64 = neighbours.values().map(|n| n * n).sum();
+            if cost > MAX_CONFLICT_COST {
+                return Err(SchemaError::Outside("too many insertions at the same place in one update"));
+            }
+        }
+
+        let mut needs: Vec<(u64, u32)> = Vec::new();
+        for (&client, &(start, end)) in &self.carried {
+            // What this update carries itself, from `start` on, needs nothing
+            // more; what it refers to before `start` is implied by needing `start`.
+            let beyond = self.referenced.remove(&client).filter(|&needed| needed > end);
+            needs.push((client, beyond.unwrap_or(start)));
+        }
+        needs.extend(self.referenced);
+        needs.retain(|&(_, clock)| clock > 0);
+        Ok(Shape { needs, inserted: self.inserted })
+    }
+
+    /// Reads one struct (GC or item) of `client` at `clock` and returns its
+    /// length in clock units.
+    fn read_struct(&mut self, cursor: &mut Cursor<'_>, client: u64, clock: u32) -> Result<u32, SchemaError> {
+        let info = cursor.read_u8().map_err(|_| SchemaError::Malformed)?;
+        match info {
+            GC => return read_clock(cursor),
+            // Skips come only from merging updates, which no client sends;
+            // they leave gaps yrs mis-handles.
+            SKIP => return Err(SchemaError::Malformed),
+            _ => {}
+        }
+        if info & HAS_PARENT_SUB != 0 {
+            return Err(SchemaError::Outside("only text is allowed: maps are not part of a Quire document"));
+        }
+        let mut neighbours = [None, None];
+        for (slot, flag) in [HAS_ORIGIN, HAS_RIGHT_ORIGIN].into_iter().enumerate() {
+            if info & flag == 0 {
+                continue;
+            }
+            let origin_client = read_client(cursor)?;
+            let origin_clock = read_clock(cursor)?;
+            // An item's neighbours were there before it: never itself or
+            // anything its own client wrote after it (which would leave yrs
+            // waiting for ever).
+            if origin_client == client && origin_clock >= clock {
+                return Err(SchemaError::Malformed);
+            }
+            self.refer(origin_client, origin_clock + 1);
+            neighbours[slot] = Some((origin_client, origin_clock));
+        }
+        if neighbours == [None, None] {
+            // Without neighbours an item names its parent: it must be the root text.
+            let parent_is_root: u32 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
+            if parent_is_root != 1 {
+                return Err(SchemaError::Outside("only the document's text is allowed: nested types are not"));
+            }
+            if read_str(cursor)? != CONTENT {
+                return Err(SchemaError::Outside("only the root text \"content\" is allowed"));
+            }
+        }
+        if let Some(counts) = &mut self.neighbours {
+            *counts.entry(neighbours[0]).or_insert(0) += 1;
+        }
+        match info & CONTENT_BITS {
+            CONTENT_DELETED => read_clock(cursor),
+            CONTENT_STRING => {
+                let text = read_str(cursor)?;
+                self.inserted += text.len() as u64;
+                // Clocks count UTF-16 units, as Yjs does.
+                let units = text.chars().map(char::len_utf16).sum::<usize>();
+                u32::try_from(units).map_err(|_| SchemaError::Malformed)
+            }
+            _ => Err(SchemaError::Outside("only plain text is allowed: embeds, formatting and other content are not")),
+        }
     }
 }
 
@@ -188,9 +254,10 @@ fn read_client(cursor: &mut Cursor<'_>) -> Result<u64, SchemaError> {
     Ok(client)
 }
 
-fn read_u32(cursor: &mut Cursor<'_>) -> Result<u32, SchemaError> {
+/// A clock or length: at most [`MAX_CLOCK`].
+fn read_clock(cursor: &mut Cursor<'_>) -> Result<u32, SchemaError> {
     let value: u64 = cursor.read_var().map_err(|_| SchemaError::Malformed)?;
-    u32::try_from(value).map_err(|_| SchemaError::Malformed)
+    u32::try_from(value).ok().filter(|&v| v <= MAX_CLOCK).ok_or(SchemaError::Malformed)
 }
 
 /// A length-prefixed UTF-8 string, borrowed from the update's bytes.
@@ -210,7 +277,7 @@ pub fn check_state_vector(sv: &[u8]) -> Result<(), SchemaError> {
     let clients = read_count(&mut cursor)?;
     for _ in 0..clients {
         read_client(&mut cursor)?;
-        read_u32(&mut cursor)?;
+        read_clock(&mut cursor)?;
     }
     if cursor.has_content() {
         return Err(SchemaError::Malformed);
@@ -225,7 +292,7 @@ pub fn check_awareness(update: &[u8]) -> Result<(), SchemaError> {
     let clients = read_count(&mut cursor)?;
     for _ in 0..clients {
         read_client(&mut cursor)?;
-        read_u32(&mut cursor)?;
+        read_clock(&mut cursor)?;
         read_str(&mut cursor)?;
     }
     if cursor.has_content() {
@@ -388,6 +455,54 @@ mod tests {
         assert!(check_state_vector(&[1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 1]).is_err());
         // A client listed twice.
         assert_eq!(check_update(&[2, 1, 7, 0, GC, 1, 1, 7, 0, GC, 1, 0]), Err(SchemaError::Malformed));
+    }
+
+    #[test]
+    fn skips_self_references_and_huge_clocks_are_malformed() {
+        let mut skip = vec![1, 2, 7, 0, SKIP, 5, CONTENT_STRING, 1, 7];
+        skip.extend_from_slice(b"content");
+        skip.extend_from_slice(&[1, b'x', 0]);
+        assert_eq!(check_update(&skip), Err(SchemaError::Malformed));
+        // An item whose left neighbour is itself, or something written after it.
+        let own = [1, 1, 7, 0, HAS_ORIGIN | CONTENT_STRING, 7, 0, 1, b'x', 0];
+        assert_eq!(check_update(&own), Err(SchemaError::Malformed));
+        let later = [1, 1, 7, 0, HAS_ORIGIN | CONTENT_STRING, 7, 3, 1, b'x', 0];
+        assert_eq!(check_update(&later), Err(SchemaError::Malformed));
+        let earlier = [1, 1, 7, 5, HAS_ORIGIN | CONTENT_STRING, 7, 3, 1, b'x', 0];
+        assert!(check_update(&earlier).is_ok(), "a neighbour written before");
+        // Clocks past 2^30 (yrs computes some offsets in i32).
+        let huge = [1, 1, 7, 0x80, 0x80, 0x80, 0x80, 0x08, GC, 1, 0];
+        assert_eq!(check_update(&huge), Err(SchemaError::Malformed));
+        let long_gc = [1, 1, 7, 0, GC, 0x80, 0x80, 0x80, 0x80, 0x08, 0];
+        assert_eq!(check_update(&long_gc), Err(SchemaError::Malformed));
+    }
+
+    #[test]
+    fn many_insertions_at_one_place_are_refused_from_clients() {
+        // 3,000 one-letter items, each from its own client, all at the start
+        // of the text: placing them costs yrs n² steps.
+        let items = 3_000u64;
+        let mut update = Vec::new();
+        yrs::encoding::write::Write::write_var(&mut update, items);
+        for client in 0..items {
+            update.extend_from_slice(&[1]);
+            yrs::encoding::write::Write::write_var(&mut update, client + 1);
+            update.extend_from_slice(&[0, CONTENT_STRING, 1, 7]);
+            update.extend_from_slice(b"content");
+            update.extend_from_slice(&[1, b'x']);
+        }
+        update.push(0);
+        assert!(check_update(&update).is_ok(), "well-formed, and fine once stored");
+        assert!(matches!(check_client_update(&update), Err(SchemaError::Outside(_))));
+        // Typing, however long, names a new neighbour each time.
+        let a = new_doc();
+        let text = content(&a);
+        for i in 0..5_000u32 {
+            text.insert(&mut a.transact_mut(), i, "y");
+        }
+        let typed = diff(&a, &StateVector::default());
+        let shape = check_client_update(&typed).expect("typing passes");
+        assert_eq!(shape.inserted, 5_000);
     }
 
     #[test]

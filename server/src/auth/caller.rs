@@ -29,7 +29,8 @@ pub enum Credential {
     Session(tower_sessions::session::Id),
 }
 
-/// Who made a request.
+/// Who made a request. As an extractor it is what [`super::resolve_caller`]
+/// decided for this request (nobody, for a route it does not cover).
 #[derive(Clone, Default)]
 pub struct Caller {
     /// Signed in (session) or authenticated by an API token.
@@ -41,6 +42,14 @@ pub struct Caller {
     /// None for API-token and sessionless requests.
     pub session: Option<Session>,
     pub credential: Credential,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Caller>().cloned().unwrap_or_default())
+    }
 }
 
 impl Caller {

@@ -9,7 +9,9 @@
 //! cannot all slip through one window while argon2 runs; a success then takes
 //! it back. A locked account still lets one attempt through from an address
 //! that has not failed lately, so a stranger who knows the name cannot lock
-//! its owner out (a guesser gets one try per fresh address, not five).
+//! its owner out — but only [`CLEAN_ADDRESS_TRIES`] such attempts per lock,
+//! or a guesser holding many addresses (an IPv6 /48 is 65,536 /64s) would
+//! get one guess from each.
 //!
 //! Sign-ups are counted per address too ([`Throttle::sign_up`], at most
 //! `QUIRE_SIGNUPS_PER_HOUR`).
@@ -27,6 +29,9 @@ pub const FREE_FAILURES: u32 = 5;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 pub const FIRST_LOCK: Duration = Duration::from_secs(30);
 pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
+/// Attempts a locked account admits from addresses with no recent failures,
+/// per lock (each failure renews the lock and counts as one).
+pub const CLEAN_ADDRESS_TRIES: u32 = 3;
 /// Entries kept before stale ones are swept, bounding memory under attack.
 const SWEEP_AT: usize = 10_000;
 
@@ -56,6 +61,8 @@ pub fn address_key(ip: Option<IpAddr>) -> String {
 struct Failures {
     count: u32,
     last: Instant,
+    /// Attempts admitted while locked, from clean addresses.
+    clean_tries: u32,
 }
 
 impl Failures {
@@ -94,12 +101,21 @@ impl Throttle {
             return Err(wait);
         }
         let address_is_clean = current(address).is_none_or(|f| f.count == 0);
-        if let Some(wait) = current(account).and_then(wait) {
-            if !address_is_clean {
-                return Err(wait);
+        let mut bypass = false;
+        if let Some(locked) = current(account) {
+            if let Some(wait) = wait(locked) {
+                if !address_is_clean || locked.clean_tries >= CLEAN_ADDRESS_TRIES {
+                    return Err(wait);
+                }
+                bypass = true;
             }
         }
         Self::count(&mut failures, keys, now);
+        if bypass {
+            if let Some(locked) = failures.get_mut(account) {
+                locked.clean_tries += 1;
+            }
+        }
         Ok(())
     }
 
@@ -114,9 +130,10 @@ impl Throttle {
             failures.retain(|_, f| now.duration_since(f.last) < WINDOW);
         }
         for key in keys {
-            let entry = failures.entry(key.clone()).or_insert(Failures { count: 0, last: now });
+            let entry = failures.entry(key.clone()).or_insert(Failures { count: 0, last: now, clean_tries: 0 });
             if now.duration_since(entry.last) >= WINDOW {
                 entry.count = 0;
+                entry.clean_tries = 0;
             }
             entry.count += 1;
             entry.last = now;
@@ -197,6 +214,11 @@ mod tests {
         let fresh = ["ip:fresh".to_string(), "user:bob".to_string()];
         assert!(throttle.attempt(&fresh, t0).is_ok());
         assert!(throttle.attempt(&fresh, t0).is_err(), "one try, then the lock holds");
+        // And only a few fresh addresses get that try, per lock.
+        let admitted = (0..100)
+            .filter(|i| throttle.attempt(&[format!("ip:many-{i}"), "user:bob".to_string()], t0).is_ok())
+            .count();
+        assert_eq!(admitted as u32, CLEAN_ADDRESS_TRIES - 1);
     }
 
     #[test]

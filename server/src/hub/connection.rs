@@ -154,10 +154,17 @@ impl Connection {
                         continue;
                     }
                     match self.room.apply_update(self.id, &update) {
-                        Ok(Some(change)) => self.persister.append(self.room.id.clone(), change, Some(ack)).await,
-                        // Nothing new, but the server may hold it only in memory
-                        // (someone else's write in flight): saved once that is.
-                        Ok(None) => self.persister.acknowledge(ack).await,
+                        Ok(applied) => {
+                            match applied.change {
+                                Some(change) => self.persister.append(self.room.id.clone(), change, Some(ack)).await,
+                                // Nothing new, but the server may hold it only in memory
+                                // (someone else's write in flight): saved once that is.
+                                None => self.persister.acknowledge(ack).await,
+                            }
+                            if applied.unrooted {
+                                return Reply::Close(UNROOTED);
+                            }
+                        }
                         Err(UpdateError::Malformed) => return Reply::Close(BAD_UPDATE),
                         Err(UpdateError::Schema(what)) => return Reply::Close(CloseReason::new(close::INVALID, what)),
                         Err(UpdateError::Unrooted) => return Reply::Close(UNROOTED),

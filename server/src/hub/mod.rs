@@ -18,7 +18,7 @@ mod room;
 pub use connection::{Connection, Reply};
 pub use outbox::{outbox, Full, Outbox, OutboxReceiver};
 pub use presence::{PresenceError, Sender, FLUSH_EVERY};
-pub use room::{CloseReason, ConnId, JoinError, Peer, Room, RoomLimits, UpdateError, TOO_SLOW};
+pub use room::{Applied, CloseReason, ConnId, JoinError, Peer, Room, RoomLimits, UpdateError, TOO_SLOW};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

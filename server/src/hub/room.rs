@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use yrs::sync::{AwarenessUpdate, Message};
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{Doc, ReadTxn, StateVector, TextRef, Transact, Update};
+use yrs::{Doc, ReadTxn, StateVector, TextRef, Transact, Update, WriteTxn};
 
 use app::collab::schema::{self, SchemaError};
 use app::collab::{doc as qdoc, protocol};
@@ -78,6 +78,16 @@ pub struct Peer {
     /// The signed-in account behind it (None for guests), so that signing
     /// out or revoking a token re-checks exactly the rooms it is in.
     pub account: Option<String>,
+}
+
+/// What applying a client's update did.
+#[derive(Debug)]
+pub struct Applied {
+    /// The change to persist; None when nothing changed.
+    pub change: Option<Bytes>,
+    /// Part of it could not be placed and was dropped: the client must
+    /// re-sync (what was placed stands, and is in `change`).
+    pub unrooted: bool,
 }
 
 /// Why an update from a client was refused.
@@ -232,11 +242,11 @@ impl Room {
     }
 
     /// Applies a client's update once and fans the change out to every other
-    /// connection. Returns the change to persist (None when it changed nothing).
+    /// connection. Returns what to persist and whether the client must go.
     /// The update is checked against the document schema before yrs decodes it,
     /// and refused if it would wait for missing changes or outgrow the limits.
-    pub fn apply_update(&self, from: ConnId, update: &[u8]) -> Result<Option<Bytes>, UpdateError> {
-        let shape = schema::check_update(update).map_err(|error| match error {
+    pub fn apply_update(&self, from: ConnId, update: &[u8]) -> Result<Applied, UpdateError> {
+        let shape = schema::check_client_update(update).map_err(|error| match error {
             SchemaError::Malformed => UpdateError::Malformed,
             SchemaError::Outside(what) => UpdateError::Schema(what),
         })?;
@@ -248,20 +258,32 @@ impl Room {
         if !shape.applies_to(&state.doc.transact().state_vector()) {
             return Err(UpdateError::Unrooted);
         }
-        // Inserted text is never longer (in UTF-16 units) than the bytes that
-        // carry it, so this bound is checked before anything is applied.
-        let current = qdoc::len_utf16(&state.text, &state.doc.transact()) as u64;
-        if current + update.len() as u64 > self.limits.max_document_chars as u64 {
-            return Err(UpdateError::TooLarge);
+        // Only what an update inserts counts against the limits (UTF-16
+        // units never outnumber UTF-8 bytes): deleting is always allowed, so
+        // a document at its limit can still be made smaller.
+        if shape.inserted > 0 {
+            let current = qdoc::len_utf16(&state.text, &state.doc.transact()) as u64;
+            if current + shape.inserted > self.limits.max_document_chars as u64 {
+                return Err(UpdateError::TooLarge);
+            }
+            self.make_room_for(&mut state, update.len() as u64)?;
         }
-        self.make_room_for(&mut state, update.len() as u64)?;
         let doc = &state.doc;
         let applied = catch_unwind(AssertUnwindSafe(|| {
             let mut txn = doc.transact_mut();
-            txn.apply_update(decoded).map(|_| txn.encode_update_v1())
+            let applied = txn.apply_update(decoded).map(|_| txn.encode_update_v1());
+            // Whatever could not be placed (it refers to changes nobody sent:
+            // a cycle, say) would wait in memory for ever: drop it. Anything
+            // the relay left waiting goes with it; catching up from the
+            // database brings that back.
+            let unrooted = txn.has_missing_updates();
+            if unrooted {
+                let _ = txn.prune_pending();
+            }
+            applied.map(|change| (change, unrooted))
         }));
-        let change = match applied {
-            Ok(Ok(change)) => change,
+        let (change, unrooted) = match applied {
+            Ok(Ok(applied)) => applied,
             Ok(Err(_)) => return Err(UpdateError::Malformed),
             Err(_) => {
                 tracing::error!(doc = %self.id, "yrs panicked applying an update; reloading the room");
@@ -270,14 +292,14 @@ impl Room {
             }
         };
         if protocol::is_empty_update(&change) {
-            return Ok(None);
+            return Ok(Applied { change: None, unrooted });
         }
         state.stored_bytes += change.len() as u64;
         let frame = Bytes::from(protocol::update(change.clone()));
         fan_out(&state.peers, from, &frame);
         let change = Bytes::from(change);
         self.relay.publish(&relay::Message::Update(self.id.clone(), change.clone()));
-        Ok(Some(change))
+        Ok(Applied { change: Some(change), unrooted })
     }
 
     /// Ok if `incoming` more bytes keep the document within its byte limit.
