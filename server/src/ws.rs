@@ -380,11 +380,16 @@ async fn write_loop(
                     // write: under load one syscall carries many updates, so a
                     // busy server does not fall behind its own readers (and
                     // then drop them as too slow).
-                    if !within(stuck, sink.feed(WsMessage::Binary(frame))).await { return; }
-                    while let Some(frame) = outbox.try_recv() {
-                        if !within(stuck, sink.feed(WsMessage::Binary(frame))).await { return; }
-                    }
-                    if !within(stuck, sink.flush()).await { return; }
+                    // One deadline for the whole write (not one per frame:
+                    // a timer per frame per reader costs the fan-out).
+                    let written = within(stuck, async {
+                        sink.feed(WsMessage::Binary(frame)).await?;
+                        while let Some(frame) = outbox.try_recv() {
+                            sink.feed(WsMessage::Binary(frame)).await?;
+                        }
+                        sink.flush().await
+                    });
+                    if !written.await { return; }
                 }
                 None => break None,
             },
