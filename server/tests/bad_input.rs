@@ -87,3 +87,21 @@ async fn a_client_that_stops_reading_is_disconnected_not_waited_for() {
     assert_eq!(server.markdown(&id).await.len(), expected);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_cannot_hold_up_shutdown() {
+    let (mut config, _dir) = config();
+    config.outbox_capacity = 2;
+    config.ping_secs = 1;
+    let server = TestServer::start_with(config).await;
+    let id = server.create_doc("Stuck").await;
+    let mut writer = YClient::connect(server.addr, &id).await;
+    // Never reads again: its socket buffers fill, then its writer is stuck.
+    let _sleeper = YClient::connect(server.addr, &id).await;
+    let chunk = "z".repeat(256 * 1024);
+    for i in 0..48 {
+        writer.insert(i * chunk.len() as u32, &chunk).await;
+    }
+    let stopped = tokio::time::timeout(Duration::from_secs(20), server.stop()).await;
+    assert!(stopped.is_ok(), "shutdown waited for a client that never reads");
+}
