@@ -5,8 +5,11 @@
 //! accepts it, cannot be framed by another site, and cannot send forms
 //! elsewhere.
 
+#[cfg(feature = "ssr")]
 use leptos::nonce::use_nonce;
+#[cfg(feature = "ssr")]
 use leptos::prelude::use_context;
+#[cfg(feature = "ssr")]
 use leptos_axum::ResponseOptions;
 
 /// The policy for a page whose inline scripts carry `nonce`.
@@ -26,13 +29,28 @@ pub fn policy(nonce: &str, watching: bool) -> String {
     )
 }
 
+/// The same policy for a `<meta http-equiv>` tag, which browsers apply to
+/// everything after it. It is in every page's head, first: the header set
+/// through Leptos's response options did not reach every response, and a
+/// page without its policy would run nothing at all (the fallback header is
+/// `default-src 'none'`). `frame-ancestors` is left to the header: browsers
+/// ignore it in a meta tag (and say so in the console).
+pub fn meta_policy(nonce: &str, watching: bool) -> String {
+    policy(nonce, watching).replace("; frame-ancestors 'none'", "")
+}
+
+/// Whether `cargo leptos watch` is serving (its reload socket must be allowed).
+pub fn watching() -> bool {
+    std::env::var_os("LEPTOS_WATCH").is_some()
+}
+
 /// Sets the policy on the response being rendered.
+#[cfg(feature = "ssr")]
 pub fn apply() {
     let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) else {
         return;
     };
-    let watching = std::env::var_os("LEPTOS_WATCH").is_some();
-    if let Ok(value) = http::HeaderValue::from_str(&policy(&nonce, watching)) {
+    if let Ok(value) = http::HeaderValue::from_str(&policy(&nonce, watching())) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -47,5 +65,7 @@ mod tests {
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(!policy.contains("ws:"));
         assert!(super::policy("n", true).contains("connect-src 'self' ws:;"));
+        let meta = super::meta_policy("abc123", false);
+        assert!(meta.contains("'nonce-abc123'") && !meta.contains("frame-ancestors"));
     }
 }

@@ -9,7 +9,6 @@ pub mod html;
 pub mod markdown;
 pub mod pages;
 
-#[cfg(feature = "ssr")]
 pub mod csp;
 
 #[cfg(feature = "hydrate")]
@@ -29,11 +28,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     csp::apply();
     let nonce = leptos::nonce::use_nonce();
+    let policy = nonce.as_ref().map(|nonce| csp::meta_policy(nonce, csp::watching()));
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
+                <meta http-equiv="Content-Security-Policy" content=policy/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content="Quire: write Markdown together, in real time."/>

@@ -11,9 +11,11 @@ use axum::response::Response;
 
 use crate::state::AppState;
 
-/// For HTML that is not a Leptos page (none today; a safety net for later).
-const FALLBACK_CSP: &str =
-    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// For HTML whose response carries no policy of its own. Pages carry their
+/// script policy (with the nonce) in a meta tag as well (see `app::csp`), and
+/// a header and a meta policy are both enforced, so this one must not forbid
+/// what the page's allows: it keeps what a meta tag cannot say.
+const FALLBACK_CSP: &str = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
 
 pub async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
