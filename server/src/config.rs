@@ -125,6 +125,12 @@ pub struct Config {
     #[arg(long, env = "QUIRE_RESYNC_MS", default_value_t = 2000)]
     pub resync_ms: u64,
 
+    /// Seconds a client has to send a request's headers, and a keep-alive
+    /// connection may stay idle; then it is closed (slow clients cannot hold
+    /// connections open for ever).
+    #[arg(long, env = "QUIRE_HEADER_TIMEOUT_SECS", default_value_t = 15)]
+    pub header_timeout_secs: u64,
+
     /// Seconds between server pings on a WebSocket; a client silent for three
     /// intervals is disconnected.
     #[arg(long, env = "QUIRE_PING_SECS", default_value_t = 10)]
@@ -171,6 +177,10 @@ impl Config {
 
     pub fn resync_interval(&self) -> Duration {
         Duration::from_millis(self.resync_ms.max(50))
+    }
+
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_secs.max(1))
     }
 
     pub fn ping_interval(&self) -> Duration {

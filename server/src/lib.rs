@@ -18,6 +18,7 @@ pub mod hub;
 pub mod relay;
 pub mod routes;
 pub mod same_site;
+pub mod serve;
 pub mod service;
 pub mod socket_limits;
 pub mod state;
@@ -101,25 +102,16 @@ pub async fn run(
         tokio::spawn(delete_expired_sessions(auth::SqlSessionStore::new(state.store.pool()), cancel.clone()));
     let trash = tokio::spawn(empty_trash(state.store.clone(), cancel.clone()));
     let connections = state.connections.clone();
+    let state_config = state.config.clone();
     let app = routes::router(state);
 
     tracing::info!(addr = %listener.local_addr()?, "Quire listening");
     let stop = cancel.clone();
-    // Nagle off: a keystroke's update and the small frames of a handshake
-    // (access, sync step 1 and 2) must go out at once, not wait up to 40 ms
-    // for the peer's delayed ACK.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "could not turn Nagle off on a connection");
-        }
-    });
-    // Connect info gives handlers the client's address (throttling, limits).
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stop.cancel();
-        })
-        .await?;
+    serve::serve(listener, app, state_config.header_timeout(), async move {
+        shutdown.await;
+        stop.cancel();
+    })
+    .await?;
 
     // Sockets were told to close when `cancel` fired; wait for them, then for
     // the writer to commit everything they queued.

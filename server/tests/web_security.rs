@@ -276,6 +276,40 @@ async fn signing_out_closes_that_sessions_sockets_and_event_streams() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_sends_its_headers_slowly_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (url, _dir) = sqlite_url();
+    let mut config = Config::defaults_with_database(url);
+    config.header_timeout_secs = 1;
+    let server = TestServer::start_with(config).await;
+    // Slowloris: a request line, one header, then a trickle that never ends.
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: quire\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut buffer = [0u8; 1024];
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if slow.write_all(b"X").await.is_err() {
+                return;
+            }
+            match tokio::time::timeout(Duration::from_millis(300), slow.read(&mut buffer)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return,
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the connection was still open after 5 s");
+    assert!(started.elapsed() >= Duration::from_millis(900), "closed after the deadline, not before");
+    // An idle keep-alive connection is closed too; ordinary requests still work.
+    let mut idle = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut buffer)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "an idle connection is closed");
+    assert_eq!(http_client().get(server.http("/healthz")).send().await.unwrap().status(), 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ordinary_mistakes_are_4xx_and_the_api_always_answers_json() {
     let (server, _dir) = server().await;
     // Server functions, called as the hydrated page calls them.
