@@ -80,6 +80,30 @@ async function openDoc(page, id) {
   return editor;
 }
 
+/**
+ * The text the editor shows (CodeMirror keeps only the lines on screen in the
+ * DOM, so it is read from the editor itself, through the handle editor.js
+ * puts on its root element).
+ */
+async function editorText(editor) {
+  return editor.evaluate((el) => el.closest('.cm-editor').quire.text());
+}
+
+/** Waits until the editor shows exactly `expected`. */
+async function expectText(editor, expected, options = {}) {
+  await expect.poll(() => editorText(editor), { timeout: options.timeout }).toBe(expected);
+}
+
+/** The editor's main selection as [anchor, head] (UTF-16 offsets). */
+async function selection(editor) {
+  return editor.evaluate((el) => el.closest('.cm-editor').quire.selection());
+}
+
+/** Focuses the editor and selects anchor..head (a caret when equal). */
+async function select(editor, anchor, head = anchor) {
+  await editor.evaluate((el, [a, h]) => el.closest('.cm-editor').quire.select(a, h), [anchor, head]);
+}
+
 /** The name the server gave this page's person (the avatar marked "you"). */
 async function myName(page) {
   return page.locator('.avatar.me').getAttribute('data-name');
@@ -96,5 +120,6 @@ async function twoPeople(browser, request, title) {
 }
 
 module.exports = {
-  PASSWORD, createDoc, docLink, guestHeaders, markdown, myName, openDoc, randomName, signUp, signUpInBrowser, twoPeople,
+  PASSWORD, createDoc, docLink, editorText, expectText, guestHeaders, markdown, myName, openDoc, randomName, select,
+  selection, signUp, signUpInBrowser, twoPeople,
 };

@@ -4,7 +4,7 @@ const { test, expect } = require('@playwright/test');
 const Y = require('yjs');
 const { WebsocketProvider } = require('y-websocket');
 const WebSocket = require('ws');
-const { createDoc, guestHeaders, markdown, openDoc } = require('./helpers');
+const { createDoc, expectText, guestHeaders, markdown, openDoc } = require('./helpers');
 
 // Like a browser, it sends the page's Origin and the session cookie it got
 // from opening the document's share link.
@@ -38,7 +38,7 @@ test('a stock y-websocket client and a Quire browser edit together', async ({ pa
 
     // Stock client -> browser and server.
     node.text.insert(node.text.length, 'from node 🦀');
-    await expect(editor).toHaveValue('from the browser. from node 🦀');
+    await expectText(editor, 'from the browser. from node 🦀');
     await expect.poll(async () => markdown(id))
       .toBe('from the browser. from node 🦀');
 
@@ -49,7 +49,7 @@ test('a stock y-websocket client and a Quire browser edit together', async ({ pa
 
     // Deleting from the stock client reaches the browser too.
     node.text.delete(0, 'from the browser. '.length);
-    await expect(editor).toHaveValue('from node 🦀!');
+    await expectText(editor, 'from node 🦀!');
   } finally {
     node.provider.destroy();
     node.doc.destroy();

@@ -4,7 +4,7 @@ const { test, expect } = require('@playwright/test');
 const { spawn } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { createDoc, markdown, openDoc } = require('./helpers');
+const { createDoc, expectText, markdown, openDoc } = require('./helpers');
 
 const root = path.join(__dirname, '..', '..');
 const port = 3200 + Number(process.env.TEST_PARALLEL_INDEX || 0);
@@ -43,7 +43,7 @@ test('edits made while the server is down merge both ways after it returns', asy
     const bobEditor = await openDoc(bob, id);
     await aliceEditor.click();
     await alice.keyboard.type('shared line\n');
-    await expect(bobEditor).toHaveValue('shared line\n');
+    await expectText(bobEditor, 'shared line\n');
 
     await expect(alice.getByTestId('count')).toHaveText('2 here');
 
@@ -65,8 +65,8 @@ test('edits made while the server is down merge both ways after it returns', asy
     await expect(alice.getByTestId('status')).toHaveText('Saved', { timeout: 40_000 });
     await expect(bob.getByTestId('status')).toHaveText('Saved', { timeout: 40_000 });
     const expected = 'bob offline\nshared line\nalice offline\n';
-    await expect(aliceEditor).toHaveValue(expected);
-    await expect(bobEditor).toHaveValue(expected);
+    await expectText(aliceEditor, expected);
+    await expectText(bobEditor, expected);
     await expect.poll(async () => markdown(id, base)).toBe(expected);
     // Back online, each sees the other again (and their caret) at once, not
     // after the 15 s renewal: the clock moves past the server's removal.

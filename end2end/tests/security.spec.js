@@ -3,7 +3,7 @@
 // and no script of theirs runs (the page's Content-Security-Policy would
 // report one as a console error).
 const { test, expect } = require('@playwright/test');
-const { createDoc, docLink, markdown, openDoc } = require('./helpers');
+const { createDoc, docLink, expectText, markdown, openDoc } = require('./helpers');
 
 const HOSTILE = [
   '</textarea><script>window.pwned = 1</script>',
@@ -32,7 +32,7 @@ test('hostile text typed by a collaborator stays text for everyone who opens it'
   const reader = await (await browser.newContext()).newPage();
   const errors = collectErrors(reader);
   const readerEditor = await openDoc(reader, id);
-  await expect(readerEditor).toHaveValue(HOSTILE);
+  await expectText(readerEditor, HOSTILE);
   await expect(reader.getByTestId('preview')).toContainText('</textarea><script>window.pwned = 1</script>');
   await expect(reader.getByTestId('preview')).toContainText('<kept> and a link');
   await expect(reader).toHaveTitle(`${TITLE} · Quire`);
@@ -44,6 +44,6 @@ test('hostile text typed by a collaborator stays text for everyone who opens it'
   const noJs = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   await noJs.goto(docLink(id));
   await expect(noJs).toHaveURL(new RegExp(`/d/${id}$`));
-  expect(await noJs.getByTestId('editor').inputValue()).toBe(HOSTILE);
+  expect(await noJs.getByTestId('source').inputValue()).toBe(HOSTILE);
   await expect(noJs.getByTestId('preview')).toContainText('<img src=x onerror="window.pwned = 2">');
 });

@@ -1,185 +1,198 @@
-//! Keeps a `<textarea>` and the document's Y.Text equal.
+//! The CodeMirror editor (`app/js/src/editor.js`, bundled at build time into
+//! `app/js/dist/editor.js`) as the view of the document's Y.Text.
 //!
-//! Local input becomes the smallest edit (common prefix/suffix, in UTF-16 units,
-//! the caret breaking ties); remote changes arrive as patches that are spliced
-//! into the element with `setRangeText`, so the browser only re-lays-out what
-//! changed. Per keystroke the work is bounded by the size of the edit, not of
-//! the document (see [`Binding::take_local_edit`]).
+//! CodeMirror reports what the person typed through [`Hooks`]; the session
+//! turns that into Y.Text edits. Changes from others (and undo, which belongs
+//! to the yrs history) are shown with [`Editor::show`], which CodeMirror keeps
+//! out of any history and maps everyone's selection through. Other people's
+//! carets are decorations ([`Editor::draw_peers`]).
 
-use js_sys::{JsString, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::HtmlTextAreaElement;
-use yrs::types::text::TextEvent;
-use yrs::types::Delta;
-use yrs::{Any, Out, TransactionMut};
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
 
-use crate::collab::textdiff::{diff_utf16, Edit};
+use crate::collab::edits::Change;
 
-/// One remote change to splice into the element, in UTF-16 offsets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Patch {
-    Insert { at: u32, text: String },
-    Delete { at: u32, len: u32 },
+#[wasm_bindgen(module = "/js/dist/editor.js")]
+extern "C" {
+    type QuireEditor;
+
+    #[wasm_bindgen(constructor)]
+    fn new(parent: &HtmlElement, text: &str, hooks: &Object, attributes: &Object) -> QuireEditor;
+    #[wasm_bindgen(method)]
+    fn text(this: &QuireEditor) -> String;
+    #[wasm_bindgen(method)]
+    fn length(this: &QuireEditor) -> u32;
+    #[wasm_bindgen(method, js_name = applyRemote)]
+    fn apply_remote(this: &QuireEditor, flat: &Array);
+    #[wasm_bindgen(method, js_name = setText)]
+    fn set_text(this: &QuireEditor, text: &str);
+    #[wasm_bindgen(method)]
+    fn selection(this: &QuireEditor) -> Array;
+    #[wasm_bindgen(method, js_name = setSelection)]
+    fn set_selection(this: &QuireEditor, anchor: u32, head: u32, focus: bool);
+    #[wasm_bindgen(method, js_name = setReadOnly)]
+    fn set_read_only(this: &QuireEditor, value: bool);
+    #[wasm_bindgen(method, js_name = readOnly)]
+    fn read_only(this: &QuireEditor) -> bool;
+    #[wasm_bindgen(method, js_name = setPeers)]
+    fn set_peers(this: &QuireEditor, marks: &Array);
+    #[wasm_bindgen(method)]
+    fn focus(this: &QuireEditor);
+    #[wasm_bindgen(method)]
+    fn destroy(this: &QuireEditor);
 }
 
-/// Turns a Y.Text event into element patches.
-pub fn patches_from_event(event: &TextEvent, txn: &TransactionMut) -> Vec<Patch> {
-    let mut patches = Vec::new();
-    let mut at = 0u32;
-    for delta in event.delta(txn) {
-        match delta {
-            Delta::Retain(len, _) => at += len,
-            Delta::Deleted(len) => patches.push(Patch::Delete { at, len: *len }),
-            Delta::Inserted(value, _) => {
-                let text = match value {
-                    Out::Any(Any::String(s)) => s.to_string(),
-                    // An embed (possible from other Yjs clients) is one unit
-                    // long; show it as the object replacement character so
-                    // offsets keep matching.
-                    _ => "\u{FFFC}".to_string(),
-                };
-                let len = text.encode_utf16().count() as u32;
-                patches.push(Patch::Insert { at, text });
-                at += len;
-            }
-        }
-    }
-    patches
+/// What the editor tells the session. Each runs outside CodeMirror's update
+/// cycle as far as the session is concerned: none of them may show changes
+/// in the editor synchronously except `undo`/`redo` (keyboard commands).
+pub struct Hooks {
+    /// The person changed the text: `(from, to, insert)`, last change first.
+    pub local: Box<dyn FnMut(Vec<(u32, u32, String)>)>,
+    /// The person moved their caret or selection.
+    pub selection: Box<dyn FnMut()>,
+    pub undo: Box<dyn FnMut()>,
+    pub redo: Box<dyn FnMut()>,
+    /// An IME composition started (true) or ended and was reported (false).
+    pub composing: Box<dyn FnMut(bool)>,
 }
 
-/// A selection in UTF-16 offsets, with its direction.
-#[derive(Debug, Clone, Copy)]
-pub struct Selection {
-    pub start: u32,
-    pub end: u32,
-    pub backward: bool,
+/// One caret or selection to draw, in UTF-16 offsets of the current text.
+pub struct Mark<'a> {
+    pub name: &'a str,
+    /// `#rrggbb`, already validated.
+    pub color: &'a str,
+    pub anchor: u32,
+    pub head: u32,
+    /// Their caret has been still for a while: the name label fades out.
+    pub quiet: bool,
 }
 
-pub struct Binding {
-    element: HtmlTextAreaElement,
-    /// The text the element held at the last sync point, as a JS string handle:
-    /// comparing and slicing it happens natively in the browser, so a keystroke
-    /// in a large document never copies the document into WebAssembly.
-    shadow: JsString,
-    /// Where the selection started just before the current input (from
-    /// `beforeinput`): with the caret after it, it bounds what the input changed.
-    before_input: Option<u32>,
+/// The editor in the page; destroyed when dropped.
+pub struct Editor {
+    view: QuireEditor,
+    /// The callbacks CodeMirror holds, kept alive as long as it is.
+    _closures: Vec<Closure<dyn FnMut(JsValue)>>,
 }
 
-impl Binding {
-    pub fn new(element: HtmlTextAreaElement) -> Self {
-        Binding { element, shadow: JsString::from(""), before_input: None }
-    }
-
-    fn value(&self) -> JsString {
-        // `value` as a JS string handle, without decoding it into Rust.
-        Reflect::get(&self.element, &JsValue::from_str("value"))
-            .ok()
-            .and_then(|v| v.dyn_into::<JsString>().ok())
-            .unwrap_or_else(|| JsString::from(""))
-    }
-
-    /// Replaces the element's whole text (first sync only), keeping the caret
-    /// where it was as far as the new text allows.
-    pub fn reset(&mut self, text: &str) {
-        let selection = self.selection();
-        if self.element.value() != text {
-            self.element.set_value(text);
+impl Editor {
+    /// Mounts the editor in `parent`, showing `text` (read-only until
+    /// [`Editor::set_read_only`] says otherwise).
+    pub fn mount(parent: &HtmlElement, text: &str, hooks: Hooks) -> Editor {
+        let Hooks { mut local, mut selection, mut undo, mut redo, mut composing } = hooks;
+        let closures: Vec<(&str, Closure<dyn FnMut(JsValue)>)> = vec![
+            ("local", Closure::new(move |flat: JsValue| local(parse_flat(&flat)))),
+            ("selection", Closure::new(move |_: JsValue| selection())),
+            ("undo", Closure::new(move |_: JsValue| undo())),
+            ("redo", Closure::new(move |_: JsValue| redo())),
+            ("composing", Closure::new(move |value: JsValue| composing(value.is_truthy()))),
+        ];
+        let object = Object::new();
+        for (name, closure) in &closures {
+            let function: &Function = closure.as_ref().unchecked_ref();
+            let _ = Reflect::set(&object, &JsValue::from_str(name), function);
         }
-        self.shadow = self.value();
-        self.set_selection(selection);
-    }
-
-    /// Remembers where the selection starts before the browser applies an input.
-    pub fn note_before_input(&mut self) {
-        self.before_input = self.element.selection_start().ok().flatten();
-    }
-
-    /// The edit the user just made, if any; the shadow moves on with it.
-    pub fn take_local_edit(&mut self) -> Option<Edit> {
-        let now = self.value();
-        let caret = self.element.selection_end().ok().flatten();
-        let edit = match (self.before_input.take(), caret) {
-            (Some(before), Some(caret)) => self.edit_near(&now, before, caret),
-            _ => None,
-        };
-        let edit = edit.or_else(|| {
-            // Anything else (autocorrect elsewhere, composition, script): the
-            // whole-text diff, still exact, just not as cheap.
-            let old: Vec<u16> = String::from(&self.shadow).encode_utf16().collect();
-            let new: Vec<u16> = String::from(&now).encode_utf16().collect();
-            diff_utf16(&old, &new, caret.map(|c| c as usize))
-        });
-        self.shadow = now;
-        edit
-    }
-
-    /// The edit when it lies between where the selection started before the
-    /// input and the caret after it (typing, deleting, pasting over a
-    /// selection): checked with two native string comparisons, then diffed on
-    /// just that region.
-    fn edit_near(&self, now: &JsString, before: u32, caret: u32) -> Option<Edit> {
-        let (old_len, new_len) = (self.shadow.length(), now.length());
-        let start = before.min(caret);
-        let new_end = caret.max(start);
-        let old_end = old_len.checked_sub(new_len.checked_sub(new_end)?)?;
-        if start > old_end || new_end > new_len {
-            return None;
+        let attributes = Object::new();
+        for (name, value) in [("data-testid", "editor"), ("aria-label", "Markdown source")] {
+            let _ = Reflect::set(&attributes, &JsValue::from_str(name), &JsValue::from_str(value));
         }
-        let same_prefix = now.slice(0, start) == self.shadow.slice(0, start);
-        let same_suffix = now.slice(new_end, new_len) == self.shadow.slice(old_end, old_len);
-        if !(same_prefix && same_suffix) {
-            return None;
-        }
-        let old: Vec<u16> = String::from(self.shadow.slice(start, old_end)).encode_utf16().collect();
-        let new: Vec<u16> = String::from(now.slice(start, new_end)).encode_utf16().collect();
-        let mut edit = diff_utf16(&old, &new, Some((caret - start) as usize))?;
-        edit.start += start;
-        Some(edit)
+        let view = QuireEditor::new(parent, text, &object, &attributes);
+        Editor { view, _closures: closures.into_iter().map(|(_, c)| c).collect() }
     }
 
-    /// Splices remote patches into the element.
-    pub fn apply(&mut self, patches: &[Patch]) {
-        for patch in patches {
-            let len = self.element.text_length();
-            let _ = match patch {
-                Patch::Insert { at, text } => {
-                    let at = (*at).min(len);
-                    self.element.set_range_text_with_start_and_end(text, at, at)
-                }
-                Patch::Delete { at, len: count } => {
-                    let start = (*at).min(len);
-                    let end = start.saturating_add(*count).min(len);
-                    self.element.set_range_text_with_start_and_end("", start, end)
-                }
-            };
-        }
-        self.shadow = self.value();
-    }
-
-    pub fn selection(&self) -> Selection {
-        let start = self.element.selection_start().ok().flatten().unwrap_or(0);
-        let end = self.element.selection_end().ok().flatten().unwrap_or(start);
-        let backward = self.element.selection_direction().ok().flatten().as_deref() == Some("backward");
-        Selection { start, end, backward }
-    }
-
-    pub fn set_selection(&self, selection: Selection) {
-        let len = self.shadow.length();
-        let direction = if selection.backward { "backward" } else { "forward" };
-        let _ = self.element.set_selection_range_with_direction(
-            selection.start.min(len),
-            selection.end.min(len),
-            direction,
-        );
-    }
-
-    /// The text as the element shows it.
+    /// The whole text, as shown.
     pub fn text(&self) -> String {
-        String::from(&self.shadow)
+        self.view.text()
     }
 
     pub fn len_utf16(&self) -> u32 {
-        self.shadow.length()
+        self.view.length()
     }
+
+    /// Replaces the whole text (the first sync).
+    pub fn reset(&self, text: &str) {
+        if self.view.text() != text {
+            self.view.set_text(text);
+        }
+    }
+
+    /// Shows changes that did not come from typing here (ascending, offsets
+    /// in the text before them).
+    pub fn show(&self, changes: &[Change]) {
+        if changes.is_empty() {
+            return;
+        }
+        let flat = Array::new();
+        for change in changes {
+            flat.push(&change.from.into());
+            flat.push(&change.to.into());
+            flat.push(&change.insert.as_str().into());
+        }
+        self.view.apply_remote(&flat);
+    }
+
+    /// The main selection as `(anchor, head)`.
+    pub fn selection(&self) -> (u32, u32) {
+        let pair = self.view.selection();
+        let at = |i: u32| pair.get(i).as_f64().unwrap_or(0.0) as u32;
+        (at(0), at(1))
+    }
+
+    /// Puts the caret (or selection) somewhere and brings it into view.
+    pub fn select(&self, anchor: u32, head: u32) {
+        self.view.set_selection(anchor, head, true);
+    }
+
+    pub fn set_read_only(&self, value: bool) {
+        if self.view.read_only() != value {
+            self.view.set_read_only(value);
+        }
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.view.read_only()
+    }
+
+    /// Draws other people's carets and selections (replacing the last drawing).
+    pub fn draw_peers(&self, marks: &[Mark<'_>]) {
+        let list = Array::new();
+        for mark in marks {
+            let entry = Array::new();
+            entry.push(&mark.name.into());
+            entry.push(&mark.color.into());
+            entry.push(&mark.anchor.into());
+            entry.push(&mark.head.into());
+            entry.push(&mark.quiet.into());
+            list.push(&entry);
+        }
+        self.view.set_peers(&list);
+    }
+
+    pub fn focus(&self) {
+        self.view.focus();
+    }
+}
+
+impl Drop for Editor {
+    fn drop(&mut self) {
+        self.view.destroy();
+    }
+}
+
+/// `[from, to, insert, …]` from the editor, as triples; anything malformed
+/// ends the list (and `local_edits` then checks what is left).
+fn parse_flat(flat: &JsValue) -> Vec<(u32, u32, String)> {
+    let Some(array) = flat.dyn_ref::<Array>() else { return Vec::new() };
+    let mut changes = Vec::with_capacity(array.length() as usize / 3);
+    let mut i = 0;
+    while i + 2 < array.length() {
+        let (Some(from), Some(to), Some(insert)) =
+            (array.get(i).as_f64(), array.get(i + 1).as_f64(), array.get(i + 2).as_string())
+        else {
+            break;
+        };
+        changes.push((from as u32, to as u32, insert));
+        i += 3;
+    }
+    changes
 }

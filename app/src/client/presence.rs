@@ -1,24 +1,23 @@
 //! The presence half of a session: publishing our caret and typing state as
 //! y-protocols awareness, hearing everyone else's, and showing them (the
-//! presence bar through a signal, carets through `cursors.rs`).
+//! presence bar through a signal, carets as editor decorations).
 //!
 //! Our state is sent at most every [`SEND_EVERY_MS`] (a burst of caret moves
 //! becomes one message), renewed every [`RENEW_MS`] so nobody times us out,
 //! and re-announced after every reconnect with the clock moved past the
 //! removal the server announced when the old socket closed.
 
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use leptos::prelude::Set;
-use wasm_bindgen::JsCast;
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::sync::Message;
 use yrs::updates::encoder::Encode;
 use yrs::Transact;
 
-use super::cursors::Mark;
-use super::dom::{now_ms, AnimationFrame, Listener, Timeout};
-use super::session::{with, Inner};
+use super::binding::Mark;
+use super::dom::{now_ms, AnimationFrame, Timeout};
+use super::session::Inner;
 use crate::collab::presence::{sticky, Cursor, LocalState, Peers, RENEW_MS, SEND_EVERY_MS};
 use crate::components::presence_bar::PeerView;
 
@@ -45,31 +44,6 @@ pub struct PresenceState {
 }
 
 impl Inner {
-    /// Listens for everything that moves our caret or other people's carets on screen.
-    pub(super) fn watch_presence(self: &Rc<Self>, weak: &Weak<Inner>) {
-        let target: &web_sys::EventTarget = self.textarea.unchecked_ref();
-        let mut listeners = Vec::new();
-        for event in ["keyup", "mouseup", "select", "focus"] {
-            listeners.push(Listener::new(target, event, with(weak, |inner, _| inner.update_local_cursor())));
-        }
-        listeners.push(Listener::new(target, "scroll", with(weak, |inner, _| inner.schedule_cursors())));
-        if let Some(window) = web_sys::window() {
-            if let Some(document) = window.document() {
-                listeners.push(Listener::new(
-                    document.unchecked_ref(),
-                    "selectionchange",
-                    with(weak, |inner, _| inner.update_local_cursor()),
-                ));
-            }
-            listeners.push(Listener::new(
-                window.unchecked_ref(),
-                "resize",
-                with(weak, |inner, _| inner.schedule_cursors()),
-            ));
-        }
-        self.listeners.borrow_mut().extend(listeners);
-    }
-
     /// Someone's presence changed.
     pub(super) fn receive_presence(self: &Rc<Self>, update: &AwarenessUpdate) {
         let changed = self.presence.borrow_mut().peers.apply(update, self.doc.client_id(), now_ms());
@@ -115,7 +89,6 @@ impl Inner {
         if started {
             self.schedule_presence();
         }
-        self.schedule_cursors();
     }
 
     /// Publishes the caret if it moved (at the next send: turning offsets into
@@ -129,12 +102,7 @@ impl Inner {
 
     /// Our selection as (anchor, head) offsets.
     fn caret_offsets(&self) -> (u32, u32) {
-        let selection = self.binding.borrow().selection();
-        if selection.backward {
-            (selection.end, selection.start)
-        } else {
-            (selection.start, selection.end)
-        }
+        self.editor.selection()
     }
 
     /// Sends our state now, or when the throttle window ends.
@@ -236,8 +204,6 @@ impl Inner {
         let now = now_ms();
         let mut next_fade: Option<f64> = None;
         {
-            let mut cursors = self.cursors.borrow_mut();
-            let Some(cursors) = cursors.as_mut() else { return };
             let presence = self.presence.borrow();
             let txn = self.doc.transact();
             let resolve = |index: &yrs::StickyIndex| index.get_offset(&txn).map(|o| o.index);
@@ -259,7 +225,7 @@ impl Inner {
                     })
                 })
                 .collect();
-            cursors.draw(&marks);
+            self.editor.draw_peers(&marks);
         }
         let weak = Rc::downgrade(self);
         let timer = next_fade.and_then(|at| {

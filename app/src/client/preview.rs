@@ -4,7 +4,7 @@
 
 use web_sys::Element;
 
-use crate::collab::textdiff::{common_prefix, common_suffix};
+use crate::collab::edits::{common_prefix, common_suffix};
 use crate::markdown::{render_blocks, BLOCK_CLOSE, BLOCK_OPEN};
 
 pub struct Preview {

@@ -1,14 +1,16 @@
-//! A live editing session for one document: a yrs Doc, the textarea binding,
-//! undo history, and the y-sync conversation with the server over a
-//! reconnecting socket. Presence (who is here, carets) is in `presence.rs`.
+//! A live editing session for one document: a yrs Doc, the CodeMirror view of
+//! it (`binding.rs`), undo history, and the y-sync conversation with the
+//! server over a reconnecting socket. Presence (who is here, carets) is in
+//! `presence.rs`.
 //!
 //! Typed edits go into the Doc with the `LOCAL` origin; undo and redo use the
 //! history's own origin; remote updates use `REMOTE`. Every non-remote change
 //! leaves as an `Update` frame (an update observer collects them), and every
-//! non-typed change (remote or undo) is patched into the textarea from the
-//! Y.Text's delta, with the caret carried along by sticky indices. While an IME
-//! composition is open nothing is sent and remote updates wait, so the
-//! composition is never disturbed; both flow as soon as it ends.
+//! non-typed change (remote or undo) is shown in the editor from the Y.Text's
+//! delta; CodeMirror maps the selection through it, so a caret stays before
+//! text someone else inserts exactly at it. While an IME composition is open
+//! nothing is sent and remote updates wait, so the composition is never
+//! disturbed; both flow as soon as it ends.
 //!
 //! Durability: every update also goes to the document's copy on this device
 //! (`offline.rs`), which is loaded before the first connection, so a reload
@@ -23,20 +25,19 @@ use std::sync::Arc;
 
 use leptos::prelude::{Set, WriteSignal};
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlButtonElement, HtmlElement, HtmlTextAreaElement};
+use web_sys::{HtmlButtonElement, HtmlElement};
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, Observable, Origin, ReadTxn, Subscription, Text, TextRef, Transact, Update};
 
-use super::binding::{patches_from_event, Binding, Patch, Selection};
-use super::cursors::Cursors;
+use super::binding::{Editor, Hooks};
 use super::dom::{Interval, Listener, Timeout};
 use super::offline::LocalCopy;
 use super::presence::PresenceState;
 use super::preview::Preview;
 use super::provider::{doc_url, Backoff, Socket, SocketEvent};
+use crate::collab::edits::{editor_changes, end_of_last, local_edits, Change};
 use crate::collab::history::History;
-use crate::collab::presence::sticky;
 use crate::collab::saves::SaveTracker;
 use crate::collab::{doc as qdoc, protocol};
 use crate::components::presence_bar::PeerView;
@@ -84,16 +85,25 @@ pub struct Outputs {
 
 /// The page elements a session drives.
 pub struct Elements {
-    pub textarea: HtmlTextAreaElement,
-    /// An empty element over the textarea, for other people's carets.
-    pub cursor_layer: HtmlElement,
+    /// Where the editor goes; it opens on `text`, the document as the page
+    /// was served (so nothing moves when it mounts).
+    pub editor_host: HtmlElement,
+    pub text: String,
     pub undo: HtmlButtonElement,
     pub redo: HtmlButtonElement,
 }
 
 /// Ends the session (closes the socket, detaches listeners) when dropped.
 pub struct Session {
-    _inner: Rc<Inner>,
+    inner: Rc<Inner>,
+}
+
+impl Session {
+    /// Whether the person may change the text here (the page decides: role,
+    /// first sync, access).
+    pub fn set_read_only(&self, read_only: bool) {
+        self.inner.editor.set_read_only(read_only);
+    }
 }
 
 pub(super) struct Inner {
@@ -101,8 +111,7 @@ pub(super) struct Inner {
     pub(super) text: TextRef,
     url: String,
     pub(super) outputs: Outputs,
-    pub(super) binding: RefCell<Binding>,
-    pub(super) textarea: HtmlTextAreaElement,
+    pub(super) editor: Editor,
     socket: RefCell<Option<Socket>>,
     /// The first sync on the current socket has completed.
     pub(super) synced_now: Cell<bool>,
@@ -122,14 +131,14 @@ pub(super) struct Inner {
     preview_timer: RefCell<Option<Timeout>>,
     history: RefCell<History>,
     pub(super) presence: RefCell<PresenceState>,
-    pub(super) cursors: RefCell<Option<Cursors>>,
     /// The element shows the Doc (set at the first completed sync).
     pub(super) bound: Cell<bool>,
     composing: Cell<bool>,
     /// Remote updates received during an IME composition.
     held: RefCell<Vec<Vec<u8>>>,
-    /// Patches collected by the Y.Text observer for non-typed changes.
-    patches: Rc<RefCell<Vec<Patch>>>,
+    /// Editor changes collected by the Y.Text observer for non-typed
+    /// changes, one list per Y.Text event (each against the text before it).
+    patches: Rc<RefCell<Vec<Vec<Change>>>>,
     /// Updates of our own (typed, undo, redo) waiting to be sent.
     outgoing: Rc<RefCell<Vec<Vec<u8>>>>,
     pub(super) listeners: RefCell<Vec<Listener>>,
@@ -147,7 +156,7 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
         // Typed changes are already in the element; everything else is patched in.
         let typed = txn.origin().is_some_and(|origin| *origin == Origin::from(LOCAL));
         if !typed {
-            collected.borrow_mut().extend(patches_from_event(event, txn));
+            collected.borrow_mut().push(editor_changes(event.delta(txn)));
         }
     });
     let outgoing = Rc::new(RefCell::new(Vec::new()));
@@ -171,90 +180,46 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
         .expect("a fresh document accepts observers");
     let clock: Arc<dyn yrs::sync::time::Clock> = Arc::new(|| js_sys::Date::now() as u64);
     let history = History::new(&doc, &text, Origin::from(LOCAL), clock);
-    let Elements { textarea, cursor_layer, undo, redo } = elements;
-    let inner = Rc::new(Inner {
-        doc,
-        text,
-        url: doc_url(doc_id).unwrap_or_default(),
-        outputs,
-        binding: RefCell::new(Binding::new(textarea.clone())),
-        textarea: textarea.clone(),
-        socket: RefCell::new(None),
-        synced_now: Cell::new(false),
-        link: Cell::new(Link::Connecting),
-        device,
-        saves: RefCell::new(SaveTracker::default()),
-        stored_unsaved: Cell::new(0),
-        last_heard: Cell::new(js_sys::Date::now()),
-        heartbeat: RefCell::new(None),
-        backoff: RefCell::new(Backoff::default()),
-        retry: RefCell::new(None),
-        preview: RefCell::new(preview),
-        preview_timer: RefCell::new(None),
-        history: RefCell::new(history),
-        presence: RefCell::new(PresenceState::default()),
-        cursors: RefCell::new(Cursors::new(textarea.clone(), cursor_layer)),
-        bound: Cell::new(false),
-        composing: Cell::new(false),
-        held: RefCell::new(Vec::new()),
-        patches,
-        outgoing,
-        listeners: RefCell::new(Vec::new()),
-        _observers: vec![text_observer, update_observer],
+    let Elements { editor_host, text: served, undo, redo } = elements;
+    let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
+        let hooks = Hooks {
+            local: Box::new(on(weak, |inner, changes: Vec<(u32, u32, String)>| inner.local_input(&changes))),
+            selection: unit(on(weak, |inner, ()| inner.update_local_cursor())),
+            undo: unit(on(weak, |inner, ()| inner.step_history(false))),
+            redo: unit(on(weak, |inner, ()| inner.step_history(true))),
+            composing: Box::new(on(weak, |inner, composing: bool| inner.set_composing(composing))),
+        };
+        Inner {
+            doc,
+            text,
+            url: doc_url(doc_id).unwrap_or_default(),
+            outputs,
+            editor: Editor::mount(&editor_host, &served, hooks),
+            socket: RefCell::new(None),
+            synced_now: Cell::new(false),
+            link: Cell::new(Link::Connecting),
+            device,
+            saves: RefCell::new(SaveTracker::default()),
+            stored_unsaved: Cell::new(0),
+            last_heard: Cell::new(js_sys::Date::now()),
+            heartbeat: RefCell::new(None),
+            backoff: RefCell::new(Backoff::default()),
+            retry: RefCell::new(None),
+            preview: RefCell::new(preview),
+            preview_timer: RefCell::new(None),
+            history: RefCell::new(history),
+            presence: RefCell::new(PresenceState::default()),
+            bound: Cell::new(false),
+            composing: Cell::new(false),
+            held: RefCell::new(Vec::new()),
+            patches,
+            outgoing,
+            listeners: RefCell::new(Vec::new()),
+            _observers: vec![text_observer, update_observer],
+        }
     });
-    let target: &web_sys::EventTarget = textarea.unchecked_ref();
     let weak = Rc::downgrade(&inner);
     let mut listeners = vec![
-        Listener::new(
-            target,
-            "beforeinput",
-            with(&weak, |inner, event| {
-                let kind = event.dyn_ref::<web_sys::InputEvent>().map(|e| e.input_type()).unwrap_or_default();
-                match kind.as_str() {
-                    // The browser's own undo would replay its private history,
-                    // which knows nothing of other people's edits.
-                    "historyUndo" | "historyRedo" => {
-                        event.prevent_default();
-                        inner.step_history(kind == "historyRedo");
-                    }
-                    _ => inner.binding.borrow_mut().note_before_input(),
-                }
-            }),
-        ),
-        Listener::new(
-            target,
-            "input",
-            with(&weak, |inner, event| {
-                let composing = event.dyn_ref::<web_sys::InputEvent>().is_some_and(|e| e.is_composing());
-                if !composing && !inner.composing.get() {
-                    inner.local_input();
-                }
-            }),
-        ),
-        Listener::new(
-            target,
-            "keydown",
-            with(&weak, |inner, event| {
-                let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-                if let Some(redo) = history_shortcut(key) {
-                    event.prevent_default();
-                    inner.step_history(redo);
-                }
-            }),
-        ),
-        Listener::new(target, "compositionstart", with(&weak, |inner, _| inner.composing.set(true))),
-        Listener::new(
-            target,
-            "compositionend",
-            with(&weak, |inner, _| {
-                inner.composing.set(false);
-                inner.local_input();
-                let held: Vec<Vec<u8>> = inner.held.borrow_mut().drain(..).collect();
-                for update in held {
-                    inner.apply_remote(&update);
-                }
-            }),
-        ),
         Listener::new(undo.unchecked_ref(), "click", with(&weak, |inner, _| inner.step_history(false))),
         Listener::new(redo.unchecked_ref(), "click", with(&weak, |inner, _| inner.step_history(true))),
     ];
@@ -293,7 +258,6 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
         ));
     }
     *inner.listeners.borrow_mut() = listeners;
-    inner.watch_presence(&weak);
     *inner.heartbeat.borrow_mut() = Interval::new(HEARTBEAT_MS, {
         let weak = weak.clone();
         move || {
@@ -314,19 +278,22 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
         }
         inner.connect();
     });
-    Session { _inner: inner }
+    Session { inner }
 }
 
-/// Ctrl/Cmd+Z is undo; Ctrl/Cmd+Shift+Z and Ctrl+Y are redo.
-fn history_shortcut(key: &web_sys::KeyboardEvent) -> Option<bool> {
-    if !(key.ctrl_key() || key.meta_key()) || key.alt_key() {
-        return None;
+/// A callback that runs only while the session is alive.
+fn on<A>(weak: &Weak<Inner>, f: impl Fn(&Rc<Inner>, A) + 'static) -> impl FnMut(A) + 'static {
+    let weak = weak.clone();
+    move |argument| {
+        if let Some(inner) = weak.upgrade() {
+            f(&inner, argument);
+        }
     }
-    match key.key().to_ascii_lowercase().as_str() {
-        "z" => Some(key.shift_key()),
-        "y" if key.ctrl_key() => Some(true),
-        _ => None,
-    }
+}
+
+/// A callback without an argument.
+fn unit(mut f: impl FnMut(()) + 'static) -> Box<dyn FnMut()> {
+    Box::new(move || f(()))
 }
 
 /// An event callback that runs only while the session is alive.
@@ -563,10 +530,7 @@ impl Inner {
             return;
         }
         let text = qdoc::markdown(&self.text, &self.doc.transact());
-        self.binding.borrow_mut().reset(&text);
-        if let Some(cursors) = self.cursors.borrow_mut().as_mut() {
-            cursors.invalidate();
-        }
+        self.editor.reset(&text);
         self.patches.borrow_mut().clear();
         self.bound.set(true);
         self.outputs.set_ready.set(true);
@@ -581,76 +545,79 @@ impl Inner {
         }
     }
 
-    /// Applies a remote update, patches the element, and keeps the selection
-    /// attached to the text it was in.
+    /// An IME composition started, or ended (and what it wrote was reported):
+    /// remote updates that arrived meanwhile are shown now.
+    fn set_composing(self: &Rc<Self>, composing: bool) {
+        self.composing.set(composing);
+        if !composing {
+            let held: Vec<Vec<u8>> = self.held.borrow_mut().drain(..).collect();
+            for update in held {
+                self.apply_remote(&update);
+            }
+        }
+    }
+
+    /// Applies a remote update and shows what it changed.
     fn apply_remote(self: &Rc<Self>, bytes: &[u8]) {
         let Ok(update) = Update::decode_v1(bytes) else { return };
-        let selection = self.binding.borrow().selection();
-        let anchors = {
-            let mut txn = self.doc.transact_mut_with(REMOTE);
-            let anchors = self
-                .bound
-                .get()
-                .then(|| (sticky(&self.text, &txn, selection.start), sticky(&self.text, &txn, selection.end)));
-            if txn.apply_update(update).is_err() {
-                return;
-            }
-            anchors
-        };
-        self.compact_device_copy();
-        let patches: Vec<Patch> = self.patches.borrow_mut().drain(..).collect();
-        if !self.bound.get() || patches.is_empty() {
+        if self.doc.transact_mut_with(REMOTE).apply_update(update).is_err() {
             return;
         }
-        let selection = anchors.map(|(start, end)| {
-            let txn = self.doc.transact();
-            let resolve = |index: Option<yrs::StickyIndex>, fallback: u32| {
-                index.and_then(|i| i.get_offset(&txn)).map(|o| o.index).unwrap_or(fallback)
-            };
-            Selection {
-                start: resolve(start, selection.start),
-                end: resolve(end, selection.end),
-                backward: selection.backward,
-            }
-        });
-        self.show_patches(&patches, selection);
+        self.compact_device_copy();
+        if self.show_changes() {
+            self.schedule_cursors();
+        }
     }
 
-    /// Splices non-typed changes into the element (and the caret mirror).
-    fn show_patches(self: &Rc<Self>, patches: &[Patch], selection: Option<Selection>) {
-        self.binding.borrow_mut().apply(patches);
-        if let Some(cursors) = self.cursors.borrow_mut().as_mut() {
-            for patch in patches {
-                match patch {
-                    Patch::Insert { at, text } => cursors.splice(*at, 0, text),
-                    Patch::Delete { at, len } => cursors.splice(*at, *len, ""),
-                }
-            }
+    /// Shows in the editor what the Y.Text observer collected (changes that
+    /// were not typed here); false if there was nothing to show.
+    fn show_changes(self: &Rc<Self>) -> bool {
+        let collected: Vec<Vec<Change>> = self.patches.borrow_mut().drain(..).collect();
+        if !self.bound.get() || collected.iter().all(Vec::is_empty) {
+            return false;
         }
-        if let Some(selection) = selection {
-            self.binding.borrow().set_selection(selection);
+        for changes in &collected {
+            self.editor.show(changes);
         }
         self.schedule_preview();
-        self.schedule_cursors();
+        true
     }
 
-    /// Turns what the user just typed into one Y.Text edit and sends it.
-    fn local_input(self: &Rc<Self>) {
+    /// Turns what the person just typed (the editor's changes, last first)
+    /// into Y.Text edits, in one transaction, and sends them.
+    fn local_input(self: &Rc<Self>, changes: &[(u32, u32, String)]) {
         if !self.bound.get() {
             return;
         }
-        let Some(edit) = self.binding.borrow_mut().take_local_edit() else { return };
-        self.history.borrow_mut().before_edit(&edit);
-        if let Some(cursors) = self.cursors.borrow_mut().as_mut() {
-            cursors.splice(edit.start, edit.delete, &edit.insert);
+        let edits = {
+            let txn = self.doc.transact();
+            local_edits(changes, self.text.len(&txn))
+        };
+        let Ok(edits) = edits else {
+            // The view and the document disagree (never expected): show the
+            // document again rather than write a guess into it.
+            web_sys::console::error_1(&"Quire: the editor's change did not fit the document; reloading it".into());
+            self.editor.reset(&qdoc::markdown(&self.text, &self.doc.transact()));
+            return;
+        };
+        if edits.is_empty() {
+            return;
+        }
+        {
+            let mut history = self.history.borrow_mut();
+            for edit in &edits {
+                history.before_edit(edit);
+            }
         }
         {
             let mut txn = self.doc.transact_mut_with(LOCAL);
-            if edit.delete > 0 {
-                self.text.remove_range(&mut txn, edit.start, edit.delete);
-            }
-            if !edit.insert.is_empty() {
-                self.text.insert(&mut txn, edit.start, &edit.insert);
+            for edit in &edits {
+                if edit.delete > 0 {
+                    self.text.remove_range(&mut txn, edit.start, edit.delete);
+                }
+                if !edit.insert.is_empty() {
+                    self.text.insert(&mut txn, edit.start, &edit.insert);
+                }
             }
         }
         self.send_outgoing();
@@ -659,11 +626,11 @@ impl Inner {
         self.note_typing();
     }
 
-    /// Undoes (or redoes) the user's own last step, puts the caret where it
+    /// Undoes (or redoes) the person's own last step, puts the caret where it
     /// happened, and sends the change.
     fn step_history(self: &Rc<Self>, redo: bool) {
         // Read-only (a viewer, or access ended): nothing of ours may change.
-        if !self.bound.get() || self.composing.get() || self.textarea.read_only() {
+        if !self.bound.get() || self.composing.get() || self.editor.read_only() {
             return;
         }
         let changed = {
@@ -674,19 +641,18 @@ impl Inner {
                 history.undo()
             }
         };
-        let patches: Vec<Patch> = self.patches.borrow_mut().drain(..).collect();
-        if changed && !patches.is_empty() {
-            let caret = match patches.last() {
-                Some(Patch::Insert { at, text }) => at + text.encode_utf16().count() as u32,
-                Some(Patch::Delete { at, .. }) => *at,
-                None => 0,
-            };
-            self.show_patches(&patches, Some(Selection { start: caret, end: caret, backward: false }));
+        // Where the step's last change ends, in the text after it.
+        let caret = self.patches.borrow().last().and_then(|changes| end_of_last(changes));
+        if changed && self.show_changes() {
+            if let Some(caret) = caret {
+                self.editor.select(caret, caret);
+            }
             self.send_outgoing();
             self.update_local_cursor();
+            self.schedule_cursors();
         }
         self.publish_history();
-        let _ = self.textarea.focus();
+        self.editor.focus();
     }
 
     /// Sends every change of ours the update observer collected (offline,
@@ -719,12 +685,12 @@ impl Inner {
     /// longer (parsing is linear in the document) so it never competes with
     /// keystrokes.
     fn schedule_preview(self: &Rc<Self>) {
-        let len = self.binding.borrow().len_utf16();
+        let len = self.editor.len_utf16();
         let delay = (60 + len / 2_000).min(800);
         let weak = Rc::downgrade(self);
         let timer = Timeout::new(delay, move || {
             if let Some(inner) = weak.upgrade() {
-                let text = inner.binding.borrow().text();
+                let text = inner.editor.text();
                 inner.preview.borrow_mut().show(&text);
             }
         });

@@ -13,7 +13,7 @@ use yrs::sync::time::Clock;
 use yrs::undo::Options;
 use yrs::{Doc, Origin, TextRef, UndoManager};
 
-use super::textdiff::Edit;
+use super::edits::Edit;
 
 /// Typing pauses longer than this start a new undo step.
 pub const PAUSE_MS: u64 = 1_000;

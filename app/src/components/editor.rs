@@ -1,9 +1,10 @@
-//! The editing surface: a toolbar (undo, redo), the Markdown `<textarea>` with
-//! other people's carets drawn over it, and the rendered preview. Rendered on
-//! the server with the current content (readable without JavaScript); in the
-//! browser it becomes live once the first sync completes.
+//! The editing surface: a toolbar (undo, redo), the Markdown source and the
+//! rendered preview. On the server the source is a read-only `<textarea>`
+//! (the whole text, readable without JavaScript); in the browser the
+//! CodeMirror editor takes its place, in the same font and line height, and
+//! becomes editable once the first sync completes.
 
-use leptos::html::{Article, Button, Div, Textarea};
+use leptos::html::{Article, Button, Div};
 use leptos::prelude::*;
 
 use crate::api::{DocView, Role};
@@ -39,35 +40,49 @@ pub fn Editor(
     role: ReadSignal<Role>,
     set_role: WriteSignal<Role>,
 ) -> impl IntoView {
-    let textarea = NodeRef::<Textarea>::new();
     let article = NodeRef::<Article>::new();
-    let cursor_layer = NodeRef::<Div>::new();
+    let editor_host = NodeRef::<Div>::new();
     let undo = NodeRef::<Button>::new();
     let redo = NodeRef::<Button>::new();
     let preview_html = crate::markdown::render(&doc.markdown);
     let (ready, set_ready) = signal(false);
+    // Until the page is live the server's textarea shows the text; after,
+    // the editor does.
+    let (mounted, set_mounted) = signal(false);
     let (can_undo, can_redo) = {
         #[cfg(feature = "hydrate")]
         {
+            use crate::client::session::{start, Elements, Outputs, Session};
             let (history, set_history) = signal(crate::client::session::HistoryState::default());
             let id = doc.id.clone();
             let markdown = doc.markdown.clone();
+            let session = StoredValue::new_local(None::<Session>);
             Effect::new(move |started: Option<bool>| {
-                use crate::client::session::{start, Elements, Outputs};
                 if started == Some(true) {
                     return true;
                 }
-                let (Some(element), Some(article), Some(layer), Some(undo), Some(redo)) =
-                    (textarea.get(), article.get(), cursor_layer.get(), undo.get(), redo.get())
+                let (Some(host), Some(article), Some(undo), Some(redo)) =
+                    (editor_host.get(), article.get(), undo.get(), redo.get())
                 else {
                     return false;
                 };
                 let preview = crate::client::preview::Preview::adopt(article.into(), &markdown);
-                let elements = Elements { textarea: element, cursor_layer: layer.into(), undo, redo };
+                let elements = Elements { editor_host: host.into(), text: markdown.clone(), undo, redo };
                 let outputs = Outputs { set_status, set_ready, set_peers, set_history, set_role };
-                let session = send_wrapper::SendWrapper::new(start(&id, elements, preview, outputs));
-                on_cleanup(move || drop(session.take()));
+                session.set_value(Some(start(&id, elements, preview, outputs)));
+                set_mounted.set(true);
+                on_cleanup(move || {
+                    let _ = session.try_update_value(|session| session.take());
+                });
                 true
+            });
+            Effect::new(move |_| {
+                let read_only = !ready.get() || !role.get().can_edit() || status.get().is_final();
+                session.with_value(|session| {
+                    if let Some(session) = session {
+                        session.set_read_only(read_only);
+                    }
+                });
             });
             (
                 Signal::derive(move || history.get().can_undo && role.get().can_edit()),
@@ -76,7 +91,7 @@ pub fn Editor(
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (set_status, set_ready, set_peers, set_role);
+            let _ = (set_status, set_ready, set_peers, set_role, set_mounted, ready, status, role);
             (Signal::derive(|| false), Signal::derive(|| false))
         }
     };
@@ -98,14 +113,13 @@ pub fn Editor(
                 </div>
                 <div class="source-wrap">
                     <textarea
-                        node_ref=textarea
                         class="source"
-                        data-testid="editor"
+                        data-testid="source"
                         aria-label="Markdown source"
-                        spellcheck="true"
-                        readonly=move || !ready.get() || !role.get().can_edit() || status.get().is_final()
+                        readonly
+                        hidden=move || mounted.get()
                     >{textarea_text(&doc.markdown)}</textarea>
-                    <div node_ref=cursor_layer class="cursor-layer" aria-hidden="true" style="display:none"></div>
+                    <div node_ref=editor_host class="editor-host" hidden=move || !mounted.get()></div>
                 </div>
             </section>
             <section class="pane preview-pane" aria-label="Preview">

@@ -1,0 +1,299 @@
+// The editing surface of a Quire document: CodeMirror 6 as a *view* of the
+// document, never its owner. The yrs Doc in WebAssembly holds the text; this
+// module reports what the person types (`hooks.local`) and shows what others
+// wrote (`applyRemote`), with other people's carets and selections drawn as
+// decorations (`setPeers`).
+//
+// CodeMirror's own history is left out: undo and redo go to the yrs
+// UndoManager (`hooks.undo` / `hooks.redo`), which knows which changes are
+// yours. Remote changes are marked so they never come back as local ones.
+//
+// During an IME composition nothing is reported: the changes are composed and
+// reported once the composition ends (`hooks.composing` tells the session to
+// hold remote updates meanwhile, so the composition is never disturbed).
+
+import { Annotation, Compartment, EditorSelection, EditorState, StateEffect, StateField, Transaction } from '@codemirror/state';
+import {
+  Decoration, EditorView, WidgetType, drawSelection, highlightActiveLine, highlightSpecialChars, keymap,
+} from '@codemirror/view';
+import { defaultKeymap, indentWithTab } from '@codemirror/commands';
+import { markdownKeymap, markdownLanguage } from '@codemirror/lang-markdown';
+import { LanguageSupport, bracketMatching, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
+import { tagHighlighter, tags } from '@lezer/highlight';
+
+/** Markdown tokens as CSS classes (`tok-*`, coloured in style/main.css for light and dark). */
+const highlighter = tagHighlighter([
+  { tag: tags.heading, class: 'tok-heading' },
+  { tag: tags.strong, class: 'tok-strong' },
+  { tag: tags.emphasis, class: 'tok-emphasis' },
+  { tag: tags.strikethrough, class: 'tok-strike' },
+  { tag: tags.link, class: 'tok-link' },
+  { tag: tags.url, class: 'tok-url' },
+  { tag: tags.monospace, class: 'tok-code' },
+  { tag: tags.quote, class: 'tok-quote' },
+  { tag: tags.list, class: 'tok-list' },
+  { tag: [tags.processingInstruction, tags.contentSeparator, tags.labelName], class: 'tok-mark' },
+  { tag: tags.comment, class: 'tok-comment' },
+]);
+
+/** Marks a transaction that carries other people's changes (or a reset). */
+const remote = Annotation.define();
+
+/** Replaces the drawn carets and selections of other people. */
+const setPeersEffect = StateEffect.define();
+
+/** A remote caret: a thin bar in the person's colour with their name above it. */
+class CaretWidget extends WidgetType {
+  constructor(name, color, quiet) {
+    super();
+    this.name = name;
+    this.color = color;
+    this.quiet = quiet;
+  }
+
+  eq(other) {
+    return other.name === this.name && other.color === this.color && other.quiet === this.quiet;
+  }
+
+  toDOM() {
+    const caret = document.createElement('span');
+    caret.className = this.quiet ? 'remote-caret quiet' : 'remote-caret';
+    caret.dataset.testid = 'remote-caret';
+    caret.dataset.name = this.name;
+    caret.setAttribute('aria-hidden', 'true');
+    // Colours were validated as #rrggbb by the session; set as a property,
+    // never spliced into markup.
+    caret.style.setProperty('--peer', this.color);
+    const label = document.createElement('span');
+    label.className = 'remote-label';
+    label.textContent = this.name;
+    caret.appendChild(label);
+    return caret;
+  }
+
+  ignoreEvent() {
+    return true;
+  }
+}
+
+/** Other people's carets and selections; follows the text between redraws. */
+const peersField = StateField.define({
+  create: () => Decoration.none,
+  update(decorations, tr) {
+    for (const effect of tr.effects) {
+      if (effect.is(setPeersEffect)) return effect.value;
+    }
+    return tr.docChanged ? decorations.map(tr.changes) : decorations;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
+function peerDecorations(marks, length) {
+  const ranges = [];
+  for (const [name, color, anchor, head, quiet] of marks) {
+    const a = Math.min(anchor, length);
+    const h = Math.min(head, length);
+    if (a !== h) {
+      const selection = Decoration.mark({
+        class: 'remote-selection',
+        attributes: { style: `background-color: color-mix(in srgb, ${color} 28%, transparent)` },
+      });
+      ranges.push(selection.range(Math.min(a, h), Math.max(a, h)));
+    }
+    ranges.push(Decoration.widget({ widget: new CaretWidget(name, color, quiet), side: 1 }).range(h));
+  }
+  return Decoration.set(ranges, true);
+}
+
+/** Flattens a change set into `[from, to, insert, …]` in the old document's offsets, last change first. */
+function flatten(changes) {
+  const out = [];
+  changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
+    out.push(fromA, toA, inserted.toString());
+  });
+  // Applied last to first, each change's offsets are still those of the old
+  // document when it is applied.
+  const reversed = [];
+  for (let i = out.length - 3; i >= 0; i -= 3) reversed.push(out[i], out[i + 1], out[i + 2]);
+  return reversed;
+}
+
+export class QuireEditor {
+  /**
+   * @param {HTMLElement} parent where the editor goes
+   * @param {string} text the document as the page was served
+   * @param {object} hooks `local(changes)`, `selection()`, `undo()`, `redo()`, `composing(bool)`
+   * @param {object} attributes extra attributes of the editable element
+   */
+  constructor(parent, text, hooks, attributes) {
+    this.hooks = hooks;
+    this.editable = new Compartment();
+    // Changes typed during a composition, composed into one.
+    this.pending = null;
+    this.composing = false;
+    const editor = this;
+    const history = [
+      { key: 'Mod-z', run: () => (hooks.undo(), true), preventDefault: true },
+      { key: 'Mod-Shift-z', run: () => (hooks.redo(), true), preventDefault: true },
+      { key: 'Ctrl-y', run: () => (hooks.redo(), true), preventDefault: true },
+    ];
+    const state = EditorState.create({
+      doc: text,
+      extensions: [
+        // CRLF pasted in stays one "\n" per line break, so offsets agree with Y.Text.
+        EditorState.lineSeparator.of('\n'),
+        this.editable.of(readOnly(true)),
+        highlightSpecialChars(),
+        drawSelection(),
+        highlightActiveLine(),
+        bracketMatching(),
+        indentOnInput(),
+        EditorView.lineWrapping,
+        // The Markdown language alone: `markdown()` would also bundle the
+        // HTML, CSS and JavaScript parsers for embedded HTML (150 KiB).
+        new LanguageSupport(markdownLanguage),
+        syntaxHighlighting(highlighter),
+        search({ top: true }),
+        highlightSelectionMatches(),
+        keymap.of([...history, ...markdownKeymap, ...searchKeymap, ...defaultKeymap, indentWithTab]),
+        peersField,
+        EditorView.contentAttributes.of({ spellcheck: 'true', autocapitalize: 'sentences', ...attributes }),
+        EditorView.domEventHandlers({
+          // The browser's own undo (a menu, a gesture) would replay its
+          // private history, which knows nothing of other people's edits.
+          beforeinput(event) {
+            if (event.inputType === 'historyUndo' || event.inputType === 'historyRedo') {
+              event.preventDefault();
+              if (event.inputType === 'historyRedo') hooks.redo();
+              else hooks.undo();
+              return true;
+            }
+            return false;
+          },
+          compositionstart() {
+            editor.setComposing(true);
+            return false;
+          },
+          compositionend() {
+            // CodeMirror applies the composition's last change after this
+            // event; report once it has.
+            setTimeout(() => editor.flushComposition(), 0);
+            return false;
+          },
+        }),
+        EditorView.updateListener.of((update) => this.onUpdate(update)),
+      ],
+    });
+    this.view = new EditorView({ state, parent });
+    // For tests and tools: the document and selection as CodeMirror has them.
+    this.view.dom.quire = {
+      text: () => this.view.state.doc.toString(),
+      selection: () => this.selection(),
+      select: (anchor, head) => this.setSelection(anchor, head, true),
+    };
+  }
+
+  onUpdate(update) {
+    let local = false;
+    for (const tr of update.transactions) {
+      if (!tr.docChanged || tr.annotation(remote)) continue;
+      local = true;
+      this.pending = this.pending ? this.pending.compose(tr.changes) : tr.changes;
+    }
+    if (local && !this.composing && !this.view.composing) this.reportPending();
+    const remoteOnly = update.transactions.length > 0 && update.transactions.every((tr) => tr.annotation(remote));
+    if (update.selectionSet && !remoteOnly) this.hooks.selection();
+  }
+
+  reportPending() {
+    const changes = this.pending;
+    this.pending = null;
+    if (changes && !changes.empty) this.hooks.local(flatten(changes));
+  }
+
+  setComposing(composing) {
+    if (this.composing === composing) return;
+    this.composing = composing;
+    this.hooks.composing(composing);
+  }
+
+  flushComposition() {
+    if (this.view.composing) return;
+    this.reportPending();
+    this.setComposing(false);
+  }
+
+  /** The whole text (a copy). */
+  text() {
+    return this.view.state.doc.toString();
+  }
+
+  /** Length in UTF-16 units. */
+  length() {
+    return this.view.state.doc.length;
+  }
+
+  /** Shows other people's changes: `[from, to, insert, …]`, ascending, in the current document's offsets. */
+  applyRemote(flat) {
+    const changes = [];
+    for (let i = 0; i < flat.length; i += 3) changes.push({ from: flat[i], to: flat[i + 1], insert: flat[i + 2] });
+    this.view.dispatch({
+      changes,
+      annotations: [remote.of(true), Transaction.addToHistory.of(false)],
+    });
+  }
+
+  /** Replaces the whole text (the first sync), keeping the caret as far as it fits. */
+  setText(text) {
+    const { anchor, head } = this.view.state.selection.main;
+    this.view.dispatch({
+      changes: { from: 0, to: this.view.state.doc.length, insert: text },
+      selection: EditorSelection.single(Math.min(anchor, text.length), Math.min(head, text.length)),
+      annotations: [remote.of(true), Transaction.addToHistory.of(false)],
+    });
+  }
+
+  /** `[anchor, head]` of the main selection. */
+  selection() {
+    const { anchor, head } = this.view.state.selection.main;
+    return [anchor, head];
+  }
+
+  setSelection(anchor, head, focus) {
+    const length = this.view.state.doc.length;
+    this.view.dispatch({
+      selection: EditorSelection.single(Math.min(anchor, length), Math.min(head, length)),
+      scrollIntoView: true,
+      annotations: remote.of(true),
+    });
+    if (focus) this.view.focus();
+  }
+
+  setReadOnly(value) {
+    this.view.dispatch({ effects: this.editable.reconfigure(readOnly(value)) });
+  }
+
+  readOnly() {
+    return this.view.state.readOnly;
+  }
+
+  /** Draws other people: `[[name, color, anchor, head, quiet], …]`. */
+  setPeers(marks) {
+    this.view.dispatch({ effects: setPeersEffect.of(peerDecorations(marks, this.view.state.doc.length)) });
+  }
+
+  focus() {
+    this.view.focus();
+  }
+
+  destroy() {
+    this.view.destroy();
+  }
+}
+
+/** Read-only still lets people place the caret, select, search and copy
+ * (the element stays focusable; CodeMirror marks it aria-readonly). */
+function readOnly(value) {
+  return EditorState.readOnly.of(value);
+}
