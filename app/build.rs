@@ -38,6 +38,8 @@ fn run(command: &mut Command, what: &str) {
     match command.status() {
         Ok(status) if status.success() => {}
         Ok(status) => panic!("{what} in app/js failed ({status}); see the output above"),
-        Err(error) => panic!("{what} in app/js could not start ({error}): Node.js and npm are needed (bash scripts/setup.sh)"),
+        Err(error) => {
+            panic!("{what} in app/js could not start ({error}): Node.js and npm are needed (bash scripts/setup.sh)")
+        }
     }
 }

@@ -14,7 +14,15 @@ mkdir -p target/e2e
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Answers /healthz: the port alone is not enough, since the server listens
+# before it has migrated the database (and B must not migrate it at once too).
+healthy() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf 'GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    IFS= read -r -t 5 status <&3 && [[ $status == *" 200 "* ]]
+  ) 2>/dev/null
+}
 
 redis-server --bind 127.0.0.1 --port $((port + 2)) --save '' --appendonly no >target/e2e/redis.log 2>&1 &
 pids+=($!)
@@ -26,9 +34,11 @@ export RUST_LOG=${RUST_LOG:-warn}
 export QUIRE_SIGNUPS_PER_HOUR=0
 QUIRE_ADDR=127.0.0.1:$port "$bin" &
 pids+=($!)
-# B starts once A has created and migrated the database (A listens only then).
-until listening "$port"; do sleep 0.1; done
-QUIRE_ADDR=127.0.0.1:$((port + 1)) "$bin" &
+# B starts once A has created and migrated the database.
+until healthy "$port"; do sleep 0.1; done
+# B takes documents of up to 200,000 characters (A the default 16 Mi), so a
+# test can reach the size limit without pasting megabytes.
+QUIRE_ADDR=127.0.0.1:$((port + 1)) QUIRE_MAX_DOCUMENT_CHARS=200000 "$bin" &
 pids+=($!)
 
 # If any of them stops, stop the rest (the trap) and fail.

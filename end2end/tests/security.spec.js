@@ -3,7 +3,7 @@
 // and no script of theirs runs (the page's Content-Security-Policy would
 // report one as a console error).
 const { test, expect } = require('@playwright/test');
-const { createDoc, docLink, expectText, markdown, openDoc } = require('./helpers');
+const { createDoc, docLink, editorText, expectText, markdown, openDoc } = require('./helpers');
 
 const HOSTILE = [
   '</textarea><script>window.pwned = 1</script>',
@@ -46,4 +46,22 @@ test('hostile text typed by a collaborator stays text for everyone who opens it'
   await expect(noJs).toHaveURL(new RegExp(`/d/${id}$`));
   expect(await noJs.getByTestId('source').inputValue()).toBe(HOSTILE);
   await expect(noJs.getByTestId('preview')).toContainText('<img src=x onerror="window.pwned = 2">');
+});
+
+test('a change past the size limit is refused, kept on this device, and the page says why', async ({ browser, request }) => {
+  const id = await createDoc(request, 'Too big');
+  // Instance B takes documents of up to 200,000 characters (servers.sh).
+  const instanceB = `http://127.0.0.1:${Number(process.env.QUIRE_E2E_PORT || 3100) + 1}`;
+  const page = await (await browser.newContext({ baseURL: instanceB })).newPage();
+  const editor = await openDoc(page, id);
+  await editor.click();
+  await page.keyboard.type('kept ');
+  await expect(page.getByTestId('status')).toHaveText('Saved');
+
+  await page.keyboard.insertText('x'.repeat(250_000));
+  await expect(page.getByTestId('status')).toHaveText('Not saved — size limit');
+  await expect(page.getByText('this document is at its size limit')).toBeVisible();
+  // Nothing of it was stored, and nothing typed is lost here.
+  expect(await markdown(id)).toBe('kept ');
+  expect((await editorText(editor)).length).toBe(250_005);
 });

@@ -32,7 +32,6 @@ const highlighter = tagHighlighter([
   { tag: tags.url, class: 'tok-url' },
   { tag: tags.monospace, class: 'tok-code' },
   { tag: tags.quote, class: 'tok-quote' },
-  { tag: tags.list, class: 'tok-list' },
   { tag: [tags.processingInstruction, tags.contentSeparator, tags.labelName], class: 'tok-mark' },
   { tag: tags.comment, class: 'tok-comment' },
 ]);

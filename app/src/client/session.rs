@@ -41,7 +41,7 @@ use crate::collab::history::History;
 use crate::collab::saves::SaveTracker;
 use crate::collab::{doc as qdoc, protocol};
 use crate::components::presence_bar::PeerView;
-use crate::components::status::ConnStatus;
+use crate::components::status::{ConnStatus, Refusal};
 
 pub(super) const LOCAL: &str = "quire-local";
 const REMOTE: &str = "quire-remote";
@@ -116,6 +116,9 @@ pub(super) struct Inner {
     /// The first sync on the current socket has completed.
     pub(super) synced_now: Cell<bool>,
     link: Cell<Link>,
+    /// The server last turned this page away over what it sent; shown until
+    /// every change of ours is saved again.
+    refusal: Cell<Option<Refusal>>,
     /// The document's copy on this device, once opened (shared with the
     /// update observer, which stores every update in it).
     device: Rc<RefCell<Option<Rc<LocalCopy>>>>,
@@ -198,6 +201,7 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
             socket: RefCell::new(None),
             synced_now: Cell::new(false),
             link: Cell::new(Link::Connecting),
+            refusal: Cell::new(None),
             device,
             saves: RefCell::new(SaveTracker::default()),
             stored_unsaved: Cell::new(0),
@@ -410,15 +414,26 @@ impl Inner {
                 self.stored_unsaved.set(unsaved);
             }
         }
-        let status = match self.link.get() {
+        if unsaved == 0 && self.link.get() == Link::Synced {
+            self.refusal.set(None);
+        }
+        let status = match (self.link.get(), self.refusal.get()) {
+            (Link::Ended(status), _) => status,
+            (_, Some(refusal)) => ConnStatus::Refused(refusal),
+            (link, None) => Self::plain_status(link, unsaved),
+        };
+        self.outputs.set_status.set(status);
+    }
+
+    fn plain_status(link: Link, unsaved: u64) -> ConnStatus {
+        match link {
             Link::Connecting => ConnStatus::Connecting,
             Link::Synced if unsaved == 0 => ConnStatus::Saved,
             Link::Synced => ConnStatus::Saving,
             Link::Offline => ConnStatus::Offline(unsaved),
             Link::RoomFull => ConnStatus::RoomFull,
             Link::Ended(status) => status,
-        };
-        self.outputs.set_status.set(status);
+        }
     }
 
     /// Forgets this device's copy, then runs `then` (the copy may hold what
@@ -466,6 +481,9 @@ impl Inner {
                     self.report_status();
                     self.forget_device_copy(|| {});
                     return;
+                }
+                if let Some(refusal) = Refusal::from_close_code(code) {
+                    self.refusal.set(Some(refusal));
                 }
                 let link = if code == protocol::close::ROOM_FULL { Link::RoomFull } else { Link::Offline };
                 self.schedule_reconnect(link);

@@ -211,11 +211,8 @@ mod tests {
 
     #[test]
     fn a_delete_then_insert_in_one_place_is_one_replacement() {
-        let delta = vec![
-            Delta::Retain(2, None),
-            Delta::Deleted(3),
-            Delta::Inserted(Out::Any(Any::String("new".into())), None),
-        ];
+        let delta =
+            vec![Delta::Retain(2, None), Delta::Deleted(3), Delta::Inserted(Out::Any(Any::String("new".into())), None)];
         assert_eq!(editor_changes(&delta), vec![Change { from: 2, to: 5, insert: "new".into() }]);
     }
 }

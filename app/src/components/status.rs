@@ -21,6 +21,51 @@ pub enum ConnStatus {
     AccessRemoved,
     /// The owner deleted the document; no more retries.
     Deleted,
+    /// The server closed the connection over what this page sent; retrying
+    /// with backoff, and the changes it did not take wait on this device.
+    Refused(Refusal),
+}
+
+/// Why the server turned this page's connection away (its close code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A change would take the document past its size limit (1009).
+    TooLarge,
+    /// Too many messages or connections: a rate or connection limit (1008).
+    Limited,
+    /// A change the server does not accept (1007, 1003).
+    Invalid,
+}
+
+impl Refusal {
+    /// The refusal a close code stands for, if it is one.
+    pub fn from_close_code(code: u16) -> Option<Refusal> {
+        use crate::collab::protocol::close;
+        match code {
+            close::TOO_BIG => Some(Refusal::TooLarge),
+            close::POLICY => Some(Refusal::Limited),
+            close::INVALID | close::UNSUPPORTED => Some(Refusal::Invalid),
+            _ => None,
+        }
+    }
+
+    /// What it means for the person, in a sentence (the page's notice).
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Refusal::TooLarge => {
+                "The server did not take your last change: this document is at its size limit. \
+                 Your text is kept on this device; make the document smaller to save again."
+            }
+            Refusal::Limited => {
+                "The server is limiting this connection (too many messages or connections). \
+                 Quire reconnects by itself; your changes are kept on this device until then."
+            }
+            Refusal::Invalid => {
+                "The server refused a change from this page. Your text is kept on this device; \
+                 reload the page to start again from the server's copy."
+            }
+        }
+    }
 }
 
 impl ConnStatus {
@@ -35,6 +80,9 @@ impl ConnStatus {
             ConnStatus::RoomFull => "Document full — waiting for a seat…".into(),
             ConnStatus::AccessRemoved => "Access removed".into(),
             ConnStatus::Deleted => "Document deleted".into(),
+            ConnStatus::Refused(Refusal::TooLarge) => "Not saved — size limit".into(),
+            ConnStatus::Refused(Refusal::Limited) => "Not saved — rate limited".into(),
+            ConnStatus::Refused(Refusal::Invalid) => "Not saved — change refused".into(),
         }
     }
 
@@ -44,7 +92,7 @@ impl ConnStatus {
             ConnStatus::Saved => "status connected",
             ConnStatus::Saving => "status saving",
             ConnStatus::Offline(_) | ConnStatus::RoomFull => "status reconnecting",
-            ConnStatus::AccessRemoved | ConnStatus::Deleted => "status ended",
+            ConnStatus::AccessRemoved | ConnStatus::Deleted | ConnStatus::Refused(_) => "status ended",
         }
     }
 

@@ -54,6 +54,7 @@ fn Document(doc: DocView) -> impl IntoView {
             Some("Your access to this document was removed. What you see is how it was then.")
         }
         (ConnStatus::Deleted, _) => Some("This document was deleted by its owner."),
+        (ConnStatus::Refused(refusal), _) => Some(refusal.explanation()),
         (_, Role::Viewer) => {
             Some("You can view this document. Only people it is shared with as editors can change it.")
         }
