@@ -21,7 +21,7 @@ async function main () {
   const page = await context.newPage()
   const opened = Date.now()
   await page.goto(`/d/${process.env.QUIRE_DOC}`)
-  await page.locator('[data-testid=editor]:not([readonly])').waitFor({ timeout: 60000 })
+  await page.locator('[data-testid=editor]:not([aria-readonly=true])').waitFor({ timeout: 60000 })
   await page.getByTestId('status').getByText('Saved').waitFor({ timeout: 60000 })
   const readyMs = Date.now() - opened
 
@@ -43,7 +43,8 @@ async function main () {
   if (process.env.QUIRE_TRACE) require('node:fs').writeFileSync(process.env.QUIRE_TRACE, await browser.stopTracing())
   const perKey = (name) => ((after[name] - before[name]) * 1000) / (KEYSTROKES + PAUSED_KEYSTROKES)
   const keys = await page.evaluate(() => window.__keys)
-  const bare = await bareTextarea(browser, await page.locator('[data-testid=editor]').inputValue())
+  const text = await page.locator('.cm-editor').evaluate((el) => el.quire.text())
+  const bare = await bareTextarea(browser, text)
   console.log(JSON.stringify({
     editor: keys.map((k) => k.editor).filter((v) => v !== null),
     preview: keys.map((k) => k.preview).filter((v) => v !== null && v >= 0),
@@ -89,9 +90,16 @@ function instrument ({ editor: editorSelector, preview: previewSelector }) {
       }
     }).observe(document.querySelector(previewSelector), { childList: true, subtree: true, characterData: true })
   }
-  const middle = Math.floor(editor.value.length / 2)
-  editor.focus()
-  editor.setSelectionRange(middle, middle)
+  // Quire's editor (CodeMirror) through the handle editor.js gives it; the
+  // bare textarea directly.
+  const quire = editor.closest('.cm-editor')?.quire
+  const middle = Math.floor((quire ? quire.text() : editor.value).length / 2)
+  if (quire) {
+    quire.select(middle, middle)
+  } else {
+    editor.focus()
+    editor.setSelectionRange(middle, middle)
+  }
 }
 
 // Words of seven letters, at a brisk typist's pace.

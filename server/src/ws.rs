@@ -187,7 +187,11 @@ const ACCESS_UNCHECKED: CloseReason = CloseReason::new(close::TRY_AGAIN, "could 
 
 async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut guard: AccessGuard, state: AppState) {
     let conn_id = state.hub.next_conn_id();
-    let (outbox_tx, outbox_rx) = hub::outbox(state.config.outbox_capacity, state.config.outbox_bytes());
+    // The first sync alone queues up to four frames (role, step 1, step 2,
+    // presence) before the writer has sent any: a smaller outbox would turn
+    // clients away as too slow at random.
+    let frames = state.config.outbox_capacity.max(MIN_OUTBOX_FRAMES);
+    let (outbox_tx, outbox_rx) = hub::outbox(frames, state.config.outbox_bytes());
     let (kick_tx, kick_rx) = watch::channel::<Option<CloseReason>>(None);
     // Join, retrying if the room closed between lookup and join (unloaded, or
     // closed for a reload and not yet evicted: evicting it here makes sure the
@@ -247,8 +251,16 @@ async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut g
     }
     drop(outbox_tx);
     drop(connection);
-    let _ = writer.await;
+    // A writer stuck on a client that stopped reading (its TCP window shut)
+    // would never finish: it gets as long as a silent client, then is dropped.
+    let mut writer = writer;
+    if tokio::time::timeout(state.config.ping_interval() * 3, &mut writer).await.is_err() {
+        writer.abort();
+    }
 }
+
+/// The smallest outbox, in frames, whatever `QUIRE_OUTBOX_CAPACITY` says.
+const MIN_OUTBOX_FRAMES: usize = 8;
 
 /// How long a closing connection keeps reading: frames the client sent before
 /// it saw our Close are still its edits, and are applied and stored.
@@ -324,7 +336,10 @@ async fn read_loop(
                 return;
             }
         };
-        match connection.handle_frame(&frame).await {
+        // Boxed: inline, the largest state of handling a frame (applying
+        // and queueing an update for storage) would be part of every idle
+        // connection's task; one allocation per frame costs far less.
+        match Box::pin(connection.handle_frame(&frame)).await {
             Reply::Send(frames) => {
                 for frame in frames {
                     // Replies count against the same bounds as fan-out: a
@@ -371,7 +386,7 @@ async fn write_loop(
                     acks_open = false;
                 } else if wants_acks.load(Ordering::SeqCst) {
                     let writes = *committed.borrow_and_update();
-                    if !within(stuck, sink.send(WsMessage::Binary(Bytes::from(protocol::saved(writes))))).await { return; }
+                    if sink.send(WsMessage::Binary(Bytes::from(protocol::saved(writes)))).await.is_err() { return; }
                 }
             }
             frame = outbox.recv() => match frame {
@@ -380,16 +395,15 @@ async fn write_loop(
                     // write: under load one syscall carries many updates, so a
                     // busy server does not fall behind its own readers (and
                     // then drop them as too slow).
-                    // One deadline for the whole write (not one per frame:
-                    // a timer per frame per reader costs the fan-out).
-                    let written = within(stuck, async {
-                        sink.feed(WsMessage::Binary(frame)).await?;
-                        while let Some(frame) = outbox.try_recv() {
-                            sink.feed(WsMessage::Binary(frame)).await?;
-                        }
-                        sink.flush().await
-                    });
-                    if !written.await { return; }
+                    // No deadline here (a timer per write costs the fan-out
+                    // and every idle connection's memory): a client that
+                    // stops reading fills its outbox and is kicked, and
+                    // `serve` then gives this task a bounded time to finish.
+                    if sink.feed(WsMessage::Binary(frame)).await.is_err() { return; }
+                    while let Some(frame) = outbox.try_recv() {
+                        if sink.feed(WsMessage::Binary(frame)).await.is_err() { return; }
+                    }
+                    if sink.flush().await.is_err() { return; }
                 }
                 None => break None,
             },
@@ -398,6 +412,9 @@ async fn write_loop(
                 if silent_for > ping_every * 3 {
                     break Some(SILENT);
                 }
+                // An idle connection's only write: with a deadline, a client
+                // whose window stays shut is noticed even when nothing else
+                // is sent to it.
                 if !within(stuck, sink.send(WsMessage::Ping(Bytes::new()))).await { return; }
             }
         }

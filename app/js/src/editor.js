@@ -21,6 +21,7 @@ import { markdownKeymap, markdownLanguage } from '@codemirror/lang-markdown';
 import { LanguageSupport, bracketMatching, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
 import { tagHighlighter, tags } from '@lezer/highlight';
+import { commands, formatKeymap } from './format.js';
 
 /** Markdown tokens as CSS classes (`tok-*`, coloured in style/main.css for light and dark). */
 const highlighter = tagHighlighter([
@@ -155,7 +156,7 @@ export class QuireEditor {
         syntaxHighlighting(highlighter),
         search({ top: true }),
         highlightSelectionMatches(),
-        keymap.of([...history, ...markdownKeymap, ...searchKeymap, ...defaultKeymap, indentWithTab]),
+        keymap.of([...history, ...formatKeymap, ...markdownKeymap, ...searchKeymap, ...defaultKeymap, indentWithTab]),
         peersField,
         EditorView.contentAttributes.of({ spellcheck: 'true', autocapitalize: 'sentences', ...attributes }),
         EditorView.domEventHandlers({
@@ -218,7 +219,11 @@ export class QuireEditor {
   }
 
   flushComposition() {
-    if (this.view.composing) return;
+    // CodeMirror can still be finishing the composition: look again shortly.
+    if (this.view.composing) {
+      setTimeout(() => this.flushComposition(), 20);
+      return;
+    }
     this.reportPending();
     this.setComposing(false);
   }
@@ -283,6 +288,13 @@ export class QuireEditor {
   }
 
   focus() {
+    this.view.focus();
+  }
+
+  /** Runs a formatting command by name (see format.js), as the toolbar does. */
+  format(name) {
+    const command = commands[name];
+    if (command) command(this.view);
     this.view.focus();
   }
 

@@ -40,6 +40,8 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn focus(this: &QuireEditor);
     #[wasm_bindgen(method)]
+    fn format(this: &QuireEditor, name: &str);
+    #[wasm_bindgen(method)]
     fn destroy(this: &QuireEditor);
 }
 
@@ -170,6 +172,12 @@ impl Editor {
 
     pub fn focus(&self) {
         self.view.focus();
+    }
+
+    /// Runs a Markdown formatting command (`bold`, `link`, `tasks`…: see
+    /// `app/js/src/format.js`) on the selection, as its shortcut would.
+    pub fn format(&self, name: &str) {
+        self.view.format(name);
     }
 }
 

@@ -104,6 +104,11 @@ impl Session {
     pub fn set_read_only(&self, read_only: bool) {
         self.inner.editor.set_read_only(read_only);
     }
+
+    /// A toolbar button: formats the selection (nothing where read-only).
+    pub fn format(&self, name: &str) {
+        self.inner.editor.format(name);
+    }
 }
 
 pub(super) struct Inner {

@@ -119,8 +119,7 @@ pub fn common_suffix<T: PartialEq>(old: &[T], new: &[T], limit: usize) -> usize 
 mod tests {
     use super::*;
     use crate::collab::doc::new_doc;
-    use std::cell::RefCell;
-    use std::rc::Rc;
+    use std::sync::{Arc, Mutex};
     use yrs::{GetString, Observable, Text, Transact};
 
     fn local(changes: &[(u32, u32, &str)], len: u32) -> Result<Vec<Edit>, OutOfOrder> {
@@ -187,16 +186,16 @@ mod tests {
             let doc = new_doc();
             let text = crate::collab::doc::content(&doc);
             text.insert(&mut doc.transact_mut(), 0, before);
-            let seen: Rc<RefCell<Vec<Change>>> = Rc::default();
+            let seen: Arc<Mutex<Vec<Change>>> = Arc::default();
             let collect = seen.clone();
-            let _sub = text.observe(move |txn, event| collect.borrow_mut().extend(editor_changes(event.delta(txn))));
+            let _sub = text.observe(move |txn, event| collect.lock().unwrap().extend(editor_changes(event.delta(txn))));
             let after = {
                 let mut txn = doc.transact_mut();
                 change(&text, &mut txn);
                 drop(txn);
                 text.get_string(&doc.transact())
             };
-            assert_eq!(apply_changes(before, &seen.borrow()), after, "from {before:?}");
+            assert_eq!(apply_changes(before, &seen.lock().unwrap()), after, "from {before:?}");
         }
     }
 

@@ -8,6 +8,7 @@ use leptos::html::{Article, Button, Div};
 use leptos::prelude::*;
 
 use crate::api::{DocView, Role};
+use crate::components::format_toolbar::FormatToolbar;
 use crate::components::presence_bar::PeerView;
 use crate::components::status::ConnStatus;
 
@@ -26,6 +27,12 @@ pub fn textarea_text(text: &str) -> String {
     }
     format!("\n{}", crate::html::escape_text(text))
 }
+
+/// The live editing session, in the browser only.
+#[cfg(feature = "hydrate")]
+type LiveSession = crate::client::session::Session;
+#[cfg(not(feature = "hydrate"))]
+type LiveSession = ();
 
 /// Platform-neutral shortcut hints for the toolbar's tooltips.
 const UNDO_HINT: &str = "Undo your last change (Ctrl+Z / ⌘Z)";
@@ -49,14 +56,25 @@ pub fn Editor(
     // Until the page is live the server's textarea shows the text; after,
     // the editor does.
     let (mounted, set_mounted) = signal(false);
+    let session = StoredValue::new_local(None::<LiveSession>);
+    let can_write = Signal::derive(move || ready.get() && role.get().can_edit() && !status.get().is_final());
+    let run_format = Callback::new(move |command: &'static str| {
+        #[cfg(feature = "hydrate")]
+        session.with_value(|session| {
+            if let Some(session) = session {
+                session.format(command);
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = command;
+    });
     let (can_undo, can_redo) = {
         #[cfg(feature = "hydrate")]
         {
-            use crate::client::session::{start, Elements, Outputs, Session};
+            use crate::client::session::{start, Elements, Outputs};
             let (history, set_history) = signal(crate::client::session::HistoryState::default());
             let id = doc.id.clone();
             let markdown = doc.markdown.clone();
-            let session = StoredValue::new_local(None::<Session>);
             Effect::new(move |started: Option<bool>| {
                 if started == Some(true) {
                     return true;
@@ -77,7 +95,7 @@ pub fn Editor(
                 true
             });
             Effect::new(move |_| {
-                let read_only = !ready.get() || !role.get().can_edit() || status.get().is_final();
+                let read_only = !can_write.get();
                 session.with_value(|session| {
                     if let Some(session) = session {
                         session.set_read_only(read_only);
@@ -91,7 +109,7 @@ pub fn Editor(
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (set_status, set_ready, set_peers, set_role, set_mounted, ready, status, role);
+            let _ = (set_status, set_ready, set_peers, set_role, set_mounted, session);
             (Signal::derive(|| false), Signal::derive(|| false))
         }
     };
@@ -110,6 +128,8 @@ pub fn Editor(
                         <svg viewBox="0 0 24 24" aria-hidden="true"><path d="m15 14 5-5-5-5"/><path d="M20 9H9.5a5.5 5.5 0 0 0 0 11H13"/></svg>
                         <span>"Redo"</span>
                     </button>
+                    <span class="tool-separator" aria-hidden="true"></span>
+                    <FormatToolbar run=run_format enabled=can_write/>
                 </div>
                 <div class="source-wrap">
                     <textarea

@@ -3,6 +3,7 @@
 pub mod account_menu;
 pub mod brand;
 pub mod editor;
+pub mod format_toolbar;
 pub mod presence_bar;
 pub mod share_dialog;
 pub mod status;
