@@ -9,6 +9,8 @@ const port = Number(process.env.QUIRE_E2E_PORT || 3100);
 
 module.exports = defineConfig({
   testDir: './tests',
+  // Fails the run if a server panicked, even in a request that still answered.
+  globalTeardown: require.resolve('./teardown.js'),
   // Two-browser tests on a 2-core machine, next to another worker doing the same.
   timeout: 45_000,
   expect: { timeout: 10_000 },

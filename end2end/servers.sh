@@ -32,13 +32,16 @@ export REDIS_URL=redis://127.0.0.1:$((port + 2))/
 export RUST_LOG=${RUST_LOG:-warn}
 # Every test signs up fresh accounts, all from 127.0.0.1.
 export QUIRE_SIGNUPS_PER_HOUR=0
-QUIRE_ADDR=127.0.0.1:$port "$bin" &
+# Each server's log also goes to target/e2e/server-*.log, which the suite
+# checks for panics when it ends (teardown.js): a panic in a request that
+# still answered would otherwise pass unnoticed.
+QUIRE_ADDR=127.0.0.1:$port "$bin" 2> >(tee target/e2e/server-a.log >&2) &
 pids+=($!)
 # B starts once A has created and migrated the database.
 until healthy "$port"; do sleep 0.1; done
 # B takes documents of up to 200,000 characters (A the default 16 Mi), so a
 # test can reach the size limit without pasting megabytes.
-QUIRE_ADDR=127.0.0.1:$((port + 1)) QUIRE_MAX_DOCUMENT_CHARS=200000 "$bin" &
+QUIRE_ADDR=127.0.0.1:$((port + 1)) QUIRE_MAX_DOCUMENT_CHARS=200000 "$bin" 2> >(tee target/e2e/server-b.log >&2) &
 pids+=($!)
 
 # If any of them stops, stop the rest (the trap) and fail.

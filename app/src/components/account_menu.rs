@@ -18,7 +18,7 @@ pub fn AccountMenu() -> impl IntoView {
                             <span class="account-avatar" style=format!("background:{}", me.identity.color) aria-hidden="true">
                                 {username.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()}
                             </span>
-                            {username.clone()}
+                            <span class="account-label">{username.clone()}</span>
                         </a>
                         <ActionForm action=sign_out attr:class="inline-form">
                             <button type="submit" class="button subtle" data-testid="sign-out">"Sign out"</button>

@@ -28,12 +28,6 @@ pub fn textarea_text(text: &str) -> String {
     format!("\n{}", crate::html::escape_text(text))
 }
 
-/// The live editing session, in the browser only.
-#[cfg(feature = "hydrate")]
-type LiveSession = crate::client::session::Session;
-#[cfg(not(feature = "hydrate"))]
-type LiveSession = ();
-
 /// Platform-neutral shortcut hints for the toolbar's tooltips.
 const UNDO_HINT: &str = "Undo your last change (Ctrl+Z / ⌘Z)";
 const REDO_HINT: &str = "Redo (Ctrl+Shift+Z / ⌘⇧Z, or Ctrl+Y)";
@@ -56,25 +50,24 @@ pub fn Editor(
     // Until the page is live the server's textarea shows the text; after,
     // the editor does.
     let (mounted, set_mounted) = signal(false);
-    let session = StoredValue::new_local(None::<LiveSession>);
     let can_write = Signal::derive(move || ready.get() && role.get().can_edit() && !status.get().is_final());
-    let run_format = Callback::new(move |command: &'static str| {
-        #[cfg(feature = "hydrate")]
-        session.with_value(|session| {
-            if let Some(session) = session {
-                session.format(command);
-            }
-        });
-        #[cfg(not(feature = "hydrate"))]
-        let _ = command;
-    });
-    let (can_undo, can_redo) = {
+    let (can_undo, can_redo, run_format) = {
         #[cfg(feature = "hydrate")]
         {
-            use crate::client::session::{start, Elements, Outputs};
+            use crate::client::session::{start, Elements, Outputs, Session};
             let (history, set_history) = signal(crate::client::session::HistoryState::default());
             let id = doc.id.clone();
             let markdown = doc.markdown.clone();
+            // Browser only: a local value dropped on another thread (as the
+            // server's renderer would) panics.
+            let session = StoredValue::new_local(None::<Session>);
+            let run_format = Callback::new(move |command: &'static str| {
+                session.with_value(|session| {
+                    if let Some(session) = session {
+                        session.format(command);
+                    }
+                });
+            });
             Effect::new(move |started: Option<bool>| {
                 if started == Some(true) {
                     return true;
@@ -105,12 +98,13 @@ pub fn Editor(
             (
                 Signal::derive(move || history.get().can_undo && role.get().can_edit()),
                 Signal::derive(move || history.get().can_redo && role.get().can_edit()),
+                run_format,
             )
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (set_status, set_ready, set_peers, set_role, set_mounted, session);
-            (Signal::derive(|| false), Signal::derive(|| false))
+            let _ = (set_status, set_ready, set_peers, set_role, set_mounted);
+            (Signal::derive(|| false), Signal::derive(|| false), Callback::new(|_: &'static str| ()))
         }
     };
 

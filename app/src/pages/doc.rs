@@ -62,7 +62,7 @@ fn Document(doc: DocView) -> impl IntoView {
     };
     view! {
         <Title text=move || head_title.get()/>
-        <header class="topbar">
+        <header class="topbar doc-topbar">
             <Brand/>
             <span class="crumb" aria-hidden="true">"/"</span>
             <h1 class="doc-heading" data-testid="doc-title">{move || title.get()}</h1>
