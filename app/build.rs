@@ -14,6 +14,8 @@ fn main() {
     println!("cargo:rerun-if-changed=js/build.mjs");
     println!("cargo:rerun-if-changed=js/package.json");
     println!("cargo:rerun-if-changed=js/package-lock.json");
+    // A deleted bundle is made again, even when nothing else changed.
+    println!("cargo:rerun-if-changed=js/dist/editor.js");
     let browser = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "wasm32")
         && std::env::var_os("CARGO_FEATURE_HYDRATE").is_some();
     if !browser {
@@ -29,7 +31,9 @@ fn main() {
         _ => true,
     };
     if stale {
-        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&js), "npm ci");
+        // No install scripts: esbuild's binary comes in its platform package.
+        let args = ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"];
+        run(Command::new("npm").args(args).current_dir(&js), "npm ci");
     }
     run(Command::new("node").arg("build.mjs").current_dir(&js), "node build.mjs");
 }

@@ -38,7 +38,10 @@ export QUIRE_SIGNUPS_PER_HOUR=0
 QUIRE_ADDR=127.0.0.1:$port "$bin" 2> >(tee target/e2e/server-a.log >&2) &
 pids+=($!)
 # B starts once A has created and migrated the database.
-until healthy "$port"; do sleep 0.1; done
+until healthy "$port"; do
+  kill -0 "${pids[1]}" 2>/dev/null || { echo "instance A exited before it was ready" >&2; exit 1; }
+  sleep 0.1
+done
 # B takes documents of up to 200,000 characters (A the default 16 Mi), so a
 # test can reach the size limit without pasting megabytes.
 QUIRE_ADDR=127.0.0.1:$((port + 1)) QUIRE_MAX_DOCUMENT_CHARS=200000 "$bin" 2> >(tee target/e2e/server-b.log >&2) &

@@ -56,25 +56,34 @@ test('a view link shows a read-only editor that still shows who is there', async
   const ownerEditor = owner.getByTestId('editor');
   await expect(ownerEditor).toBeEditable({ timeout: 20_000 });
   await ownerEditor.click();
-  await owner.keyboard.type('Only I write here.');
+  await owner.keyboard.type('- Only I write here.');
 
   const viewer = await (await browser.newContext()).newPage();
   await viewer.goto(viewLink);
   const viewerEditor = viewer.getByTestId('editor');
   await expect(viewer.getByTestId('status')).toHaveText('Saved', { timeout: 20_000 });
-  await expectText(viewerEditor, 'Only I write here.');
+  await expectText(viewerEditor, '- Only I write here.');
   await expect(viewerEditor).not.toBeEditable();
   await expect(viewer.getByTestId('access-banner')).toContainText('You can view this document');
   await expect(viewer.getByTestId('undo')).toBeDisabled();
   await expect(viewer.getByTestId('count')).toHaveText('2 here');
   await expect(owner.getByTestId('count')).toHaveText('2 here');
 
-  // Typing does nothing; the owner's text keeps arriving live.
+  // No key changes the text (not even Enter continuing the list, or
+  // Backspace, or a formatting shortcut); the owner's text keeps arriving live.
   await viewerEditor.click();
+  // (A write the server refuses would make the page start over: reload.)
+  await viewer.evaluate(() => { window.sameVisit = true; });
+  await viewer.keyboard.press('Control+End');
+  for (const key of ['Enter', 'Backspace', 'Control+b', 'Control+Shift+Digit8', 'Control+z', 'Delete']) {
+    await viewer.keyboard.press(key);
+  }
   await viewer.keyboard.type('vandalism');
   await owner.keyboard.type(' Still live.');
-  await expectText(viewerEditor, 'Only I write here. Still live.');
-  await expectText(ownerEditor, 'Only I write here. Still live.');
+  await expectText(viewerEditor, '- Only I write here. Still live.');
+  await expectText(ownerEditor, '- Only I write here. Still live.');
+  await expect(viewer.getByTestId('status')).toHaveText('Saved');
+  expect(await viewer.evaluate(() => window.sameVisit)).toBe(true);
 });
 
 test('"Shared with you" updates live when a document is shared and unshared', async ({ browser, baseURL }) => {

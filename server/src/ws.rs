@@ -251,10 +251,11 @@ async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut g
     }
     drop(outbox_tx);
     drop(connection);
-    // A writer stuck on a client that stopped reading (its TCP window shut)
-    // would never finish: it gets as long as a silent client, then is dropped.
+    // The writer ends by itself (its writes have deadlines); on shutdown it
+    // gets only the drain time, so stopping stays prompt.
+    let grace = if state.shutdown.is_cancelled() { DRAIN } else { state.config.ping_interval() * 3 };
     let mut writer = writer;
-    if tokio::time::timeout(state.config.ping_interval() * 3, &mut writer).await.is_err() {
+    if tokio::time::timeout(grace, &mut writer).await.is_err() {
         writer.abort();
     }
 }
@@ -386,7 +387,7 @@ async fn write_loop(
                     acks_open = false;
                 } else if wants_acks.load(Ordering::SeqCst) {
                     let writes = *committed.borrow_and_update();
-                    if sink.send(WsMessage::Binary(Bytes::from(protocol::saved(writes)))).await.is_err() { return; }
+                    if !within(stuck, sink.send(WsMessage::Binary(Bytes::from(protocol::saved(writes))))).await { return; }
                 }
             }
             frame = outbox.recv() => match frame {
@@ -395,15 +396,14 @@ async fn write_loop(
                     // write: under load one syscall carries many updates, so a
                     // busy server does not fall behind its own readers (and
                     // then drop them as too slow).
-                    // No deadline here (a timer per write costs the fan-out
-                    // and every idle connection's memory): a client that
-                    // stops reading fills its outbox and is kicked, and
-                    // `serve` then gives this task a bounded time to finish.
-                    if sink.feed(WsMessage::Binary(frame)).await.is_err() { return; }
-                    while let Some(frame) = outbox.try_recv() {
-                        if sink.feed(WsMessage::Binary(frame)).await.is_err() { return; }
-                    }
-                    if sink.flush().await.is_err() { return; }
+                    let written = within(stuck, async {
+                        sink.feed(WsMessage::Binary(frame)).await?;
+                        while let Some(frame) = outbox.try_recv() {
+                            sink.feed(WsMessage::Binary(frame)).await?;
+                        }
+                        sink.flush().await
+                    });
+                    if !written.await { return; }
                 }
                 None => break None,
             },
@@ -412,9 +412,6 @@ async fn write_loop(
                 if silent_for > ping_every * 3 {
                     break Some(SILENT);
                 }
-                // An idle connection's only write: with a deadline, a client
-                // whose window stays shut is noticed even when nothing else
-                // is sent to it.
                 if !within(stuck, sink.send(WsMessage::Ping(Bytes::new()))).await { return; }
             }
         }
@@ -426,7 +423,14 @@ async fn write_loop(
 }
 
 /// Whether a write finished, and in time: a client whose TCP window stays
-/// shut would otherwise hold its writer (and so shutdown) for ever.
+/// shut would otherwise hold its writer (and so shutdown) for ever. Most
+/// writes finish at once (the socket has room) and get no timer; one that
+/// has to wait gets its deadline on the heap, so the timer is neither paid
+/// per write under load nor part of every idle connection's task.
 async fn within<E>(limit: Duration, write: impl std::future::Future<Output = Result<(), E>>) -> bool {
-    matches!(tokio::time::timeout(limit, write).await, Ok(Ok(())))
+    let mut write = std::pin::pin!(write);
+    if let Some(result) = futures::FutureExt::now_or_never(write.as_mut()) {
+        return result.is_ok();
+    }
+    matches!(Box::pin(tokio::time::timeout(limit, write)).await, Ok(Ok(())))
 }

@@ -9,8 +9,11 @@
 // yours. Remote changes are marked so they never come back as local ones.
 //
 // During an IME composition nothing is reported: the changes are composed and
-// reported once the composition ends (`hooks.composing` tells the session to
-// hold remote updates meanwhile, so the composition is never disturbed).
+// reported once CodeMirror says the composition is over (`view.composing`,
+// polled, since composition events do not always arrive: Safari can skip
+// `compositionend`, EditContext sends none to the DOM). While anything is held
+// back, `hooks.composing(true)` has told the session to hold remote updates,
+// so the view and the document never disagree about offsets.
 
 import { Annotation, Compartment, EditorSelection, EditorState, StateEffect, StateField, Transaction } from '@codemirror/state';
 import {
@@ -92,6 +95,8 @@ const peersField = StateField.define({
 function peerDecorations(marks, length) {
   const ranges = [];
   for (const [name, color, anchor, head, quiet] of marks) {
+    // Validated by the session already; checked again where it meets CSS.
+    if (!/^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(color)) continue;
     const a = Math.min(anchor, length);
     const h = Math.min(head, length);
     if (a !== h) {
@@ -173,15 +178,15 @@ export class QuireEditor {
           },
           compositionstart() {
             editor.setComposing(true);
-            return false;
-          },
-          compositionend() {
-            // CodeMirror applies the composition's last change after this
-            // event; report once it has.
-            setTimeout(() => editor.flushComposition(), 0);
+            editor.flushSoon();
             return false;
           },
         }),
+        // Where the person may not write, only other people's changes (and
+        // the first sync) reach the text: commands that do not check
+        // read-only themselves (list continuation on Enter…) change nothing.
+        EditorState.transactionFilter.of((tr) =>
+          tr.docChanged && tr.startState.readOnly && !tr.annotation(remote) ? [] : tr),
         EditorView.updateListener.of((update) => this.onUpdate(update)),
       ],
     });
@@ -201,7 +206,14 @@ export class QuireEditor {
       local = true;
       this.pending = this.pending ? this.pending.compose(tr.changes) : tr.changes;
     }
-    if (local && !this.composing && !this.view.composing) this.reportPending();
+    if (local) {
+      if (this.view.composing) {
+        this.setComposing(true);
+        this.flushSoon();
+      } else if (!this.composing) {
+        this.reportPending();
+      }
+    }
     const remoteOnly = update.transactions.length > 0 && update.transactions.every((tr) => tr.annotation(remote));
     if (update.selectionSet && !remoteOnly) this.hooks.selection();
   }
@@ -218,14 +230,23 @@ export class QuireEditor {
     this.hooks.composing(composing);
   }
 
-  flushComposition() {
-    // CodeMirror can still be finishing the composition: look again shortly.
-    if (this.view.composing) {
-      setTimeout(() => this.flushComposition(), 20);
-      return;
-    }
-    this.reportPending();
-    this.setComposing(false);
+  /** Reports what was held back once the composition is over (checked until it is). */
+  flushSoon() {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      if (this.view.composing) {
+        this.flushSoon();
+        return;
+      }
+      this.reportPending();
+      this.setComposing(false);
+    }, 30);
+  }
+
+  /** Whether typed changes are held back (a composition in progress). */
+  holding() {
+    return this.composing || this.pending !== null;
   }
 
   /** The whole text (a copy). */
@@ -238,7 +259,8 @@ export class QuireEditor {
     return this.view.state.doc.length;
   }
 
-  /** Shows other people's changes: `[from, to, insert, …]`, ascending, in the current document's offsets. */
+  /** Shows other people's changes: `[from, to, insert, …]`, ascending, in
+   * the current document's offsets. Never called while `holding()`. */
   applyRemote(flat) {
     const changes = [];
     for (let i = 0; i < flat.length; i += 3) changes.push({ from: flat[i], to: flat[i + 1], insert: flat[i + 2] });

@@ -35,6 +35,8 @@ extern "C" {
     fn set_read_only(this: &QuireEditor, value: bool);
     #[wasm_bindgen(method, js_name = readOnly)]
     fn read_only(this: &QuireEditor) -> bool;
+    #[wasm_bindgen(method)]
+    fn holding(this: &QuireEditor) -> bool;
     #[wasm_bindgen(method, js_name = setPeers)]
     fn set_peers(this: &QuireEditor, marks: &Array);
     #[wasm_bindgen(method)]
@@ -60,10 +62,10 @@ pub struct Hooks {
 }
 
 /// One caret or selection to draw, in UTF-16 offsets of the current text.
-pub struct Mark<'a> {
-    pub name: &'a str,
-    /// `#rrggbb`, already validated.
-    pub color: &'a str,
+pub struct Mark {
+    pub name: String,
+    /// `#rgb` or `#rrggbb`, already validated (and checked again in JS).
+    pub color: String,
     pub anchor: u32,
     pub head: u32,
     /// Their caret has been still for a while: the name label fades out.
@@ -155,13 +157,19 @@ impl Editor {
         self.view.read_only()
     }
 
+    /// Typed changes are held back (an IME composition): remote changes
+    /// must wait, or their offsets would not match the view.
+    pub fn holding(&self) -> bool {
+        self.view.holding()
+    }
+
     /// Draws other people's carets and selections (replacing the last drawing).
-    pub fn draw_peers(&self, marks: &[Mark<'_>]) {
+    pub fn draw_peers(&self, marks: &[Mark]) {
         let list = Array::new();
         for mark in marks {
             let entry = Array::new();
-            entry.push(&mark.name.into());
-            entry.push(&mark.color.into());
+            entry.push(&mark.name.as_str().into());
+            entry.push(&mark.color.as_str().into());
             entry.push(&mark.anchor.into());
             entry.push(&mark.head.into());
             entry.push(&mark.quiet.into());

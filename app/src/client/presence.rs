@@ -198,17 +198,21 @@ impl Inner {
     }
 
     fn draw_cursors(self: &Rc<Self>) {
-        if !self.bound.get() {
+        // Not while typed text is held back (a composition): decorations
+        // changing under an IME can disturb it; drawn when it ends.
+        if !self.bound.get() || self.editor.holding() {
             return;
         }
         let now = now_ms();
         let mut next_fade: Option<f64> = None;
-        {
+        // Collected first: no transaction or borrow is held while the editor draws.
+        let marks: Vec<Mark> = {
             let presence = self.presence.borrow();
             let txn = self.doc.transact();
             let resolve = |index: &yrs::StickyIndex| index.get_offset(&txn).map(|o| o.index);
-            let peers = presence.peers.list();
-            let marks: Vec<Mark<'_>> = peers
+            presence
+                .peers
+                .list()
                 .iter()
                 .filter_map(|(id, peer)| {
                     let cursor = peer.cursor.as_ref()?;
@@ -217,16 +221,16 @@ impl Inner {
                         next_fade = Some(next_fade.map_or(fades_at, |t| t.min(fades_at)));
                     }
                     Some(Mark {
-                        name: &peer.name,
-                        color: &peer.color,
+                        name: peer.name.clone(),
+                        color: peer.color.clone(),
                         anchor: resolve(&cursor.anchor)?,
                         head: resolve(&cursor.head)?,
                         quiet: fades_at <= now,
                     })
                 })
-                .collect();
-            self.editor.draw_peers(&marks);
-        }
+                .collect()
+        };
+        self.editor.draw_peers(&marks);
         let weak = Rc::downgrade(self);
         let timer = next_fade.and_then(|at| {
             Timeout::new((at - now).ceil() as u32 + 1, move || {

@@ -561,7 +561,7 @@ impl Inner {
     }
 
     fn receive_update(self: &Rc<Self>, update: Vec<u8>) {
-        if self.composing.get() {
+        if self.composing.get() || self.editor.holding() {
             self.held.borrow_mut().push(update);
         } else {
             self.apply_remote(&update);
@@ -577,6 +577,7 @@ impl Inner {
             for update in held {
                 self.apply_remote(&update);
             }
+            self.schedule_cursors();
         }
     }
 
@@ -612,6 +613,13 @@ impl Inner {
         if !self.bound.get() {
             return;
         }
+        if self.editor.read_only() {
+            // Nothing typed here may reach the document (the editor filters
+            // such changes; this is the second lock): show the document again.
+            let text = qdoc::markdown(&self.text, &self.doc.transact());
+            self.editor.reset(&text);
+            return;
+        }
         let edits = {
             let txn = self.doc.transact();
             local_edits(changes, self.text.len(&txn))
@@ -620,7 +628,8 @@ impl Inner {
             // The view and the document disagree (never expected): show the
             // document again rather than write a guess into it.
             web_sys::console::error_1(&"Quire: the editor's change did not fit the document; reloading it".into());
-            self.editor.reset(&qdoc::markdown(&self.text, &self.doc.transact()));
+            let text = qdoc::markdown(&self.text, &self.doc.transact());
+            self.editor.reset(&text);
             return;
         };
         if edits.is_empty() {
