@@ -26,8 +26,19 @@ self.addEventListener('activate', (event) => {
       .filter((url) => url.origin === self.location.origin)
       .map((url) => url.pathname + url.search);
     await Promise.all([...SHELL, ...pages].map((path) => networkFirst(new Request(path)).catch(() => {})));
+    await Promise.all((await snippets()).map((path) => networkFirst(new Request(path)).catch(() => {})));
   })());
 });
+
+/** The JavaScript modules quire.js imports (the editor: wasm-bindgen puts
+ * them under /pkg/snippets/, with a hash in the path), which belong to the
+ * shell too: without them the app does not start offline. */
+async function snippets() {
+  const script = await (await caches.open(CACHE)).match('/pkg/quire.js');
+  if (!script) return [];
+  const text = await script.text();
+  return [...text.matchAll(/['"]\.\/(snippets\/[^'"]+\.js)['"]/g)].map((match) => `/pkg/${match[1]}`);
+}
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;

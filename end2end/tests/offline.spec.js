@@ -9,7 +9,9 @@ const { createDoc, editorText, expectText, markdown, openDoc, select } = require
 async function waitUntilCachedForOffline(page) {
   await expect.poll(() => page.evaluate(async () => {
     await navigator.serviceWorker.ready;
-    return Boolean(await caches.match(location.href)) && Boolean(await caches.match('/pkg/quire.wasm'));
+    const cached = (await Promise.all((await caches.keys()).map(async (name) => (await caches.open(name)).keys()))).flat();
+    const editorModule = cached.some((request) => new URL(request.url).pathname.startsWith('/pkg/snippets/'));
+    return Boolean(await caches.match(location.href)) && Boolean(await caches.match('/pkg/quire.wasm')) && editorModule;
   }), { timeout: 20_000 }).toBe(true);
 }
 
