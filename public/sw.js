@@ -34,8 +34,10 @@ self.addEventListener('activate', (event) => {
  * them under /pkg/snippets/, with a hash in the path), which belong to the
  * shell too: without them the app does not start offline. */
 async function snippets() {
-  const script = await (await caches.open(CACHE)).match('/pkg/quire.js');
-  if (!script) return [];
+  // From the network (the cached copy may still be being written), else the cache.
+  const script = await fetch('/pkg/quire.js').catch(() => null)
+    || await (await caches.open(CACHE)).match('/pkg/quire.js');
+  if (!script || !script.ok) return [];
   const text = await script.text();
   return [...text.matchAll(/['"]\.\/(snippets\/[^'"]+\.js)['"]/g)].map((match) => `/pkg/${match[1]}`);
 }
