@@ -20,6 +20,9 @@ function collectErrors(page) {
 }
 
 test('hostile text typed by a collaborator stays text for everyone who opens it', async ({ browser, request }) => {
+  // Typed key by key (about 150 keys) and read by three pages: over 35 s on
+  // a loaded 2-core machine.
+  test.setTimeout(90_000);
   const id = await createDoc(request, TITLE);
   const writer = await (await browser.newContext()).newPage();
   const editor = await openDoc(writer, id);
