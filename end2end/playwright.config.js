@@ -11,8 +11,9 @@ module.exports = defineConfig({
   testDir: './tests',
   // Fails the run if a server panicked, even in a request that still answered.
   globalTeardown: require.resolve('./teardown.js'),
-  // Two-browser tests on a 2-core machine, next to another worker doing the same.
-  timeout: 45_000,
+  // Two-browser tests on a 2-core machine, next to another worker doing the
+  // same: several take 30-36 s in a clean-clone CI run, so 45 s was too close.
+  timeout: 90_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
   workers: 2,
