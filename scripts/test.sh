@@ -16,6 +16,8 @@ if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 echo "==> Format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The browser half (feature hydrate, wasm32) is a different build: lint it too.
+cargo clippy -p app --features hydrate --target wasm32-unknown-unknown --target-dir target/front --locked -- -D warnings
 
 echo "==> Unit and integration tests"
 cargo test --workspace --locked

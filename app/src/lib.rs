@@ -8,6 +8,7 @@ pub mod components;
 pub mod html;
 pub mod markdown;
 pub mod pages;
+pub mod prefs;
 
 pub mod csp;
 
@@ -39,9 +40,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <meta name="description" content="Quire: write Markdown together, in real time."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                // Marks the page as scripted before first paint, so notices meant
-                // for readers without JavaScript stay hidden from everyone else.
-                <script nonce=nonce>"document.documentElement.classList.add('js')"</script>
+                // Before first paint: marks the page as scripted (notices meant for
+                // readers without JavaScript stay hidden from everyone else) and
+                // applies the person's theme and layout (no flash of the wrong one).
+                <script nonce=nonce>{prefs::HEAD_SCRIPT}</script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -7,7 +7,9 @@
 //! table...), each wrapped in `<div class="md-block">`, so the live preview can
 //! replace only the blocks an edit changed instead of the whole page. The whole
 //! document is still parsed as one, so lists, reference links and code fences
-//! mean exactly what they would in a single pass.
+//! mean exactly what they would in a single pass. Each block also knows the
+//! source line it starts on, which lets the preview follow the editor's
+//! scroll position.
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 
@@ -15,25 +17,39 @@ use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 /// safe HTML: every top-level block in its own `<div class="md-block">`.
 pub fn render(markdown: &str) -> String {
     let blocks = render_blocks(markdown);
-    let mut out = String::with_capacity(blocks.iter().map(|b| b.len() + 32).sum());
+    let mut out = String::with_capacity(blocks.iter().map(|b| b.html.len() + 32).sum());
     for block in &blocks {
         out.push_str(BLOCK_OPEN);
-        out.push_str(block);
+        out.push_str(&block.html);
         out.push_str(BLOCK_CLOSE);
     }
     out
+}
+
+/// One top-level block: its safe HTML, and the line of the source (1-based)
+/// it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub line: u32,
+    pub html: String,
 }
 
 /// The wrapper of one top-level block (the live preview creates the same).
 pub const BLOCK_OPEN: &str = "<div class=\"md-block\">";
 pub const BLOCK_CLOSE: &str = "</div>";
 
-/// Safe HTML of each top-level block, in document order.
-pub fn render_blocks(markdown: &str) -> Vec<String> {
+/// Each top-level block, in document order.
+pub fn render_blocks(markdown: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut current: Vec<Event<'_>> = Vec::new();
     let mut depth = 0usize;
-    for event in safe_events(markdown) {
+    // Lines are counted as the blocks go by, so the whole pass stays linear.
+    let mut lines = LineCounter::new(markdown);
+    let mut line = 1;
+    for (event, start) in safe_events(markdown) {
+        if current.is_empty() {
+            line = lines.line_at(start);
+        }
         match &event {
             Event::Start(_) => depth += 1,
             Event::End(_) => depth = depth.saturating_sub(1),
@@ -41,23 +57,57 @@ pub fn render_blocks(markdown: &str) -> Vec<String> {
         }
         current.push(event);
         if depth == 0 {
-            let mut html_out = String::new();
-            html::push_html(&mut html_out, current.drain(..));
-            blocks.push(html_out);
+            let mut html = String::new();
+            html::push_html(&mut html, current.drain(..));
+            blocks.push(Block { line, html });
         }
     }
     if !current.is_empty() {
-        let mut html_out = String::new();
-        html::push_html(&mut html_out, current.drain(..));
-        blocks.push(html_out);
+        let mut html = String::new();
+        html::push_html(&mut html, current.drain(..));
+        blocks.push(Block { line, html });
     }
     blocks
 }
 
-/// The parser's events with raw HTML turned into text and unsafe URLs removed.
-fn safe_events(markdown: &str) -> impl Iterator<Item = Event<'_>> {
+/// Line numbers of ascending byte offsets.
+struct LineCounter<'a> {
+    text: &'a str,
+    offset: usize,
+    line: u32,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter { text, offset: 0, line: 1 }
+    }
+
+    /// The 1-based line of `offset` (which must not be below the last one asked).
+    fn line_at(&mut self, offset: usize) -> u32 {
+        let offset = offset.min(self.text.len());
+        if offset > self.offset {
+            let newlines = self.text.as_bytes()[self.offset..offset].iter().filter(|&&b| b == b'\n').count();
+            self.line += newlines as u32;
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
+/// The parser's events (with the byte offset each starts at) with raw HTML
+/// turned into text and unsafe URLs removed.
+fn safe_events(markdown: &str) -> impl Iterator<Item = (Event<'_>, usize)> {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-    Parser::new_ext(markdown, options).map(|event| match event {
+    Parser::new_ext(markdown, options).into_offset_iter().map(|(event, range)| (safe_event(event), range.start))
+}
+
+/// A task's checkbox, labelled (the renderer's own has no name for screen readers).
+const TASK_DONE: &str = "<input type=\"checkbox\" disabled checked aria-label=\"Done\"> ";
+const TASK_OPEN: &str = "<input type=\"checkbox\" disabled aria-label=\"Done\"> ";
+
+fn safe_event(event: Event<'_>) -> Event<'_> {
+    match event {
+        Event::TaskListMarker(done) => Event::InlineHtml(CowStr::Borrowed(if done { TASK_DONE } else { TASK_OPEN })),
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
         Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
             Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id })
@@ -66,7 +116,7 @@ fn safe_events(markdown: &str) -> impl Iterator<Item = Event<'_>> {
             Event::Start(Tag::Image { link_type, dest_url: safe_url(dest_url), title, id })
         }
         other => other,
-    })
+    }
 }
 
 /// Keeps ordinary URLs, replaces ones that could run script with "#".
@@ -99,12 +149,31 @@ mod tests {
             "# A\n\npara [x][r]\n\n- one\n\n- two\n\n```\ncode\n\nstill code\n```\n\n---\n\n[r]: https://e.x\n",
         );
         assert_eq!(blocks.len(), 5, "{blocks:?}");
-        assert!(blocks[0].starts_with("<h1>"));
-        assert!(blocks[1].contains("href=\"https://e.x\""), "reference links resolve across blocks");
-        assert_eq!(blocks[2].matches("<li>").count(), 2, "a loose list stays one list");
-        assert!(blocks[3].contains("still code"), "a fence with blank lines stays one block");
-        assert!(blocks[4].starts_with("<hr"));
+        assert!(blocks[0].html.starts_with("<h1>"));
+        assert!(blocks[1].html.contains("href=\"https://e.x\""), "reference links resolve across blocks");
+        assert_eq!(blocks[2].html.matches("<li>").count(), 2, "a loose list stays one list");
+        assert!(blocks[3].html.contains("still code"), "a fence with blank lines stays one block");
+        assert!(blocks[4].html.starts_with("<hr"));
         assert_eq!(render("# A").matches("md-block").count(), 1);
+        // The source line each block starts on (1-based).
+        let lines: Vec<u32> = blocks.iter().map(|b| b.line).collect();
+        assert_eq!(lines, [1, 3, 5, 9, 15]);
+    }
+
+    #[test]
+    fn block_lines_count_from_the_source_not_the_output() {
+        let lines: Vec<u32> = super::render_blocks("\n\n> quote\n> more\n\n| a |\n|---|\n| 1 |\n\n😀 text\n")
+            .iter()
+            .map(|b| b.line)
+            .collect();
+        assert_eq!(lines, [3, 6, 10]);
+    }
+
+    #[test]
+    fn task_checkboxes_are_labelled() {
+        let html = render("- [x] shipped\n- [ ] next");
+        assert!(html.contains("<input type=\"checkbox\" disabled checked aria-label=\"Done\"> shipped"), "{html}");
+        assert!(html.contains("<input type=\"checkbox\" disabled aria-label=\"Done\"> next"), "{html}");
     }
 
     #[test]

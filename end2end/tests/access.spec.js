@@ -34,6 +34,9 @@ test('an owner shares an edit link, a guest edits, and revoking it stops the gue
 
   // The owner revokes the link: the guest's editor stops, without a reload.
   await page.getByTestId('share').click();
+  // Revoking asks first.
+  await dialog.getByTestId('revoke-link').click();
+  await expect(dialog.getByTestId('revoke-link')).toHaveText('Revoke it?');
   await dialog.getByTestId('revoke-link').click();
   await expect(guest.getByTestId('status')).toHaveText('Access removed', { timeout: 2_000 });
   await expect(guestEditor).not.toBeEditable();
@@ -46,7 +49,7 @@ test('an owner shares an edit link, a guest edits, and revoking it stops the gue
   await expect(later.getByTestId('link-invalid')).toBeVisible();
 });
 
-test('a view link shows a read-only editor that still shows who is there', async ({ browser, baseURL }) => {
+test('a view link opens the preview, with a read-only source a click away, and shows who is there', async ({ browser, baseURL }) => {
   const { api } = await signUp(baseURL);
   const { id } = await (await api.post('/api/docs', { data: { title: 'Read me' } })).json();
   const { url: viewLink } = await (await api.post(`/api/docs/${id}/links`, { data: { role: 'viewer' } })).json();
@@ -62,10 +65,16 @@ test('a view link shows a read-only editor that still shows who is there', async
   await viewer.goto(viewLink);
   const viewerEditor = viewer.getByTestId('editor');
   await expect(viewer.getByTestId('status')).toHaveText('Saved', { timeout: 20_000 });
+  // A reader gets the rendered document, not half a screen of Markdown, and
+  // no editing tools.
+  await expect(viewer.getByTestId('preview').locator('li')).toHaveText('Only I write here.');
+  await expect(viewerEditor).toBeHidden();
+  await expect(viewer.getByTestId('undo')).toBeHidden();
+  await expect(viewer.getByTestId('access-banner')).toContainText('You can view this document');
+  await viewer.getByTestId('layout').getByRole('button', { name: 'Source' }).click();
+  await expect(viewerEditor).toBeVisible();
   await expectText(viewerEditor, '- Only I write here.');
   await expect(viewerEditor).not.toBeEditable();
-  await expect(viewer.getByTestId('access-banner')).toContainText('You can view this document');
-  await expect(viewer.getByTestId('undo')).toBeDisabled();
   await expect(viewer.getByTestId('count')).toHaveText('2 here');
   await expect(owner.getByTestId('count')).toHaveText('2 here');
 

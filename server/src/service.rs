@@ -222,7 +222,8 @@ impl Backend for Service {
             let id = self.owned(&id).await?;
             self.state.store.rename_document(&id, &title).await.map_err(internal)?;
             let audience = self.audience(&id).await?;
-            self.state.events.document_changed(&audience, &id);
+            // Open pages re-check, and take the new title with them.
+            self.access_changed(&id, &audience);
             Ok(())
         })
     }

@@ -76,8 +76,8 @@ pub async fn upgrade(
     let Some(id) = DocId::parse(&id) else {
         return (StatusCode::NOT_FOUND, "document not found").into_response();
     };
-    let grant = match access::grant(&state.store, &caller, &id).await {
-        Ok(Some((grant, _))) => grant,
+    let (grant, title) = match access::grant(&state.store, &caller, &id).await {
+        Ok(Some((grant, row))) => (grant, row.title),
         Ok(None) => return (StatusCode::FORBIDDEN, "you do not have access to this document").into_response(),
         Err(error) => {
             tracing::error!(doc = %id, %error, "could not check access");
@@ -109,9 +109,10 @@ pub async fn upgrade(
     };
     // The task tracker lets shutdown wait for every socket to finish its writes.
     let token = state.connections.token();
-    let guard = AccessGuard { caller, grant, watch: room.watch_access() };
+    let guard = AccessGuard { caller, grant, title: title_digest(&title), watch: room.watch_access() };
+    let title = Bytes::from(protocol::title_message(&title));
     ws.on_upgrade(move |socket| async move {
-        serve(socket, room, person, guard, state).await;
+        serve(socket, room, person, guard, title, state).await;
         drop(place);
         drop(token);
     })
@@ -124,12 +125,23 @@ const TOO_MANY_OF_YOURS: CloseReason = CloseReason::new(
 const TOO_MANY_FROM_HERE: CloseReason =
     CloseReason::new(close::POLICY, "Too many connections from your network. Try again later.");
 
-/// Keeps a connection's role current: re-checks it when the room says access
-/// changed, and when an expiring share link runs out.
+/// Keeps a connection's role (and the title it shows) current: re-checks it
+/// when the room says access changed (renaming says so too), and when an
+/// expiring share link runs out.
 struct AccessGuard {
     caller: Caller,
     grant: Grant,
+    /// Which title the client was last sent (a digest: 8 bytes per
+    /// connection instead of the text).
+    title: u64,
     watch: watch::Receiver<u64>,
+}
+
+fn title_digest(title: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    title.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl AccessGuard {
@@ -150,8 +162,9 @@ impl AccessGuard {
         }
     }
 
-    /// The current grant, or why the connection must end.
-    async fn recheck(&mut self, state: &AppState, doc: &DocId) -> Result<Grant, CloseReason> {
+    /// The current grant and, if it changed since the client was told, the
+    /// title; or why the connection must end.
+    async fn recheck(&mut self, state: &AppState, doc: &DocId) -> Result<(Grant, Option<String>), CloseReason> {
         match crate::auth::still_signed_in(&state.store, &self.caller).await {
             Ok(true) => {}
             Ok(false) => return Err(SIGNED_OUT),
@@ -161,9 +174,12 @@ impl AccessGuard {
             }
         }
         match access::grant(&state.store, &self.caller, doc).await {
-            Ok(Some((grant, _))) => {
+            Ok(Some((grant, row))) => {
                 self.grant = grant;
-                Ok(grant)
+                let digest = title_digest(&row.title);
+                let renamed = (digest != self.title).then_some(row.title);
+                self.title = digest;
+                Ok((grant, renamed))
             }
             Ok(None) => match state.store.document(doc).await {
                 Ok(Some(row)) if row.deleted_at.is_some() => Err(DELETED),
@@ -185,10 +201,17 @@ const SIGNED_OUT: CloseReason =
 const DELETED: CloseReason = CloseReason::new(close::GONE, "This document was deleted.");
 const ACCESS_UNCHECKED: CloseReason = CloseReason::new(close::TRY_AGAIN, "could not check access; reconnect");
 
-async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut guard: AccessGuard, state: AppState) {
+async fn serve(
+    mut socket: WebSocket,
+    mut room: Arc<Room>,
+    person: Person,
+    mut guard: AccessGuard,
+    title: Bytes,
+    state: AppState,
+) {
     let conn_id = state.hub.next_conn_id();
-    // The first sync alone queues up to four frames (role, step 1, step 2,
-    // presence) before the writer has sent any: a smaller outbox would turn
+    // The first sync alone queues up to five frames (role, title, step 1,
+    // step 2, presence) before the writer has sent any: a smaller outbox would turn
     // clients away as too slow at random.
     let frames = state.config.outbox_capacity.max(MIN_OUTBOX_FRAMES);
     let (outbox_tx, outbox_rx) = hub::outbox(frames, state.config.outbox_bytes());
@@ -237,7 +260,7 @@ async fn serve(mut socket: WebSocket, mut room: Arc<Room>, person: Person, mut g
         state.config.ping_interval(),
     ));
     let role = Bytes::from(protocol::access_message(guard.grant.role));
-    for frame in std::iter::once(role).chain(hello) {
+    for frame in [role, title].into_iter().chain(hello) {
         if outbox_tx.try_send(frame).is_err() {
             let _ = kick_tx.send(Some(TOO_SLOW));
             break;
@@ -293,10 +316,15 @@ async fn read_loop(
             message = stream.next() => message,
             _ = guard.due(), if drain_until.is_none() => {
                 match guard.recheck(state, &connection.room.id).await {
-                    Ok(grant) => {
+                    Ok((grant, renamed)) => {
                         connection.set_can_write(grant.role.can_edit());
                         if outbox.try_send(Bytes::from(protocol::access_message(grant.role))).is_err() {
                             return close_for(stop.kick, connection, TOO_SLOW);
+                        }
+                        if let Some(title) = renamed {
+                            if outbox.try_send(Bytes::from(protocol::title_message(&title))).is_err() {
+                                return close_for(stop.kick, connection, TOO_SLOW);
+                            }
                         }
                     }
                     Err(reason) => {

@@ -17,17 +17,31 @@
 
 import { Annotation, Compartment, EditorSelection, EditorState, StateEffect, StateField, Transaction } from '@codemirror/state';
 import {
-  Decoration, EditorView, WidgetType, drawSelection, highlightActiveLine, highlightSpecialChars, keymap,
+  Decoration, EditorView, WidgetType, drawSelection, highlightActiveLine, highlightActiveLineGutter,
+  highlightSpecialChars, keymap, lineNumbers,
 } from '@codemirror/view';
 import { defaultKeymap, indentWithTab } from '@codemirror/commands';
-import { markdownKeymap, markdownLanguage } from '@codemirror/lang-markdown';
+import { markdownKeymap } from '@codemirror/lang-markdown';
 import { LanguageSupport, bracketMatching, indentOnInput, syntaxHighlighting } from '@codemirror/language';
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search';
 import { tagHighlighter, tags } from '@lezer/highlight';
 import { commands, formatKeymap } from './format.js';
+import { quireMarkdown } from './languages.js';
+import { PreviewSync } from './scroll.js';
 
-/** Markdown tokens as CSS classes (`tok-*`, coloured in style/main.css for light and dark). */
+/** Markdown and code tokens as CSS classes (`tok-*`, coloured in style/main.css for light and dark). */
 const highlighter = tagHighlighter([
+  // Code in fences.
+  { tag: [tags.keyword, tags.controlKeyword, tags.moduleKeyword, tags.operatorKeyword], class: 'tok-keyword' },
+  { tag: [tags.string, tags.special(tags.string), tags.regexp], class: 'tok-string' },
+  { tag: [tags.number, tags.bool, tags.null, tags.atom], class: 'tok-number' },
+  { tag: [tags.typeName, tags.className, tags.namespace], class: 'tok-type' },
+  { tag: [tags.function(tags.variableName), tags.function(tags.propertyName), tags.macroName], class: 'tok-function' },
+  { tag: [tags.definition(tags.variableName), tags.definition(tags.propertyName)], class: 'tok-definition' },
+  { tag: [tags.propertyName, tags.attributeName], class: 'tok-property' },
+  { tag: [tags.tagName, tags.angleBracket], class: 'tok-tag' },
+  { tag: [tags.meta, tags.annotation, tags.self], class: 'tok-meta' },
+  // Markdown.
   { tag: tags.heading, class: 'tok-heading' },
   { tag: tags.strong, class: 'tok-strong' },
   { tag: tags.emphasis, class: 'tok-emphasis' },
@@ -37,7 +51,8 @@ const highlighter = tagHighlighter([
   { tag: tags.monospace, class: 'tok-code' },
   { tag: tags.quote, class: 'tok-quote' },
   { tag: [tags.processingInstruction, tags.contentSeparator, tags.labelName], class: 'tok-mark' },
-  { tag: tags.comment, class: 'tok-comment' },
+  { tag: [tags.comment, tags.lineComment, tags.blockComment], class: 'tok-comment' },
+  { tag: tags.invalid, class: 'tok-invalid' },
 ]);
 
 /** Marks a transaction that carries other people's changes (or a reset). */
@@ -130,10 +145,12 @@ export class QuireEditor {
    * @param {string} text the document as the page was served
    * @param {object} hooks `local(changes)`, `selection()`, `undo()`, `redo()`, `composing(bool)`
    * @param {object} attributes extra attributes of the editable element
+   * @param {object} options `lineNumbers` (bool)
    */
-  constructor(parent, text, hooks, attributes) {
+  constructor(parent, text, hooks, attributes, options) {
     this.hooks = hooks;
     this.editable = new Compartment();
+    this.gutter = new Compartment();
     // Changes typed during a composition, composed into one.
     this.pending = null;
     this.composing = false;
@@ -149,15 +166,15 @@ export class QuireEditor {
         // CRLF pasted in stays one "\n" per line break, so offsets agree with Y.Text.
         EditorState.lineSeparator.of('\n'),
         this.editable.of(readOnly(true)),
+        this.gutter.of(gutter(options.lineNumbers)),
         highlightSpecialChars(),
         drawSelection(),
         highlightActiveLine(),
         bracketMatching(),
         indentOnInput(),
         EditorView.lineWrapping,
-        // The Markdown language alone: `markdown()` would also bundle the
-        // HTML, CSS and JavaScript parsers for embedded HTML (150 KiB).
-        new LanguageSupport(markdownLanguage),
+        // GitHub-flavoured Markdown, code in fences highlighted by language.
+        new LanguageSupport(quireMarkdown),
         syntaxHighlighting(highlighter),
         search({ top: true }),
         highlightSelectionMatches(),
@@ -191,11 +208,15 @@ export class QuireEditor {
       ],
     });
     this.view = new EditorView({ state, parent });
+    this.previewSync = null;
     // For tests and tools: the document and selection as CodeMirror has them.
     this.view.dom.quire = {
       text: () => this.view.state.doc.toString(),
       selection: () => this.selection(),
       select: (anchor, head) => this.setSelection(anchor, head, true),
+      scrollToLine: (number) => this.view.dispatch({
+        effects: EditorView.scrollIntoView(this.view.state.doc.line(number).from, { y: 'start' }),
+      }),
     };
   }
 
@@ -320,9 +341,28 @@ export class QuireEditor {
     this.view.focus();
   }
 
+  setLineNumbers(on) {
+    this.view.dispatch({ effects: this.gutter.reconfigure(gutter(on)) });
+  }
+
+  /** The preview that follows this editor's scroll position when both are
+   * on screen side by side; `lines` are its blocks' first source lines. */
+  followWith(article) {
+    this.previewSync = new PreviewSync(this.view, article);
+  }
+
+  setBlockLines(lines) {
+    if (this.previewSync) this.previewSync.setLines(lines);
+  }
+
   destroy() {
+    if (this.previewSync) this.previewSync.destroy();
     this.view.destroy();
   }
+}
+
+function gutter(on) {
+  return on ? [lineNumbers(), highlightActiveLineGutter()] : [];
 }
 
 /** Read-only still lets people place the caret, select, search and copy

@@ -9,7 +9,7 @@
 
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use web_sys::HtmlElement;
+use web_sys::{Element, HtmlElement};
 
 use crate::collab::edits::Change;
 
@@ -18,7 +18,7 @@ extern "C" {
     type QuireEditor;
 
     #[wasm_bindgen(constructor)]
-    fn new(parent: &HtmlElement, text: &str, hooks: &Object, attributes: &Object) -> QuireEditor;
+    fn new(parent: &HtmlElement, text: &str, hooks: &Object, attributes: &Object, options: &Object) -> QuireEditor;
     #[wasm_bindgen(method)]
     fn text(this: &QuireEditor) -> String;
     #[wasm_bindgen(method)]
@@ -43,16 +43,28 @@ extern "C" {
     fn focus(this: &QuireEditor);
     #[wasm_bindgen(method)]
     fn format(this: &QuireEditor, name: &str);
+    #[wasm_bindgen(method, js_name = setLineNumbers)]
+    fn set_line_numbers(this: &QuireEditor, on: bool);
+    #[wasm_bindgen(method, js_name = followWith)]
+    fn follow_with(this: &QuireEditor, article: &Element);
+    #[wasm_bindgen(method, js_name = setBlockLines)]
+    fn set_block_lines(this: &QuireEditor, lines: &[u32]);
     #[wasm_bindgen(method)]
     fn destroy(this: &QuireEditor);
 }
+
+/// Changes as CodeMirror reports them: `(from, to, insert)`, last change first.
+pub type Triples = Vec<(u32, u32, String)>;
+
+/// A callback CodeMirror holds, by the name editor.js calls it.
+type NamedClosure = (&'static str, Closure<dyn FnMut(JsValue)>);
 
 /// What the editor tells the session. Each runs outside CodeMirror's update
 /// cycle as far as the session is concerned: none of them may show changes
 /// in the editor synchronously except `undo`/`redo` (keyboard commands).
 pub struct Hooks {
     /// The person changed the text: `(from, to, insert)`, last change first.
-    pub local: Box<dyn FnMut(Vec<(u32, u32, String)>)>,
+    pub local: Box<dyn FnMut(Triples)>,
     /// The person moved their caret or selection.
     pub selection: Box<dyn FnMut()>,
     pub undo: Box<dyn FnMut()>,
@@ -82,9 +94,9 @@ pub struct Editor {
 impl Editor {
     /// Mounts the editor in `parent`, showing `text` (read-only until
     /// [`Editor::set_read_only`] says otherwise).
-    pub fn mount(parent: &HtmlElement, text: &str, hooks: Hooks) -> Editor {
+    pub fn mount(parent: &HtmlElement, text: &str, hooks: Hooks, line_numbers: bool) -> Editor {
         let Hooks { mut local, mut selection, mut undo, mut redo, mut composing } = hooks;
-        let closures: Vec<(&str, Closure<dyn FnMut(JsValue)>)> = vec![
+        let closures: Vec<NamedClosure> = vec![
             ("local", Closure::new(move |flat: JsValue| local(parse_flat(&flat)))),
             ("selection", Closure::new(move |_: JsValue| selection())),
             ("undo", Closure::new(move |_: JsValue| undo())),
@@ -100,7 +112,9 @@ impl Editor {
         for (name, value) in [("data-testid", "editor"), ("aria-label", "Markdown source")] {
             let _ = Reflect::set(&attributes, &JsValue::from_str(name), &JsValue::from_str(value));
         }
-        let view = QuireEditor::new(parent, text, &object, &attributes);
+        let options = Object::new();
+        let _ = Reflect::set(&options, &JsValue::from_str("lineNumbers"), &JsValue::from_bool(line_numbers));
+        let view = QuireEditor::new(parent, text, &object, &attributes, &options);
         Editor { view, _closures: closures.into_iter().map(|(_, c)| c).collect() }
     }
 
@@ -189,6 +203,23 @@ impl Editor {
     }
 }
 
+impl Editor {
+    pub fn set_line_numbers(&self, on: bool) {
+        self.view.set_line_numbers(on);
+    }
+
+    /// Keeps `article` (the preview, one child per block) scrolled beside
+    /// the editor when both are on screen side by side.
+    pub fn follow_with(&self, article: &Element) {
+        self.view.follow_with(article);
+    }
+
+    /// The source line each preview block starts on, after a re-render.
+    pub fn set_block_lines(&self, lines: &[u32]) {
+        self.view.set_block_lines(lines);
+    }
+}
+
 impl Drop for Editor {
     fn drop(&mut self) {
         self.view.destroy();
@@ -197,7 +228,7 @@ impl Drop for Editor {
 
 /// `[from, to, insert, …]` from the editor, as triples; anything malformed
 /// ends the list (and `local_edits` then checks what is left).
-fn parse_flat(flat: &JsValue) -> Vec<(u32, u32, String)> {
+fn parse_flat(flat: &JsValue) -> Triples {
     let Some(array) = flat.dyn_ref::<Array>() else { return Vec::new() };
     let mut changes = Vec::with_capacity(array.length() as usize / 3);
     let mut i = 0;

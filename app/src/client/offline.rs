@@ -48,7 +48,7 @@ impl LocalCopy {
         let request: IdbOpenDbRequest = factory.open_with_u32(DB_NAME, DB_VERSION)?;
         let upgrade = Closure::once_into_js(move |event: web_sys::Event| {
             let Some(request) = event.target().and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok()) else { return };
-            if let Ok(db) = request.result().and_then(|db| db.dyn_into::<IdbDatabase>().map_err(JsValue::from)) {
+            if let Ok(db) = request.result().and_then(|db| db.dyn_into::<IdbDatabase>()) {
                 // Version 1 is the first: both stores are new.
                 let _ = db.create_object_store(UPDATES);
                 let _ = db.create_object_store(UNSAVED);

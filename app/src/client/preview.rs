@@ -1,27 +1,42 @@
 //! The live preview: re-renders the Markdown and replaces only the top-level
 //! blocks that changed, so a keystroke in a long document touches a paragraph
-//! of the page, not all of it.
+//! of the page, not all of it. It also knows where each block starts in the
+//! source, for the editor to keep the preview beside what it shows.
 
 use web_sys::Element;
 
 use crate::collab::edits::{common_prefix, common_suffix};
-use crate::markdown::{render_blocks, BLOCK_CLOSE, BLOCK_OPEN};
+use crate::markdown::{render_blocks, Block, BLOCK_CLOSE, BLOCK_OPEN};
 
 pub struct Preview {
     /// The `<article>` whose children are one `div.md-block` per block.
     article: Element,
     /// The HTML of each block as currently shown.
     blocks: Vec<String>,
+    /// The source line (1-based) each block starts on.
+    lines: Vec<u32>,
 }
 
 impl Preview {
     /// Takes over a preview rendered (on the server) from `markdown`.
     pub fn adopt(article: Element, markdown: &str) -> Self {
-        Preview { article, blocks: render_blocks(markdown) }
+        let (blocks, lines) = split(render_blocks(markdown));
+        Preview { article, blocks, lines }
+    }
+
+    /// The preview's element.
+    pub fn article(&self) -> &Element {
+        &self.article
+    }
+
+    /// Where each block starts in the source shown last.
+    pub fn lines(&self) -> &[u32] {
+        &self.lines
     }
 
     pub fn show(&mut self, markdown: &str) {
-        let new = render_blocks(markdown);
+        let (new, lines) = split(render_blocks(markdown));
+        self.lines = lines;
         let prefix = common_prefix(&self.blocks, &new);
         let suffix = common_suffix(&self.blocks, &new, self.blocks.len().min(new.len()) - prefix);
         let children = self.article.children();
@@ -48,4 +63,8 @@ impl Preview {
         }
         self.blocks = new;
     }
+}
+
+fn split(blocks: Vec<Block>) -> (Vec<String>, Vec<u32>) {
+    blocks.into_iter().map(|block| (block.html, block.line)).unzip()
 }

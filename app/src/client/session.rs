@@ -81,6 +81,8 @@ pub struct Outputs {
     pub set_history: WriteSignal<HistoryState>,
     /// The caller's role, as the server states it on connect and on changes.
     pub set_role: WriteSignal<crate::api::Role>,
+    /// The document's title, as the server states it on connect and on renames.
+    pub set_title: WriteSignal<String>,
 }
 
 /// The page elements a session drives.
@@ -108,6 +110,10 @@ impl Session {
     /// A toolbar button: formats the selection (nothing where read-only).
     pub fn format(&self, name: &str) {
         self.inner.editor.format(name);
+    }
+
+    pub fn set_line_numbers(&self, on: bool) {
+        self.inner.editor.set_line_numbers(on);
     }
 }
 
@@ -202,7 +208,7 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
             text,
             url: doc_url(doc_id).unwrap_or_default(),
             outputs,
-            editor: Editor::mount(&editor_host, &served, hooks),
+            editor: Editor::mount(&editor_host, &served, hooks, crate::prefs::line_numbers()),
             socket: RefCell::new(None),
             synced_now: Cell::new(false),
             link: Cell::new(Link::Connecting),
@@ -227,6 +233,11 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
             _observers: vec![text_observer, update_observer],
         }
     });
+    {
+        let preview = inner.preview.borrow();
+        inner.editor.follow_with(preview.article());
+        inner.editor.set_block_lines(preview.lines());
+    }
     let weak = Rc::downgrade(&inner);
     let mut listeners = vec![
         Listener::new(undo.unchecked_ref(), "click", with(&weak, |inner, _| inner.step_history(false))),
@@ -515,6 +526,11 @@ impl Inner {
                         self.outputs.set_role.set(role);
                     }
                 }
+                Message::Custom(protocol::MSG_TITLE, payload) => {
+                    if let Some(title) = protocol::read_title(&payload) {
+                        self.outputs.set_title.set(title);
+                    }
+                }
                 Message::Custom(protocol::MSG_SAVED, payload) => {
                     if let Some(writes) = protocol::read_saved(&payload) {
                         self.saves.borrow_mut().acknowledged(writes);
@@ -723,7 +739,9 @@ impl Inner {
         let timer = Timeout::new(delay, move || {
             if let Some(inner) = weak.upgrade() {
                 let text = inner.editor.text();
-                inner.preview.borrow_mut().show(&text);
+                let mut preview = inner.preview.borrow_mut();
+                preview.show(&text);
+                inner.editor.set_block_lines(preview.lines());
             }
         });
         *self.preview_timer.borrow_mut() = timer;

@@ -43,6 +43,12 @@ pub const MSG_HELLO: u8 = QUIRE_TAG_BASE + 2;
 pub const MSG_SAVED: u8 = QUIRE_TAG_BASE + 3;
 /// Heartbeat: the client sends one, the server sends it back.
 pub const MSG_HEARTBEAT: u8 = QUIRE_TAG_BASE + 4;
+/// Server → client: the document's title (UTF-8), on connect and whenever it
+/// changes, so a rename reaches every open page.
+pub const MSG_TITLE: u8 = QUIRE_TAG_BASE + 5;
+/// The longest title a client takes from a title message, in bytes (titles
+/// are at most 200 characters).
+pub const MAX_TITLE_BYTES: usize = 1024;
 /// The version of Quire's own messages a client speaks (the hello's payload).
 pub const QUIRE_PROTOCOL_VERSION: u8 = 1;
 
@@ -174,6 +180,20 @@ pub fn read_access(payload: &[u8]) -> Option<crate::api::Role> {
     }
 }
 
+/// The document's title, for the client to show.
+pub fn title_message(title: &str) -> Vec<u8> {
+    Message::Custom(MSG_TITLE, title.as_bytes().to_vec()).encode_v1()
+}
+
+/// Reads a title message's payload; None if it is not a sensible title.
+pub fn read_title(payload: &[u8]) -> Option<String> {
+    if payload.is_empty() || payload.len() > MAX_TITLE_BYTES {
+        return None;
+    }
+    let title = std::str::from_utf8(payload).ok()?;
+    (!title.chars().any(char::is_control)).then(|| title.to_string())
+}
+
 /// The hello a Quire client sends first on every socket.
 pub fn hello() -> Vec<u8> {
     Message::Custom(MSG_HELLO, vec![QUIRE_PROTOCOL_VERSION]).encode_v1()
@@ -272,6 +292,14 @@ mod tests {
         assert_eq!(read_saved(&[]), None);
         assert_eq!(read_saved(&[1, 2]), None, "trailing bytes");
         assert_eq!(decode(&hello()).unwrap(), vec![Message::Custom(MSG_HELLO, vec![QUIRE_PROTOCOL_VERSION])]);
+        match &decode(&title_message("Plan <b>ü</b>")).unwrap()[0] {
+            Message::Custom(MSG_TITLE, payload) => assert_eq!(read_title(payload).as_deref(), Some("Plan <b>ü</b>")),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(read_title(b""), None);
+        assert_eq!(read_title(b"\xff\xfe"), None);
+        assert_eq!(read_title(b"a\nb"), None);
+        assert_eq!(read_title(&[b'a'; MAX_TITLE_BYTES + 1]), None);
         assert_eq!(decode(&heartbeat()).unwrap(), vec![Message::Custom(MSG_HEARTBEAT, vec![])]);
     }
 

@@ -1,15 +1,17 @@
-//! The right end of every top bar: who you are, and signing in or out.
+//! The right end of every top bar: the theme, who you are, and signing in or out.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::api::{whoami, SignOut};
+use crate::components::theme_toggle::ThemeToggle;
 
 #[component]
 pub fn AccountMenu() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
     let sign_out = ServerAction::<SignOut>::new();
     view! {
+        <ThemeToggle/>
         <Suspense fallback=|| ()>
             {move || me.get().and_then(Result::ok).map(|me| match me.username {
                 Some(username) => view! {
@@ -34,4 +36,6 @@ pub fn AccountMenu() -> impl IntoView {
             })}
         </Suspense>
     }
+    // Erased: it sits in every top bar, and the pages' view types get too deep otherwise.
+    .into_any()
 }

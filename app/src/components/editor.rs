@@ -1,5 +1,7 @@
-//! The editing surface: a toolbar (undo, redo), the Markdown source and the
-//! rendered preview. On the server the source is a read-only `<textarea>`
+//! The editing surface: a toolbar (undo, redo, formatting; the layout and line
+//! numbers), the Markdown source and the rendered preview, shown side by side,
+//! alone or stacked as the person chose (`prefs`, applied by the stylesheet).
+//! On the server the source is a read-only `<textarea>`
 //! (the whole text, readable without JavaScript); in the browser the
 //! CodeMirror editor takes its place, in the same font and line height, and
 //! becomes editable once the first sync completes.
@@ -11,6 +13,7 @@ use crate::api::{DocView, Role};
 use crate::components::format_toolbar::FormatToolbar;
 use crate::components::presence_bar::PeerView;
 use crate::components::status::ConnStatus;
+use crate::components::view_switch::{LineNumbersToggle, ViewSwitch};
 
 /// The server-rendered content of a `<textarea>`. Leptos writes a textarea's
 /// children unescaped (it is a raw-text element to the renderer), so a
@@ -40,6 +43,7 @@ pub fn Editor(
     set_peers: WriteSignal<Vec<PeerView>>,
     role: ReadSignal<Role>,
     set_role: WriteSignal<Role>,
+    set_title: WriteSignal<String>,
 ) -> impl IntoView {
     let article = NodeRef::<Article>::new();
     let editor_host = NodeRef::<Div>::new();
@@ -51,7 +55,8 @@ pub fn Editor(
     // the editor does.
     let (mounted, set_mounted) = signal(false);
     let can_write = Signal::derive(move || ready.get() && role.get().can_edit() && !status.get().is_final());
-    let (can_undo, can_redo, run_format) = {
+    let read_only = Signal::derive(move || !role.get().can_edit());
+    let (can_undo, can_redo, run_format, line_numbers) = {
         #[cfg(feature = "hydrate")]
         {
             use crate::client::session::{start, Elements, Outputs, Session};
@@ -79,13 +84,20 @@ pub fn Editor(
                 };
                 let preview = crate::client::preview::Preview::adopt(article.into(), &markdown);
                 let elements = Elements { editor_host: host.into(), text: markdown.clone(), undo, redo };
-                let outputs = Outputs { set_status, set_ready, set_peers, set_history, set_role };
+                let outputs = Outputs { set_status, set_ready, set_peers, set_history, set_role, set_title };
                 session.set_value(Some(start(&id, elements, preview, outputs)));
                 set_mounted.set(true);
                 on_cleanup(move || {
                     let _ = session.try_update_value(|session| session.take());
                 });
                 true
+            });
+            let line_numbers = Callback::new(move |on: bool| {
+                session.with_value(|session| {
+                    if let Some(session) = session {
+                        session.set_line_numbers(on);
+                    }
+                });
             });
             Effect::new(move |_| {
                 let read_only = !can_write.get();
@@ -99,19 +111,25 @@ pub fn Editor(
                 Signal::derive(move || history.get().can_undo && role.get().can_edit()),
                 Signal::derive(move || history.get().can_redo && role.get().can_edit()),
                 run_format,
+                line_numbers,
             )
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (set_status, set_ready, set_peers, set_role, set_mounted);
-            (Signal::derive(|| false), Signal::derive(|| false), Callback::new(|_: &'static str| ()))
+            let _ = (set_status, set_ready, set_peers, set_role, set_title, set_mounted);
+            (
+                Signal::derive(|| false),
+                Signal::derive(|| false),
+                Callback::new(|_: &'static str| ()),
+                Callback::new(|_: bool| ()),
+            )
         }
     };
 
     view! {
-        <div class="editor-layout">
-            <section class="pane editor-pane" aria-label="Markdown source">
-                <div class="toolbar" role="toolbar" aria-label="Editing">
+        <div class="doc-body" data-access=move || if read_only.get() { "read" } else { "write" }>
+            <div class="toolbar doc-toolbar" role="toolbar" aria-label="Editing">
+                <div class="edit-tools" hidden=move || read_only.get()>
                     <button node_ref=undo type="button" class="tool" data-testid="undo" title=UNDO_HINT
                         aria-label="Undo" disabled=move || !can_undo.get()>
                         <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M9 14 4 9l5-5"/><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11"/></svg>
@@ -125,22 +143,32 @@ pub fn Editor(
                     <span class="tool-separator" aria-hidden="true"></span>
                     <FormatToolbar run=run_format enabled=can_write/>
                 </div>
-                <div class="source-wrap">
-                    <textarea
-                        class="source"
-                        data-testid="source"
-                        aria-label="Markdown source"
-                        readonly
-                        hidden=move || mounted.get()
-                    >{textarea_text(&doc.markdown)}</textarea>
-                    <div node_ref=editor_host class="editor-host" hidden=move || !mounted.get()></div>
+                <div class="view-tools">
+                    <LineNumbersToggle changed=line_numbers/>
+                    <ViewSwitch read_only/>
                 </div>
-            </section>
-            <section class="pane preview-pane" aria-label="Preview">
-                <article node_ref=article class="preview" data-testid="preview" inner_html=preview_html></article>
-            </section>
+            </div>
+            <div class="editor-layout">
+                <section class="pane editor-pane" aria-label="Markdown source">
+                    <div class="source-wrap">
+                        <textarea
+                            class="source"
+                            data-testid="source"
+                            aria-label="Markdown source"
+                            readonly
+                            hidden=move || mounted.get()
+                        >{textarea_text(&doc.markdown)}</textarea>
+                        <div node_ref=editor_host class="editor-host" hidden=move || !mounted.get()></div>
+                    </div>
+                </section>
+                <section class="pane preview-pane" aria-label="Preview">
+                    <article node_ref=article class="preview" data-testid="preview" inner_html=preview_html></article>
+                </section>
+            </div>
         </div>
     }
+    // Erased: the page's whole view type is otherwise too deep for the compiler.
+    .into_any()
 }
 
 #[cfg(test)]

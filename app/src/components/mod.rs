@@ -2,8 +2,11 @@
 
 pub mod account_menu;
 pub mod brand;
+pub mod confirm_button;
 pub mod editor;
 pub mod format_toolbar;
 pub mod presence_bar;
 pub mod share_dialog;
 pub mod status;
+pub mod theme_toggle;
+pub mod view_switch;

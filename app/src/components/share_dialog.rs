@@ -1,16 +1,44 @@
 //! The owner's "Share" panel: rename, people (by username, as viewer or
-//! editor), share links (view or edit, optionally expiring, revocable), and
-//! moving the document to the trash. Every change takes effect on the others'
-//! open pages within a second (the server re-checks their sockets).
+//! editor, the role changeable in place), share links (view or edit,
+//! optionally expiring, copied with one press, revocable), and moving the
+//! document to the trash; what cannot be undone asks first. Every change
+//! takes effect on the others' open pages within a second (the server
+//! re-checks their sockets).
+//!
+//! It is a modal `<dialog>`: the browser moves the focus into it and keeps it
+//! there, Escape closes it, and the focus returns to the Share button.
 
 use leptos::form::ActionForm;
+use leptos::html::Dialog;
 use leptos::prelude::*;
 
 use crate::api::{
     error_text, get_sharing, CreateShareLink, DeleteDocument, RenameDocument, RevokeShareLink, Role, ShareDocument,
     UnshareDocument,
 };
+use crate::components::confirm_button::ConfirmButton;
 use crate::pages::settings::select_all;
+
+/// "Expires in 3 hours", "Expires in 7 days"… for a link expiring at
+/// `expires_at` (ms since the epoch) seen at `now`.
+pub fn expiry_text(expires_at: Option<i64>, now: i64) -> String {
+    const MINUTE: i64 = 60_000;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+    let Some(at) = expires_at else { return "Never expires".into() };
+    let left = at - now;
+    if left <= 0 {
+        return "Expired".into();
+    }
+    let (count, unit) = if left < HOUR {
+        ((left + MINUTE - 1) / MINUTE, "minute")
+    } else if left < DAY {
+        ((left + HOUR - 1) / HOUR, "hour")
+    } else {
+        ((left + DAY / 2) / DAY, "day")
+    };
+    format!("Expires in {count} {unit}{}", if count == 1 { "" } else { "s" })
+}
 
 #[component]
 pub fn ShareDialog(
@@ -45,7 +73,24 @@ pub fn ShareDialog(
         }
     });
     let (unshare_id, revoke_id, delete_id) = (doc_id.clone(), doc_id.clone(), doc_id.clone());
-    let (rename_id, share_id, link_id) = (doc_id.clone(), doc_id.clone(), doc_id);
+    let (rename_id, share_id, link_id) = (doc_id.clone(), doc_id.clone(), doc_id.clone());
+    let role_id = doc_id;
+    let dialog = NodeRef::<Dialog>::new();
+    // Shown as a modal once it is in the page (never on the server: the panel
+    // opens on a click).
+    Effect::new(move |_| {
+        if let Some(dialog) = dialog.get() {
+            if !dialog.open() {
+                let _ = dialog.show_modal();
+            }
+        }
+    });
+    // Closing through the element (not by unmounting it) lets the browser
+    // give the focus back to the Share button.
+    let close = move || match dialog.get_untracked() {
+        Some(dialog) if dialog.open() => dialog.close(),
+        _ => open.set(false),
+    };
     let error = move || {
         [
             rename.value().get(),
@@ -61,11 +106,17 @@ pub fn ShareDialog(
         .map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })
     };
     view! {
-        <div class="dialog-backdrop" on:click=move |_| open.set(false)></div>
-        <section class="dialog" role="dialog" aria-modal="true" aria-labelledby="share-heading" data-testid="share-dialog">
+        <dialog node_ref=dialog class="dialog" aria-labelledby="share-heading" data-testid="share-dialog"
+            on:close=move |_| open.set(false)
+            // A press on the backdrop lands on the dialog element itself.
+            on:click=move |event| {
+                if event.target() == event.current_target() {
+                    close();
+                }
+            }>
             <header class="dialog-head">
                 <h2 id="share-heading">"Share and manage"</h2>
-                <button type="button" class="button subtle" aria-label="Close" on:click=move |_| open.set(false)>"✕"</button>
+                <button type="button" class="button subtle" aria-label="Close" on:click=move |_| close()>"✕"</button>
             </header>
             {error}
             <h3>"Title"</h3>
@@ -86,18 +137,34 @@ pub fn ShareDialog(
                 {move || sharing.get().and_then(Result::ok).map(|sharing| {
                     let unshare_id = unshare_id.clone();
                     let revoke_id = revoke_id.clone();
+                    let role_id = role_id.clone();
                     let now = sharing.now;
                     view! {
                         <ul class="share-list" data-testid="members">
                             {sharing.members.into_iter().map(|member| {
                                 let (id, name) = (unshare_id.clone(), member.username.clone());
+                                let (doc, person) = (role_id.clone(), member.username.clone());
+                                let change_role = move |event: leptos::ev::Event| {
+                                    share.dispatch(ShareDocument {
+                                        id: doc.clone(),
+                                        username: person.clone(),
+                                        role: event_target_value(&event),
+                                    });
+                                };
+                                let remove = Callback::new(move |()| {
+                                    unshare.dispatch(UnshareDocument { id: id.clone(), username: name.clone() });
+                                });
+                                let is_editor = member.role == Role::Editor;
                                 view! {
                                     <li>
-                                        <span class="who">{member.username}</span>
-                                        <span class="muted">{member.role.label()}</span>
-                                        <button type="button" class="button subtle" on:click=move |_| {
-                                            unshare.dispatch(UnshareDocument { id: id.clone(), username: name.clone() });
-                                        }>"Remove"</button>
+                                        <span class="who">{member.username.clone()}</span>
+                                        <select aria-label=format!("Role of {}", member.username) data-testid="member-role"
+                                            on:change=change_role>
+                                            <option value="editor" selected=is_editor>"Can edit"</option>
+                                            <option value="viewer" selected=!is_editor>"Can view"</option>
+                                        </select>
+                                        <ConfirmButton label="Remove".into() question=format!("Remove {}?", member.username)
+                                            class="subtle" testid="remove-member" on_confirm=remove/>
                                     </li>
                                 }
                             }).collect_view()}
@@ -106,17 +173,15 @@ pub fn ShareDialog(
                         <ul class="share-list" data-testid="links">
                             {sharing.links.into_iter().map(|link| {
                                 let (id, link_id) = (revoke_id.clone(), link.id.clone());
-                                let expiry = match link.expires_at {
-                                    Some(at) => format!("expires in {} h", ((at - now).max(0) + 3_599_999) / 3_600_000),
-                                    None => "never expires".to_string(),
-                                };
+                                let revoke = Callback::new(move |()| {
+                                    revoke_link.dispatch(RevokeShareLink { id: id.clone(), link_id: link_id.clone() });
+                                });
                                 view! {
                                     <li>
                                         <span class="who">{if link.role == Role::Editor { "Edit link" } else { "View link" }}</span>
-                                        <span class="muted">{expiry}</span>
-                                        <button type="button" class="button danger" data-testid="revoke-link" on:click=move |_| {
-                                            revoke_link.dispatch(RevokeShareLink { id: id.clone(), link_id: link_id.clone() });
-                                        }>"Revoke"</button>
+                                        <span class="muted" data-testid="link-expiry">{expiry_text(link.expires_at, now)}</span>
+                                        <ConfirmButton label="Revoke".into() question="Revoke it?".into()
+                                            class="danger" testid="revoke-link" on_confirm=revoke/>
                                     </li>
                                 }
                             }).collect_view()}
@@ -137,20 +202,50 @@ pub fn ShareDialog(
             </ActionForm>
             {move || create_link.value().get().and_then(Result::ok).map(|new| {
                 let url = web_origin() + &new.path;
+                let copied = RwSignal::new(false);
+                let to_copy = url.clone();
                 view! {
                     <div class="notice" role="status">
                         <p>"Anyone with this link " {if new.link.role == Role::Editor { "can edit" } else { "can view" }} ". It is shown only now:"</p>
-                        <input class="secret" readonly value=url data-testid="new-link" on:focus=|ev| select_all(&ev)/>
+                        <div class="copy-row">
+                            <input class="secret" readonly value=url data-testid="new-link" aria-label="The new link"
+                                on:focus=|ev| select_all(&ev)/>
+                            <button type="button" class="button" data-testid="copy-link"
+                                on:click=move |_| copy_to_clipboard(&to_copy, copied)>
+                                {move || if copied.get() { "Copied" } else { "Copy" }}
+                            </button>
+                        </div>
                     </div>
                 }
             })}
 
             <h3>"Delete"</h3>
             <p class="muted">"Moves the document to your trash; you can restore it for 30 days. Everyone else loses access at once."</p>
-            <button type="button" class="button danger" data-testid="delete-doc" on:click=move |_| {
-                delete.dispatch(DeleteDocument { id: delete_id.clone() });
-            }>"Move to trash"</button>
-        </section>
+            <ConfirmButton label="Move to trash".into() question="Move it to the trash?".into()
+                class="danger" testid="delete-doc"
+                on_confirm=Callback::new(move |()| { delete.dispatch(DeleteDocument { id: delete_id.clone() }); })/>
+        </dialog>
+    }
+    // Erased: the page's whole view type is otherwise too deep for the compiler.
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expiry_text;
+
+    #[test]
+    fn expiry_reads_as_people_say_it() {
+        let now = 1_000_000_000_000;
+        let hour = 3_600_000;
+        assert_eq!(expiry_text(None, now), "Never expires");
+        assert_eq!(expiry_text(Some(now - 1), now), "Expired");
+        assert_eq!(expiry_text(Some(now + 60_000), now), "Expires in 1 minute");
+        assert_eq!(expiry_text(Some(now + 59 * 60_000 + 1), now), "Expires in 60 minutes");
+        assert_eq!(expiry_text(Some(now + 5 * hour), now), "Expires in 5 hours");
+        assert_eq!(expiry_text(Some(now + 24 * hour), now), "Expires in 1 day");
+        // A link made "for 7 days" a few seconds ago still says 7 days.
+        assert_eq!(expiry_text(Some(now + 7 * 24 * hour - 5_000), now), "Expires in 7 days");
     }
 }
 
@@ -162,6 +257,23 @@ fn RolePicker(name: &'static str) -> impl IntoView {
             <option value="viewer">"Can view"</option>
         </select>
     }
+}
+
+/// Puts `text` on the clipboard; `copied` says so for a moment.
+fn copy_to_clipboard(text: &str, copied: RwSignal<bool>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(window) = web_sys::window() else { return };
+        let written = wasm_bindgen_futures::JsFuture::from(window.navigator().clipboard().write_text(text));
+        wasm_bindgen_futures::spawn_local(async move {
+            if written.await.is_ok() {
+                copied.set(true);
+                set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (text, copied);
 }
 
 /// `https://host` of the page, so a new link can be copied whole.

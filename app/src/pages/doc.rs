@@ -60,8 +60,8 @@ fn Document(doc: DocView) -> impl IntoView {
         }
         _ => None,
     };
-    view! {
-        <Title text=move || head_title.get()/>
+    // Erased: the page's whole view type is otherwise too deep for the compiler.
+    let header = view! {
         <header class="topbar doc-topbar">
             <Brand/>
             <span class="crumb" aria-hidden="true">"/"</span>
@@ -74,10 +74,15 @@ fn Document(doc: DocView) -> impl IntoView {
             <StatusPill status/>
             <AccountMenu/>
         </header>
+    }
+    .into_any();
+    view! {
+        <Title text=move || head_title.get()/>
+        {header}
         <p class="banner js-off">"JavaScript is off: you are reading a snapshot. Turn it on to edit live."</p>
         {move || notice().map(|text| view! { <p class="banner notice-banner" data-testid="access-banner" role="status">{text}</p> })}
         <main class="doc-main">
-            <Editor doc status set_status set_peers role set_role/>
+            <Editor doc status set_status set_peers role set_role set_title/>
         </main>
         {move || (is_owner && sharing.get()).then(|| view! {
             <ShareDialog doc_id=doc_id.clone() title set_title open=sharing/>
