@@ -18,6 +18,8 @@ bash scripts/setup.sh   # Rust targets, cargo-leptos, Chromium, Redis, Node, end
 # The release builds: Quire (server + wasm, wasm-opt from npm's binaryen) and the harness.
 PATH="$PWD/end2end/node_modules/.bin:$PATH" cargo leptos build --release
 cargo build --release --locked -p quire-bench
+# twiggy, for the breakdown of the wasm in BENCHMARKS.md.
+command -v twiggy >/dev/null || cargo install twiggy --locked --version 0.8.0
 
 # matplotlib for the chart, in a virtualenv of its own.
 venv=target/bench-venv

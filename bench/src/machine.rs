@@ -56,14 +56,30 @@ fn output(program: &str, args: &[&str]) -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// The release bundle: what a first visit downloads besides the HTML.
+/// The release bundle: what a document page downloads besides the HTML.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bundle {
     pub wasm_bytes: usize,
     pub js_bytes: usize,
     pub css_bytes: usize,
-    /// wasm + js, each gzipped (level 6, as the server's compression sends them).
-    pub wasm_js_gzip_bytes: usize,
+    /// The editor (CodeMirror 6 and Quire's binding), a wasm-bindgen snippet.
+    pub editor_bytes: usize,
+    /// Each gzipped (level 6, as the server's compression sends them).
+    pub wasm_gzip_bytes: usize,
+    pub js_gzip_bytes: usize,
+    pub css_gzip_bytes: usize,
+    pub editor_gzip_bytes: usize,
+    /// Everything above, gzipped.
+    pub total_gzip_bytes: usize,
+    /// The largest items of the wasm before wasm-opt (twiggy top), if twiggy is installed.
+    pub wasm_top: Vec<WasmItem>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WasmItem {
+    pub name: String,
+    pub shallow_bytes: u64,
+    pub shallow_percent: f64,
 }
 
 pub fn bundle(root: &Path) -> anyhow::Result<Bundle> {
@@ -71,12 +87,52 @@ pub fn bundle(root: &Path) -> anyhow::Result<Bundle> {
     let wasm = std::fs::read(pkg.join("quire_bg.wasm")).or_else(|_| std::fs::read(pkg.join("quire.wasm")))?;
     let js = std::fs::read(pkg.join("quire.js"))?;
     let css = std::fs::read(pkg.join("quire.css")).unwrap_or_default();
+    let editor = snippet(&pkg.join("snippets"), "editor.js").map(std::fs::read).transpose()?.unwrap_or_default();
+    let (wasm_gz, js_gz, css_gz, editor_gz) = (gzip_len(&wasm)?, gzip_len(&js)?, gzip_len(&css)?, gzip_len(&editor)?);
+    let unoptimised = root.join("target/front/wasm32-unknown-unknown/wasm-release/quire.wasm");
     Ok(Bundle {
         wasm_bytes: wasm.len(),
         js_bytes: js.len(),
         css_bytes: css.len(),
-        wasm_js_gzip_bytes: gzip_len(&wasm)? + gzip_len(&js)?,
+        editor_bytes: editor.len(),
+        wasm_gzip_bytes: wasm_gz,
+        js_gzip_bytes: js_gz,
+        css_gzip_bytes: css_gz,
+        editor_gzip_bytes: editor_gz,
+        total_gzip_bytes: wasm_gz + js_gz + css_gz + editor_gz,
+        wasm_top: twiggy_top(&unoptimised).unwrap_or_default(),
     })
+}
+
+/// The first file called `name` under `dir` (the snippet folders are named by hash).
+fn snippet(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = snippet(&path, name) {
+                return Some(found);
+            }
+        } else if path.file_name().is_some_and(|n| n == name) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+fn twiggy_top(wasm: &Path) -> anyhow::Result<Vec<WasmItem>> {
+    #[derive(Deserialize)]
+    struct Item {
+        name: String,
+        shallow_size: u64,
+        shallow_size_percent: f64,
+    }
+    let out = std::process::Command::new("twiggy").args(["top", "-n", "15", "--format", "json"]).arg(wasm).output()?;
+    anyhow::ensure!(out.status.success(), "twiggy failed");
+    let items: Vec<Item> = serde_json::from_slice(&out.stdout)?;
+    Ok(items
+        .into_iter()
+        .map(|i| WasmItem { name: i.name, shallow_bytes: i.shallow_size, shallow_percent: i.shallow_size_percent })
+        .collect())
 }
 
 fn gzip_len(bytes: &[u8]) -> anyhow::Result<usize> {

@@ -90,9 +90,18 @@ pub struct Results {
     pub servers: Vec<ServerResults>,
     pub save_ack: Option<SaveAck>,
     pub documents: Option<DocumentSizes>,
+    #[serde(default, deserialize_with = "or_none")]
     pub bundle: Option<machine::Bundle>,
+    /// Results of an older shape read as missing, so a partial run that
+    /// measures them again keeps everything else.
+    #[serde(default, deserialize_with = "or_none")]
     pub browser: Option<browser::Browser>,
     pub errors: Vec<String>,
+}
+
+fn or_none<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

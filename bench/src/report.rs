@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::cells::{num, ratio, verdict};
 use crate::plan::{Results, ServerResults, P99_LIMIT_MS};
+use crate::report_browser;
 
 pub fn write(out: &Path) -> anyhow::Result<()> {
     let results: Results = serde_json::from_slice(&std::fs::read(out.join("results.json"))?)?;
@@ -27,25 +29,6 @@ pub fn saturation(server: &ServerResults, clients: usize) -> Option<f64> {
         .filter(|point| point.clients == clients && point.sustained(P99_LIMIT_MS))
         .map(|point| point.delivered_per_sec)
         .fold(None, |best, value| Some(best.map_or(value, |best: f64| best.max(value))))
-}
-
-fn ratio(a: Option<f64>, b: Option<f64>) -> String {
-    match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
-        _ => "–".into(),
-    }
-}
-
-fn num(value: Option<f64>, digits: usize) -> String {
-    value.map_or("–".into(), |v| format!("{v:.digits$}"))
-}
-
-fn verdict(ok: Option<bool>) -> &'static str {
-    match ok {
-        Some(true) => "**met**",
-        Some(false) => "**missed**",
-        None => "not measured",
-    }
 }
 
 pub fn render(results: &Results) -> String {
@@ -173,20 +156,7 @@ pub fn render(results: &Results) -> String {
         num(ack, 2),
         verdict(ack.map(|a| a <= 15.0))
     );
-    let gz = results.bundle.as_ref().map(|b| b.wasm_js_gzip_bytes as f64 / 1024.0);
-    let _ = writeln!(
-        md,
-        "| release wasm+js ≤ 600 KiB gzipped | {} KiB | {} |",
-        num(gz, 0),
-        verdict(gz.map(|g| g <= 600.0))
-    );
-    let key = results.browser.as_ref().map(|b| b.editor.p99_ms);
-    let _ = writeln!(
-        md,
-        "| keystroke-to-screen ≤ 16 ms at 1 MB (p99) | {} ms | {} |\n",
-        num(key, 1),
-        verdict(key.map(|k| k <= 16.0))
-    );
+    report_browser::targets(&mut md, results);
 
     // Fan-out.
     let _ = writeln!(md, "## a. Fan-out latency\n");
@@ -281,47 +251,7 @@ pub fn render(results: &Results) -> String {
         );
     }
 
-    let _ = writeln!(md, "## f. Browser\n");
-    if let Some(b) = &results.bundle {
-        let _ = writeln!(
-            md,
-            "Release bundle: wasm {:.0} KiB, js {:.0} KiB, css {:.0} KiB; wasm+js gzipped **{:.0} KiB**.\n",
-            b.wasm_bytes as f64 / 1024.0,
-            b.js_bytes as f64 / 1024.0,
-            b.css_bytes as f64 / 1024.0,
-            b.wasm_js_gzip_bytes as f64 / 1024.0
-        );
-    }
-    if let Some(b) = &results.browser {
-        let _ = writeln!(
-            md,
-            "Headless Chromium (Debian's, software rendering), a {} KiB document, typing into its middle:\n\n\
-             | | p50 ms | p99 ms | max ms |\n|---|---|---|---|\n\
-             | Quire: keydown → the frame after the editor handled the input ({} keystrokes) | {:.1} | {:.1} | {:.1} |\n\
-             | the browser alone: the same keystrokes into a bare `<textarea>` with the same text | {:.1} | {:.1} | {:.1} |\n\
-             | Quire: keydown → the frame after the preview changed, typing then pausing ({} keystrokes) | {:.1} | {:.1} | {:.1} |\n",
-            b.document_chars / 1024,
-            b.editor.samples,
-            b.editor.p50_ms,
-            b.editor.p99_ms,
-            b.editor.max_ms,
-            b.bare_textarea.p50_ms,
-            b.bare_textarea.p99_ms,
-            b.bare_textarea.max_ms,
-            b.preview.samples,
-            b.preview.p50_ms,
-            b.preview.p99_ms,
-            b.preview.max_ms,
-        );
-        let k = &b.per_keystroke_ms;
-        let _ = writeln!(
-            md,
-            "Chrome's main-thread counters per keystroke in Quire: script {:.1} ms, layout {:.1} ms, style {:.1} ms, all tasks {:.1} ms. \
-             The preview waits for typing to pause (60 ms plus 1 ms per 2,000 characters, at most 800 ms), so its time includes that wait. \
-             Opening the page until the editor was writable took {:.0} ms.\n",
-            k.script, k.layout, k.style, k.task, b.ready_ms
-        );
-    }
+    report_browser::section(&mut md, results);
 
     let errors: Vec<String> = results
         .servers

@@ -115,3 +115,37 @@ test('a rename reaches every open page of the document at once: header and tab',
     expect(await who.evaluate(() => window.pwned)).toBeUndefined();
   }
 });
+
+test('an editor sees who has access, without the owner\'s controls; a link guest sees no names', async ({ browser, baseURL }) => {
+  const { owner, id } = await ownerWithDoc(browser, baseURL, 'Team doc');
+  const bob = await signUp(baseURL);
+  const carol = await signUp(baseURL);
+  for (const [who, role] of [[bob, 'editor'], [carol, 'viewer']]) {
+    expect((await owner.api.put(`/api/docs/${id}/members/${who.username}`, { data: { role } })).status()).toBe(204);
+  }
+  const bobPage = await (await browser.newContext({ storageState: await bob.api.storageState() })).newPage();
+  await bobPage.goto(`/d/${id}`);
+  await expect(bobPage.getByTestId('editor')).toBeEditable({ timeout: 20_000 });
+  await bobPage.getByTestId('share').click();
+  const dialog = bobPage.getByTestId('share-dialog');
+  await expect(dialog.getByRole('heading', { name: 'Who has access' })).toBeVisible();
+  const members = dialog.getByTestId('members');
+  await expect(members).toContainText(owner.username);
+  await expect(members).toContainText('Owner');
+  await expect(members).toContainText(carol.username);
+  await expect(dialog.getByRole('button', { name: 'Rename' })).toHaveCount(0);
+  await expect(dialog.getByTestId('create-link')).toHaveCount(0);
+  await expect(dialog.getByTestId('delete-doc')).toHaveCount(0);
+  await expect(dialog.getByTestId('remove-member')).toHaveCount(0);
+
+  // A viewer, and a guest who came by an edit link, have no such button.
+  const carolPage = await (await browser.newContext({ storageState: await carol.api.storageState() })).newPage();
+  await carolPage.goto(`/d/${id}`);
+  await expect(carolPage.getByTestId('status')).toHaveText('Saved', { timeout: 20_000 });
+  await expect(carolPage.getByTestId('share')).toHaveCount(0);
+  const { url: link } = await (await owner.api.post(`/api/docs/${id}/links`, { data: { role: 'editor' } })).json();
+  const guest = await (await browser.newContext()).newPage();
+  await guest.goto(link);
+  await expect(guest.getByTestId('editor')).toBeEditable({ timeout: 20_000 });
+  await expect(guest.getByTestId('share')).toHaveCount(0);
+});

@@ -205,11 +205,13 @@ impl Backend for Service {
         Box::pin(async move {
             let (id, grant, doc) = self.granted(&id).await?;
             let markdown = self.state.hub.markdown(&id).await.map_err(internal)?.unwrap_or_default();
+            let me = self.me();
             Ok(DocView {
                 id: doc.id,
                 title: doc.title,
                 markdown,
-                me: self.me().identity,
+                signed_in: me.username.is_some(),
+                me: me.identity,
                 role: grant.role,
                 owner: doc.owner,
             })
@@ -268,14 +270,23 @@ impl Backend for Service {
         })
     }
 
+    /// Who has access: for the owner, people and links (to manage them); for
+    /// a signed-in editor, the people only (links are the owner's business,
+    /// and a guest who came by a link sees nobody's account names).
     fn sharing(&self, id: String) -> Outcome<'_, Sharing> {
         Box::pin(async move {
-            let id = self.owned(&id).await?;
+            self.user()?;
+            let (id, grant, _) = self.granted(&id).await?;
+            let can_manage = grant.role == Role::Owner;
+            if !grant.role.can_edit() {
+                return Err(Refusal::Forbidden);
+            }
             let store = &self.state.store;
             let members = store.members(&id).await.map_err(internal)?;
             let now = now_ms();
-            let links = store.links(&id).await.map_err(internal)?;
+            let links = if can_manage { store.links(&id).await.map_err(internal)? } else { Vec::new() };
             Ok(Sharing {
+                can_manage,
                 members: members.into_iter().map(|(username, role)| Member { username, role }).collect(),
                 links: links
                     .into_iter()

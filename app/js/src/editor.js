@@ -163,8 +163,13 @@ export class QuireEditor {
     const state = EditorState.create({
       doc: text,
       extensions: [
-        // CRLF pasted in stays one "\n" per line break, so offsets agree with Y.Text.
+        // Lines end in "\n" only, so offsets agree with Y.Text; what is
+        // pasted or dropped with Windows (or old Mac) line endings is
+        // normalised first, so no stray "\r" lands in the document.
         EditorState.lineSeparator.of('\n'),
+        EditorView.clipboardInputFilter.of((text) => text.replace(/\r\n?/g, '\n')),
+        // Several cursors (Ctrl/Cmd+D adds the next occurrence, Alt+click adds a cursor).
+        EditorState.allowMultipleSelections.of(true),
         this.editable.of(readOnly(true)),
         this.gutter.of(gutter(options.lineNumbers)),
         highlightSpecialChars(),

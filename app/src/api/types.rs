@@ -111,6 +111,8 @@ pub struct DocView {
     pub title: String,
     pub markdown: String,
     pub me: Identity,
+    /// The person has an account (a guest who came by a link has not).
+    pub signed_in: bool,
     pub role: Role,
     pub owner: Option<String>,
 }
@@ -135,6 +137,9 @@ pub struct ShareLink {
 /// Everything the share dialog shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sharing {
+    /// The caller owns the document and may change all this (an editor only
+    /// sees the people).
+    pub can_manage: bool,
     pub members: Vec<Member>,
     /// Links that still work.
     pub links: Vec<ShareLink>,

@@ -46,6 +46,10 @@ pub fn ShareDialog(
     title: ReadSignal<String>,
     set_title: WriteSignal<String>,
     open: RwSignal<bool>,
+    /// The owner (who manages all this); an editor only sees who has access.
+    manage: bool,
+    /// The owner's username, listed first.
+    owner: Option<String>,
 ) -> impl IntoView {
     let rename = ServerAction::<RenameDocument>::new();
     let share = ServerAction::<ShareDocument>::new();
@@ -115,32 +119,40 @@ pub fn ShareDialog(
                 }
             }>
             <header class="dialog-head">
-                <h2 id="share-heading">"Share and manage"</h2>
+                <h2 id="share-heading">{if manage { "Share and manage" } else { "Who has access" }}</h2>
                 <button type="button" class="button subtle" aria-label="Close" on:click=move |_| close()>"✕"</button>
             </header>
             {error}
-            <h3>"Title"</h3>
-            <ActionForm action=rename attr:class="row-form">
-                <input type="hidden" name="id" value=rename_id/>
-                <input name="title" type="text" required maxlength="200" prop:value=move || title.get() aria-label="Title"/>
-                <button type="submit" class="button">"Rename"</button>
-            </ActionForm>
+            {manage.then(|| view! {
+                <h3>"Title"</h3>
+                <ActionForm action=rename attr:class="row-form">
+                    <input type="hidden" name="id" value=rename_id/>
+                    <input name="title" type="text" required maxlength="200" prop:value=move || title.get() aria-label="Title"/>
+                    <button type="submit" class="button">"Rename"</button>
+                </ActionForm>
+            })}
 
             <h3>"People"</h3>
-            <ActionForm action=share attr:class="row-form">
-                <input type="hidden" name="id" value=share_id/>
-                <input name="username" type="text" required placeholder="Username" aria-label="Username to share with" autocomplete="off"/>
-                <RolePicker name="role"/>
-                <button type="submit" class="button primary">"Share"</button>
-            </ActionForm>
+            {manage.then(|| view! {
+                <ActionForm action=share attr:class="row-form">
+                    <input type="hidden" name="id" value=share_id/>
+                    <input name="username" type="text" required placeholder="Username" aria-label="Username to share with" autocomplete="off"/>
+                    <RolePicker name="role"/>
+                    <button type="submit" class="button primary">"Share"</button>
+                </ActionForm>
+            })}
             <Transition fallback=|| ()>
                 {move || sharing.get().and_then(Result::ok).map(|sharing| {
                     let unshare_id = unshare_id.clone();
                     let revoke_id = revoke_id.clone();
                     let role_id = role_id.clone();
                     let now = sharing.now;
+                    let owner = owner.clone();
                     view! {
                         <ul class="share-list" data-testid="members">
+                            {owner.map(|owner| view! {
+                                <li><span class="who">{owner}</span><span class="muted">"Owner"</span></li>
+                            })}
                             {sharing.members.into_iter().map(|member| {
                                 let (id, name) = (unshare_id.clone(), member.username.clone());
                                 let (doc, person) = (role_id.clone(), member.username.clone());
@@ -155,6 +167,15 @@ pub fn ShareDialog(
                                     unshare.dispatch(UnshareDocument { id: id.clone(), username: name.clone() });
                                 });
                                 let is_editor = member.role == Role::Editor;
+                                if !manage {
+                                    return view! {
+                                        <li>
+                                            <span class="who">{member.username.clone()}</span>
+                                            <span class="muted">{member.role.label()}</span>
+                                        </li>
+                                    }
+                                    .into_any();
+                                }
                                 view! {
                                     <li>
                                         <span class="who">{member.username.clone()}</span>
@@ -167,9 +188,10 @@ pub fn ShareDialog(
                                             class="subtle" testid="remove-member" on_confirm=remove/>
                                     </li>
                                 }
+                                .into_any()
                             }).collect_view()}
                         </ul>
-                        <h3>"Links"</h3>
+                        <h3 hidden=!manage>"Links"</h3>
                         <ul class="share-list" data-testid="links">
                             {sharing.links.into_iter().map(|link| {
                                 let (id, link_id) = (revoke_id.clone(), link.id.clone());
@@ -189,41 +211,43 @@ pub fn ShareDialog(
                     }
                 })}
             </Transition>
-            <ActionForm action=create_link attr:class="row-form">
-                <input type="hidden" name="id" value=link_id/>
-                <RolePicker name="role"/>
-                <select name="expires_in_days" aria-label="Link expires">
-                    <option value="0">"Never expires"</option>
-                    <option value="1">"Expires in 1 day"</option>
-                    <option value="7">"Expires in 7 days"</option>
-                    <option value="30">"Expires in 30 days"</option>
-                </select>
-                <button type="submit" class="button" data-testid="create-link">"Create link"</button>
-            </ActionForm>
-            {move || create_link.value().get().and_then(Result::ok).map(|new| {
-                let url = web_origin() + &new.path;
-                let copied = RwSignal::new(false);
-                let to_copy = url.clone();
-                view! {
-                    <div class="notice" role="status">
-                        <p>"Anyone with this link " {if new.link.role == Role::Editor { "can edit" } else { "can view" }} ". It is shown only now:"</p>
-                        <div class="copy-row">
-                            <input class="secret" readonly value=url data-testid="new-link" aria-label="The new link"
-                                on:focus=|ev| select_all(&ev)/>
-                            <button type="button" class="button" data-testid="copy-link"
-                                on:click=move |_| copy_to_clipboard(&to_copy, copied)>
-                                {move || if copied.get() { "Copied" } else { "Copy" }}
-                            </button>
+            {manage.then(|| view! {
+                <ActionForm action=create_link attr:class="row-form">
+                    <input type="hidden" name="id" value=link_id/>
+                    <RolePicker name="role"/>
+                    <select name="expires_in_days" aria-label="Link expires">
+                        <option value="0">"Never expires"</option>
+                        <option value="1">"Expires in 1 day"</option>
+                        <option value="7">"Expires in 7 days"</option>
+                        <option value="30">"Expires in 30 days"</option>
+                    </select>
+                    <button type="submit" class="button" data-testid="create-link">"Create link"</button>
+                </ActionForm>
+                {move || create_link.value().get().and_then(Result::ok).map(|new| {
+                    let url = web_origin() + &new.path;
+                    let copied = RwSignal::new(false);
+                    let to_copy = url.clone();
+                    view! {
+                        <div class="notice" role="status">
+                            <p>"Anyone with this link " {if new.link.role == Role::Editor { "can edit" } else { "can view" }} ". It is shown only now:"</p>
+                            <div class="copy-row">
+                                <input class="secret" readonly value=url data-testid="new-link" aria-label="The new link"
+                                    on:focus=|ev| select_all(&ev)/>
+                                <button type="button" class="button" data-testid="copy-link"
+                                    on:click=move |_| copy_to_clipboard(&to_copy, copied)>
+                                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                                </button>
+                            </div>
                         </div>
-                    </div>
-                }
-            })}
+                    }
+                })}
 
-            <h3>"Delete"</h3>
-            <p class="muted">"Moves the document to your trash; you can restore it for 30 days. Everyone else loses access at once."</p>
-            <ConfirmButton label="Move to trash".into() question="Move it to the trash?".into()
-                class="danger" testid="delete-doc"
-                on_confirm=Callback::new(move |()| { delete.dispatch(DeleteDocument { id: delete_id.clone() }); })/>
+                <h3>"Delete"</h3>
+                <p class="muted">"Moves the document to your trash; you can restore it for 30 days. Everyone else loses access at once."</p>
+                <ConfirmButton label="Move to trash".into() question="Move it to the trash?".into()
+                    class="danger" testid="delete-doc"
+                    on_confirm=Callback::new(move |()| { delete.dispatch(DeleteDocument { id: delete_id.clone() }); })/>
+            })}
         </dialog>
     }
     // Erased: the page's whole view type is otherwise too deep for the compiler.

@@ -47,7 +47,11 @@ fn Document(doc: DocView) -> impl IntoView {
     let title = ReadSignal::from(head_title.read_only());
     let set_title = WriteSignal::from(head_title.write_only());
     let sharing = RwSignal::new(false);
+    let signed_in = doc.signed_in;
+    let owner = doc.owner.clone();
     let is_owner = doc.role == Role::Owner;
+    // Signed-in editors see who has access (the owner also manages it).
+    let can_see_access = move || is_owner || (signed_in && role.get().can_edit());
     let doc_id = doc.id.clone();
     let notice = move || match (status.get(), role.get()) {
         (ConnStatus::AccessRemoved, _) => {
@@ -68,8 +72,10 @@ fn Document(doc: DocView) -> impl IntoView {
             <h1 class="doc-heading" data-testid="doc-title">{move || title.get()}</h1>
             <span class="spacer"></span>
             <PresenceBar me=doc.me.clone() peers/>
-            {is_owner.then(|| view! {
-                <button type="button" class="button primary" data-testid="share" on:click=move |_| sharing.set(true)>"Share"</button>
+            {move || can_see_access().then(|| view! {
+                <button type="button" class="button primary" data-testid="share" on:click=move |_| sharing.set(true)>
+                    {if is_owner { "Share" } else { "Access" }}
+                </button>
             })}
             <StatusPill status/>
             <AccountMenu/>
@@ -84,8 +90,8 @@ fn Document(doc: DocView) -> impl IntoView {
         <main class="doc-main">
             <Editor doc status set_status set_peers role set_role set_title/>
         </main>
-        {move || (is_owner && sharing.get()).then(|| view! {
-            <ShareDialog doc_id=doc_id.clone() title set_title open=sharing/>
+        {move || (can_see_access() && sharing.get()).then(|| view! {
+            <ShareDialog doc_id=doc_id.clone() title set_title open=sharing manage=is_owner owner=owner.clone()/>
         })}
     }
 }
