@@ -2,6 +2,10 @@
 //! (renders every page), with feature `hydrate` into the browser (takes the
 //! server's HTML over and makes it live).
 
+// Leptos views are nested types; the document page's are deep enough to reach
+// the compiler's default limit (128) when it lays out their hydration futures.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod collab;
 pub mod components;

@@ -1,6 +1,8 @@
 //! Browser-only code (feature `hydrate`): the live editing session.
 //!
-//! `session` wires the pieces together; `presence` is its awareness half;
+//! `session` holds a document's live state and wires the pieces together,
+//! with its socket half in `link` and its document half in `sync`;
+//! `presence` is its awareness half (behind a trait, with its own timers);
 //! `provider` owns the WebSocket; `offline` keeps the document on this device
 //! (IndexedDB); `binding` is the CodeMirror editor, the view of the Y.Text
 //! (other people's carets included); `preview` patches the rendered Markdown; `dom` holds small helpers for listeners,
@@ -9,12 +11,14 @@
 
 pub mod binding;
 pub mod dom;
+pub mod link;
 pub mod list_events;
 pub mod offline;
 pub mod presence;
 pub mod preview;
 pub mod provider;
 pub mod session;
+pub mod sync;
 
 /// Registers the service worker (`public/sw.js`) that keeps visited pages
 /// and the app's code for offline use. Browsers offer it only on https and

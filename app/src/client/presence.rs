@@ -1,25 +1,40 @@
 //! The presence half of a session: publishing our caret and typing state as
 //! y-protocols awareness, hearing everyone else's, and showing them (the
-//! presence bar through a signal, carets as editor decorations).
+//! presence bar, carets as editor decorations). It owns its state and timers
+//! and knows the session only through [`Host`], so neither reaches into the
+//! other.
 //!
 //! Our state is sent at most every [`SEND_EVERY_MS`] (a burst of caret moves
 //! becomes one message), renewed every [`RENEW_MS`] so nobody times us out,
 //! and re-announced after every reconnect with the clock moved past the
 //! removal the server announced when the old socket closed.
 
-use std::rc::Rc;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
 
-use leptos::prelude::Set;
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::sync::Message;
 use yrs::updates::encoder::Encode;
-use yrs::Transact;
+use yrs::{Doc, TextRef, Transact};
 
-use super::binding::Mark;
+use super::binding::{Editor, Mark};
 use super::dom::{now_ms, AnimationFrame, Timeout};
-use super::session::Inner;
-use crate::collab::presence::{sticky, Cursor, LocalState, Peers, RENEW_MS, SEND_EVERY_MS};
-use crate::components::presence_bar::PeerView;
+use crate::collab::presence::{sticky, Cursor, LocalState, PeerView, Peers, RENEW_MS, SEND_EVERY_MS};
+
+/// What presence needs from the session it belongs to.
+pub trait Host {
+    fn doc(&self) -> &Doc;
+    fn text(&self) -> &TextRef;
+    fn editor(&self) -> &Editor;
+    /// The editor shows the document (after the first sync).
+    fn bound(&self) -> bool;
+    /// The current socket has completed its first sync.
+    fn synced(&self) -> bool;
+    /// Sends a frame if the socket is open; false if it could not.
+    fn send(&self, frame: &[u8]) -> bool;
+    /// Shows who is here (the presence bar).
+    fn show_peers(&self, peers: Vec<PeerView>);
+}
 
 /// Typing stops counting as "typing" after this long without a keystroke.
 const TYPING_FOR_MS: u32 = 2_000;
@@ -27,8 +42,14 @@ const TYPING_FOR_MS: u32 = 2_000;
 /// labels do not sit on top of the text people are reading.
 const LABEL_FOR_MS: f64 = 3_000.0;
 
+/// Presence for one session.
+pub struct Presence {
+    host: Weak<dyn Host>,
+    state: RefCell<State>,
+}
+
 #[derive(Default)]
-pub struct PresenceState {
+struct State {
     peers: Peers,
     local: LocalState,
     clock: u32,
@@ -43,10 +64,19 @@ pub struct PresenceState {
     frame: Option<AnimationFrame>,
 }
 
-impl Inner {
+impl Presence {
+    pub fn new(host: Weak<dyn Host>) -> Rc<Presence> {
+        Rc::new(Presence { host, state: RefCell::default() })
+    }
+
+    fn host(&self) -> Option<Rc<dyn Host>> {
+        self.host.upgrade()
+    }
+
     /// Someone's presence changed.
-    pub(super) fn receive_presence(self: &Rc<Self>, update: &AwarenessUpdate) {
-        let changed = self.presence.borrow_mut().peers.apply(update, self.doc.client_id(), now_ms());
+    pub fn receive(self: &Rc<Self>, update: &AwarenessUpdate) {
+        let Some(host) = self.host() else { return };
+        let changed = self.state.borrow_mut().peers.apply(update, host.doc().client_id(), now_ms());
         if changed {
             self.publish_peers();
         }
@@ -54,14 +84,14 @@ impl Inner {
 
     /// The socket is synced: announce ourselves, past the clock the server
     /// retired when our previous socket closed.
-    pub(super) fn connected_presence(self: &Rc<Self>) {
-        self.presence.borrow_mut().clock += 1;
-        self.send_presence_now();
+    pub fn connected(self: &Rc<Self>) {
+        self.state.borrow_mut().clock += 1;
+        self.send_now();
     }
 
     /// Without a connection we do not know who is here.
-    pub(super) fn disconnected_presence(self: &Rc<Self>) {
-        let mut presence = self.presence.borrow_mut();
+    pub fn disconnected(self: &Rc<Self>) {
+        let mut presence = self.state.borrow_mut();
         presence.send_timer = None;
         presence.renew_timer = None;
         let had = presence.peers.clear();
@@ -72,101 +102,98 @@ impl Inner {
     }
 
     /// We typed: say so (until a pause) and where the caret went.
-    pub(super) fn note_typing(self: &Rc<Self>) {
+    pub fn note_typing(self: &Rc<Self>) {
         let weak = Rc::downgrade(self);
         let timer = Timeout::new(TYPING_FOR_MS, move || {
-            if let Some(inner) = weak.upgrade() {
-                inner.presence.borrow_mut().local.typing = false;
-                inner.schedule_presence();
+            if let Some(presence) = weak.upgrade() {
+                presence.state.borrow_mut().local.typing = false;
+                presence.schedule_send();
             }
         });
         let started = {
-            let mut presence = self.presence.borrow_mut();
+            let mut presence = self.state.borrow_mut();
             presence.typing_timer = timer;
             !std::mem::replace(&mut presence.local.typing, true)
         };
         self.update_local_cursor();
         if started {
-            self.schedule_presence();
+            self.schedule_send();
         }
     }
 
     /// Publishes the caret if it moved (at the next send: turning offsets into
     /// relative positions walks the document, so it is done at most 20 times a
     /// second, not per keystroke).
-    pub(super) fn update_local_cursor(self: &Rc<Self>) {
-        if self.bound.get() && self.presence.borrow().last_offsets != Some(self.caret_offsets()) {
-            self.schedule_presence();
+    pub fn update_local_cursor(self: &Rc<Self>) {
+        let Some(host) = self.host() else { return };
+        if host.bound() && self.state.borrow().last_offsets != Some(host.editor().selection()) {
+            self.schedule_send();
         }
-    }
-
-    /// Our selection as (anchor, head) offsets.
-    fn caret_offsets(&self) -> (u32, u32) {
-        self.editor.selection()
     }
 
     /// Sends our state now, or when the throttle window ends.
-    fn schedule_presence(self: &Rc<Self>) {
-        if !self.synced_now.get() {
+    fn schedule_send(self: &Rc<Self>) {
+        if !self.host().is_some_and(|host| host.synced()) {
             return; // sent on (re)connect
         }
         let wait = {
-            let presence = self.presence.borrow();
+            let presence = self.state.borrow();
             if presence.send_timer.is_some() {
                 return;
             }
             SEND_EVERY_MS as f64 - (now_ms() - presence.last_sent)
         };
         if wait <= 0.0 {
-            self.send_presence_now();
+            self.send_now();
             return;
         }
         let weak = Rc::downgrade(self);
         let timer = Timeout::new(wait.ceil() as u32, move || {
-            if let Some(inner) = weak.upgrade() {
-                inner.send_presence_now();
+            if let Some(presence) = weak.upgrade() {
+                presence.send_now();
             }
         });
-        self.presence.borrow_mut().send_timer = timer;
+        self.state.borrow_mut().send_timer = timer;
     }
 
-    fn send_presence_now(self: &Rc<Self>) {
-        let offsets = self.bound.get().then(|| self.caret_offsets());
+    fn send_now(self: &Rc<Self>) {
+        let Some(host) = self.host() else { return };
+        let offsets = host.bound().then(|| host.editor().selection());
         let cursor = offsets.and_then(|(anchor, head)| {
-            let txn = self.doc.transact();
-            sticky(&self.text, &txn, anchor)
-                .zip(sticky(&self.text, &txn, head))
+            let txn = host.doc().transact();
+            sticky(host.text(), &txn, anchor)
+                .zip(sticky(host.text(), &txn, head))
                 .map(|(anchor, head)| Cursor { anchor, head })
         });
         let frame = {
-            let mut presence = self.presence.borrow_mut();
+            let mut presence = self.state.borrow_mut();
             presence.last_offsets = offsets;
             presence.local.cursor = cursor;
             presence.send_timer = None;
             presence.clock += 1;
             presence.last_sent = now_ms();
             let entry = AwarenessUpdateEntry { clock: presence.clock, json: presence.local.to_json().into() };
-            let update = AwarenessUpdate { clients: [(self.doc.client_id(), entry)].into_iter().collect() };
+            let update = AwarenessUpdate { clients: [(host.doc().client_id(), entry)].into_iter().collect() };
             Message::Awareness(update).encode_v1()
         };
-        self.send(&frame);
+        host.send(&frame);
         // Renew before others time us out, and drop whoever stopped renewing.
         let weak = Rc::downgrade(self);
         let renew = Timeout::new(RENEW_MS, move || {
-            if let Some(inner) = weak.upgrade() {
-                let pruned = inner.presence.borrow_mut().peers.prune(now_ms());
+            if let Some(presence) = weak.upgrade() {
+                let pruned = presence.state.borrow_mut().peers.prune(now_ms());
                 if pruned {
-                    inner.publish_peers();
+                    presence.publish_peers();
                 }
-                inner.send_presence_now();
+                presence.send_now();
             }
         });
-        self.presence.borrow_mut().renew_timer = renew;
+        self.state.borrow_mut().renew_timer = renew;
     }
 
     fn publish_peers(self: &Rc<Self>) {
         let views = self
-            .presence
+            .state
             .borrow()
             .peers
             .list()
@@ -178,37 +205,40 @@ impl Inner {
                 typing: peer.typing,
             })
             .collect();
-        self.outputs.set_peers.set(views);
+        if let Some(host) = self.host() {
+            host.show_peers(views);
+        }
         self.schedule_cursors();
     }
 
     /// Redraws other people's carets before the next paint (once per frame at most).
-    pub(super) fn schedule_cursors(self: &Rc<Self>) {
-        if self.presence.borrow().frame.is_some() {
+    pub fn schedule_cursors(self: &Rc<Self>) {
+        if self.state.borrow().frame.is_some() {
             return;
         }
         let weak = Rc::downgrade(self);
         let frame = AnimationFrame::new(move || {
-            if let Some(inner) = weak.upgrade() {
-                inner.presence.borrow_mut().frame = None;
-                inner.draw_cursors();
+            if let Some(presence) = weak.upgrade() {
+                presence.state.borrow_mut().frame = None;
+                presence.draw_cursors();
             }
         });
-        self.presence.borrow_mut().frame = frame;
+        self.state.borrow_mut().frame = frame;
     }
 
     fn draw_cursors(self: &Rc<Self>) {
+        let Some(host) = self.host() else { return };
         // Not while typed text is held back (a composition): decorations
         // changing under an IME can disturb it; drawn when it ends.
-        if !self.bound.get() || self.editor.holding() {
+        if !host.bound() || host.editor().holding() {
             return;
         }
         let now = now_ms();
         let mut next_fade: Option<f64> = None;
         // Collected first: no transaction or borrow is held while the editor draws.
         let marks: Vec<Mark> = {
-            let presence = self.presence.borrow();
-            let txn = self.doc.transact();
+            let presence = self.state.borrow();
+            let txn = host.doc().transact();
             let resolve = |index: &yrs::StickyIndex| index.get_offset(&txn).map(|o| o.index);
             presence
                 .peers
@@ -230,15 +260,15 @@ impl Inner {
                 })
                 .collect()
         };
-        self.editor.draw_peers(&marks);
+        host.editor().draw_peers(&marks);
         let weak = Rc::downgrade(self);
         let timer = next_fade.and_then(|at| {
             Timeout::new((at - now).ceil() as u32 + 1, move || {
-                if let Some(inner) = weak.upgrade() {
-                    inner.schedule_cursors();
+                if let Some(presence) = weak.upgrade() {
+                    presence.schedule_cursors();
                 }
             })
         });
-        self.presence.borrow_mut().fade_timer = timer;
+        self.state.borrow_mut().fade_timer = timer;
     }
 }

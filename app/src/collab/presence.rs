@@ -14,6 +14,16 @@ use serde_json::Value;
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::{Assoc, ClientID, IndexedSequence, ReadTxn, StickyIndex, TextRef};
 
+/// Someone else in the document, as the bar shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerView {
+    /// Their awareness client id (one per tab).
+    pub id: u64,
+    pub name: String,
+    pub color: String,
+    pub typing: bool,
+}
+
 /// A state not renewed for this long is dropped (y-protocols' outdated timeout).
 pub const OUTDATED_MS: f64 = 30_000.0;
 /// Quire clients re-announce themselves this often so nobody times them out.

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 /// How long the question stays up.
-const ARMED_MS: u64 = 4_000;
+const ARMED_MS: u64 = 8_000;
 
 #[component]
 pub fn ConfirmButton(

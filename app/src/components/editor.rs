@@ -10,9 +10,9 @@ use leptos::html::{Article, Button, Div};
 use leptos::prelude::*;
 
 use crate::api::{DocView, Role};
+use crate::collab::connection::ConnStatus;
+use crate::collab::presence::PeerView;
 use crate::components::format_toolbar::FormatToolbar;
-use crate::components::presence_bar::PeerView;
-use crate::components::status::ConnStatus;
 use crate::components::view_switch::{LineNumbersToggle, ViewSwitch};
 
 /// The server-rendered content of a `<textarea>`. Leptos writes a textarea's

@@ -5,16 +5,7 @@
 use leptos::prelude::*;
 
 use crate::api::Identity;
-
-/// Someone else in the document, as the bar shows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeerView {
-    /// Their awareness client id (one per tab).
-    pub id: u64,
-    pub name: String,
-    pub color: String,
-    pub typing: bool,
-}
+use crate::collab::presence::PeerView;
 
 /// Avatars shown before the rest collapse into "+N".
 const SHOWN: usize = 5;

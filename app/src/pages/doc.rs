@@ -7,12 +7,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{load_document, DocView, Role};
+use crate::collab::connection::ConnStatus;
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
 use crate::components::editor::Editor;
 use crate::components::presence_bar::PresenceBar;
 use crate::components::share_dialog::ShareDialog;
-use crate::components::status::{ConnStatus, StatusPill};
+use crate::components::status::StatusPill;
 use crate::pages::not_found::NotFound;
 
 #[component]
