@@ -3,7 +3,9 @@
 // serious or critical violations.
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
-const { signUp } = require('./helpers');
+const { closeContexts, signUp } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 async function violations(page) {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();

@@ -1,7 +1,9 @@
 // Accounts and sharing, as people use them: sign up, share a link, a guest
 // edits, the owner revokes; view links are read-only; lists update live.
 const { test, expect } = require('@playwright/test');
-const { expectText, signUp, signUpInBrowser } = require('./helpers');
+const { closeContexts, expectText, signUp, signUpInBrowser } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 test('an owner shares an edit link, a guest edits, and revoking it stops the guest at once', async ({ page, browser }) => {
   await signUpInBrowser(page);

@@ -1,7 +1,9 @@
 // Remote edits must not move your caret out from under you, and an open IME
 // composition is never sent half-written or disturbed.
 const { test, expect } = require('@playwright/test');
-const { editorText, expectText, select, selection, twoPeople } = require('./helpers');
+const { closeContexts, editorText, expectText, select, selection, twoPeople } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 test('your caret and selection stay on your text while others type before them', async ({ browser, request }) => {
   const { alice, bob, aliceEditor, bobEditor } = await twoPeople(browser, request, 'Carets');

@@ -2,7 +2,9 @@
 // sticky sessions would place them) write together as if on one: the
 // instances relay through Redis (see servers.sh).
 const { test, expect } = require('@playwright/test');
-const { createDoc, expectText, markdown, myName, openDoc } = require('./helpers');
+const { closeContexts, createDoc, expectText, markdown, myName, openDoc } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 const port = Number(process.env.QUIRE_E2E_PORT || 3100);
 const instanceA = `http://127.0.0.1:${port}`;

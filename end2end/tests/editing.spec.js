@@ -1,6 +1,8 @@
 // Two people, one document: typing, merging, previewing, reloading.
 const { test, expect } = require('@playwright/test');
-const { createDoc, docLink, editorText, expectText, markdown, openDoc, select, signUpInBrowser, twoPeople } = require('./helpers');
+const { closeContexts, createDoc, docLink, editorText, expectText, markdown, openDoc, select, signUpInBrowser, twoPeople } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 test('a new document is created from the home page and opens', async ({ page }) => {
   // Both pages must hydrate cleanly: a mismatch between the server's HTML and

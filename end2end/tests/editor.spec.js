@@ -5,7 +5,9 @@ const { test, expect } = require('@playwright/test');
 const Y = require('yjs');
 const { WebsocketProvider } = require('y-websocket');
 const WebSocket = require('ws');
-const { createDoc, editorText, expectText, guestHeaders, markdown, openDoc, select, twoPeople } = require('./helpers');
+const { closeContexts, createDoc, editorText, expectText, guestHeaders, markdown, openDoc, select, twoPeople } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 test('an edit with several cursors reaches the other tab whole', async ({ browser, request }) => {
   const { id, alice, aliceEditor, bobEditor } = await twoPeople(browser, request, 'Cursors');

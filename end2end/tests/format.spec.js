@@ -1,7 +1,9 @@
 // Formatting: every shortcut and toolbar button produces the Markdown it
 // promises, as one ordinary collaborative edit that the server stores.
 const { test, expect } = require('@playwright/test');
-const { createDoc, expectText, markdown, openDoc, select } = require('./helpers');
+const { closeContexts, createDoc, expectText, markdown, openDoc, select } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 /** Replaces the whole text with `text`, then selects `from..to`. */
 async function setText(page, editor, text, from = 0, to = text.length) {

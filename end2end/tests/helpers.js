@@ -119,7 +119,17 @@ async function twoPeople(browser, request, title) {
   return { id, alice, bob, aliceEditor, bobEditor };
 }
 
+/**
+ * Closes every browser context a test opened (after each test: `test.afterEach(closeContexts)`).
+ * Contexts from `browser.newContext()` are not closed by Playwright; left open,
+ * their pages stay live (sockets, timers, editors) and slow every later test
+ * of the worker until pages time out loading.
+ */
+async function closeContexts({ browser }) {
+  await Promise.all(browser.contexts().map((context) => context.close().catch(() => {})));
+}
+
 module.exports = {
-  PASSWORD, createDoc, docLink, editorText, expectText, guestHeaders, markdown, myName, openDoc, randomName, select,
+  PASSWORD, closeContexts, createDoc, docLink, editorText, expectText, guestHeaders, markdown, myName, openDoc, randomName, select,
   selection, signUp, signUpInBrowser, twoPeople,
 };

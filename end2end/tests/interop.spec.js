@@ -4,7 +4,9 @@ const { test, expect } = require('@playwright/test');
 const Y = require('yjs');
 const { WebsocketProvider } = require('y-websocket');
 const WebSocket = require('ws');
-const { createDoc, expectText, guestHeaders, markdown, openDoc } = require('./helpers');
+const { closeContexts, createDoc, expectText, guestHeaders, markdown, openDoc } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 // Like a browser, it sends the page's Origin and the session cookie it got
 // from opening the document's share link.

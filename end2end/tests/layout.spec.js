@@ -2,7 +2,9 @@
 // (remembered per person and device), the preview following the editor, the
 // theme, line numbers, code highlighted in fences, a phone.
 const { test, expect } = require('@playwright/test');
-const { createDoc, expectText, openDoc } = require('./helpers');
+const { closeContexts, createDoc, expectText, openDoc } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 const layoutButton = (page, name) => page.getByTestId('layout').getByRole('button', { name, exact: true });
 

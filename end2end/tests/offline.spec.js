@@ -3,7 +3,9 @@
 // the network returns everything merges, once. The status pill tells the
 // truth throughout: Offline — N changes, Saving…, Saved.
 const { test, expect } = require('@playwright/test');
-const { createDoc, editorText, expectText, markdown, openDoc, select } = require('./helpers');
+const { closeContexts, createDoc, editorText, expectText, markdown, openDoc, select } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 /** Waits until the service worker keeps this page for offline use. */
 async function waitUntilCachedForOffline(page) {

@@ -1,7 +1,9 @@
 // Presence you can trust: who is here, where their caret is, and that it
 // leaves with them; undo that takes back only your own typing.
 const { test, expect } = require('@playwright/test');
-const { expectText, myName, select, twoPeople } = require('./helpers');
+const { closeContexts, expectText, myName, select, twoPeople } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 /**
  * Where a caret after `prefix` (at the start of a line) must be drawn,

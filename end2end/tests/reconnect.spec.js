@@ -4,7 +4,9 @@ const { test, expect } = require('@playwright/test');
 const { spawn } = require('child_process');
 const path = require('path');
 const fs = require('fs');
-const { createDoc, expectText, markdown, openDoc } = require('./helpers');
+const { closeContexts, createDoc, expectText, markdown, openDoc } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 const root = path.join(__dirname, '..', '..');
 const port = 3200 + Number(process.env.TEST_PARALLEL_INDEX || 0);

@@ -3,7 +3,9 @@
 // and no script of theirs runs (the page's Content-Security-Policy would
 // report one as a console error).
 const { test, expect } = require('@playwright/test');
-const { createDoc, docLink, editorText, expectText, markdown, openDoc } = require('./helpers');
+const { closeContexts, createDoc, docLink, editorText, expectText, markdown, openDoc } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 const HOSTILE = [
   '</textarea><script>window.pwned = 1</script>',

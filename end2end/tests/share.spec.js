@@ -3,7 +3,9 @@
 // changed in place (live for the person affected), and nothing destructive
 // at a single click.
 const { test, expect } = require('@playwright/test');
-const { expectText, signUp } = require('./helpers');
+const { closeContexts, expectText, signUp } = require('./helpers');
+
+test.afterEach(closeContexts);
 
 async function ownerWithDoc(browser, baseURL, title) {
   const owner = await signUp(baseURL);
