@@ -69,14 +69,38 @@ async function guestHeaders(id, baseURL = DEFAULT_BASE) {
   return { Origin: baseURL, Cookie: cookie };
 }
 
+/**
+ * Keeps what a page logged (errors, warnings, uncaught exceptions, failed
+ * requests), so a test that finds the page stuck can say what happened.
+ */
+function pageLog(page) {
+  if (!page.__quireLog) {
+    const log = [];
+    page.__quireLog = log;
+    const keep = (line) => { log.push(`${new Date().toISOString().slice(11, 23)} ${line}`); if (log.length > 50) log.shift(); };
+    page.on('console', (m) => ['error', 'warning'].includes(m.type()) && keep(`console.${m.type()}: ${m.text()}`));
+    page.on('pageerror', (error) => keep(`uncaught: ${error.message}`));
+    page.on('requestfailed', (r) => keep(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+    page.on('response', (r) => r.status() >= 400 && keep(`HTTP ${r.status()}: ${r.url()}`));
+  }
+  return page.__quireLog;
+}
+
 /** Opens a document (through its edit link) and waits until the editor is live. */
 async function openDoc(page, id) {
+  const log = pageLog(page);
   await page.goto(editLinks.get(id) || `/d/${id}`);
   await expect(page).toHaveURL(new RegExp(`/d/${id}$`));
   const editor = page.getByTestId('editor');
-  // Generous: the first pages of a run compile the WebAssembly bundle.
-  await expect(editor).toBeEditable({ timeout: 20_000 });
-  await expect(page.getByTestId('status')).toHaveText('Saved');
+  try {
+    // Generous: the first pages of a run compile the WebAssembly bundle.
+    await expect(editor).toBeEditable({ timeout: 20_000 });
+    await expect(page.getByTestId('status')).toHaveText('Saved');
+  } catch (error) {
+    const shown = await page.evaluate(() => document.body.innerText.slice(0, 400)).catch((e) => `(unreadable: ${e.message})`);
+    error.message += `\n--- the page at ${page.url()} shows:\n${shown}\n--- it logged:\n${log.join('\n') || '(nothing)'}`;
+    throw error;
+  }
   return editor;
 }
 
