@@ -49,6 +49,22 @@ function codeParser(info) {
   return get ? get() : null;
 }
 
+/** How much of one paragraph the highlighter reads as one block, in UTF-16
+ * units. Markdown's inline syntax is parsed per paragraph, and a change
+ * inside one re-parses all of it: in a pasted log (a 1 MiB paragraph) that
+ * is 100-200 ms per keystroke. A longer paragraph is cut, for highlighting
+ * only, at the first line start past this length, so a keystroke re-reads a
+ * few KiB. Emphasis spanning a cut is the price; the preview (rendered by
+ * the server's Markdown renderer) is not affected. */
+const PARAGRAPH_SPAN = 4096;
+
+const boundedParagraphs = {
+  parseBlock: [{
+    name: 'BoundedParagraph',
+    endLeaf: (_cx, _line, leaf) => leaf.content.length >= PARAGRAPH_SPAN,
+  }],
+};
+
 /** GitHub-flavoured Markdown with fenced code highlighted. It keeps the
  * language data of `markdownLanguage`, so Markdown's own commands (list
  * continuation…) see it as Markdown. `markdown()` from the package would do
@@ -56,7 +72,7 @@ function codeParser(info) {
  * HTML (~45 KiB gzipped). */
 export const quireMarkdown = new Language(
   markdownLanguage.data,
-  markdownLanguage.parser.configure([parseCode({ codeParser })]),
+  markdownLanguage.parser.configure([parseCode({ codeParser }), boundedParagraphs]),
   [],
   'markdown',
 );

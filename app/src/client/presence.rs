@@ -15,11 +15,11 @@ use std::rc::{Rc, Weak};
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
 use yrs::sync::Message;
 use yrs::updates::encoder::Encode;
-use yrs::{Doc, TextRef, Transact};
+use yrs::{Doc, TextRef, Transact, ID};
 
 use super::binding::{Editor, Mark};
 use super::dom::{now_ms, AnimationFrame, Timeout};
-use crate::collab::presence::{sticky, Cursor, LocalState, PeerView, Peers, RENEW_MS, SEND_EVERY_MS};
+use crate::collab::presence::{after_char, sticky, Cursor, LocalState, PeerView, Peers, RENEW_MS, SEND_EVERY_MS};
 
 /// What presence needs from the session it belongs to.
 pub trait Host {
@@ -56,6 +56,10 @@ struct State {
     last_sent: f64,
     /// The selection the published cursor was made from.
     last_offsets: Option<(u32, u32)>,
+    /// Where the caret stands after what was just typed here, and the last
+    /// character typed: that caret's position is known without walking the
+    /// text. Forgotten on any change that was not one typed insertion.
+    typed: Option<(u32, ID)>,
     send_timer: Option<Timeout>,
     renew_timer: Option<Timeout>,
     typing_timer: Option<Timeout>,
@@ -121,6 +125,17 @@ impl Presence {
         }
     }
 
+    /// Text was just typed here, ending at `offset` with the character `last`.
+    pub fn typed(&self, offset: u32, last: ID) {
+        self.state.borrow_mut().typed = Some((offset, last));
+    }
+
+    /// The text changed otherwise (deleted, undone, changed by others): the
+    /// last typed character says nothing about the caret any more.
+    pub fn forget_typed(&self) {
+        self.state.borrow_mut().typed = None;
+    }
+
     /// Publishes the caret if it moved (at the next send: turning offsets into
     /// relative positions walks the document, so it is done at most 20 times a
     /// second, not per keystroke).
@@ -159,11 +174,14 @@ impl Presence {
     fn send_now(self: &Rc<Self>) {
         let Some(host) = self.host() else { return };
         let offsets = host.bound().then(|| host.editor().selection());
+        let typed = self.state.borrow().typed;
         let cursor = offsets.and_then(|(anchor, head)| {
             let txn = host.doc().transact();
-            sticky(host.text(), &txn, anchor)
-                .zip(sticky(host.text(), &txn, head))
-                .map(|(anchor, head)| Cursor { anchor, head })
+            let at = |offset: u32| match typed {
+                Some((after, last)) if after == offset => Some(after_char(last)),
+                _ => sticky(host.text(), &txn, offset),
+            };
+            at(anchor).zip(at(head)).map(|(anchor, head)| Cursor { anchor, head })
         });
         let frame = {
             let mut presence = self.state.borrow_mut();

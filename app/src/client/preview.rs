@@ -18,9 +18,14 @@ pub struct Preview {
 }
 
 impl Preview {
-    /// Takes over a preview rendered (on the server) from `markdown`.
+    /// Takes over the preview of `markdown` the server rendered into
+    /// `article`; if the article is empty (the page was drawn in the
+    /// browser), renders it.
     pub fn adopt(article: Element, markdown: &str) -> Self {
         let (blocks, lines) = split(render_blocks(markdown));
+        if article.child_element_count() as usize != blocks.len() {
+            article.set_inner_html(&all_blocks(&blocks));
+        }
         Preview { article, blocks, lines }
     }
 
@@ -42,8 +47,7 @@ impl Preview {
         let children = self.article.children();
         // If the DOM is not what we think (it never should be), redraw it all.
         if children.length() as usize != self.blocks.len() {
-            let html: String = new.iter().map(|b| format!("{BLOCK_OPEN}{b}{BLOCK_CLOSE}")).collect();
-            self.article.set_inner_html(&html);
+            self.article.set_inner_html(&all_blocks(&new));
             self.blocks = new;
             return;
         }
@@ -63,6 +67,10 @@ impl Preview {
         }
         self.blocks = new;
     }
+}
+
+fn all_blocks(blocks: &[String]) -> String {
+    blocks.iter().map(|b| format!("{BLOCK_OPEN}{b}{BLOCK_CLOSE}")).collect()
 }
 
 fn split(blocks: Vec<Block>) -> (Vec<String>, Vec<u32>) {

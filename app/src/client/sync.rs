@@ -140,6 +140,7 @@ impl Inner {
     /// Applies a remote update and shows what it changed.
     pub(super) fn apply_remote(self: &Rc<Self>, bytes: &[u8]) {
         let Ok(update) = Update::decode_v1(bytes) else { return };
+        self.presence.forget_typed();
         if self.doc.transact_mut_with(REMOTE).apply_update(update).is_err() {
             return;
         }
@@ -208,10 +209,28 @@ impl Inner {
                 }
             }
         }
+        self.note_typed(&edits);
         self.send_outgoing();
         self.publish_history();
         self.schedule_preview();
         self.presence.note_typing();
+    }
+
+    /// Tells presence where one typed insertion left the caret, and which
+    /// character it follows (ours, the newest of this client: the clock
+    /// before the next one). Anything else makes it forget.
+    fn note_typed(&self, edits: &[crate::collab::edits::Edit]) {
+        match edits {
+            [edit] if !edit.insert.is_empty() => {
+                let client = self.doc.client_id();
+                let next = self.doc.transact().state_vector().get(&client);
+                let units = edit.insert.encode_utf16().count() as u32;
+                if next > 0 {
+                    self.presence.typed(edit.start + units, yrs::ID::new(client, next - 1));
+                }
+            }
+            _ => self.presence.forget_typed(),
+        }
     }
 
     /// Undoes (or redoes) the person's own last step, puts the caret where it
@@ -221,6 +240,7 @@ impl Inner {
         if !self.bound.get() || self.composing.get() || self.editor.read_only() {
             return;
         }
+        self.presence.forget_typed();
         let changed = {
             let mut history = self.history.borrow_mut();
             if redo {

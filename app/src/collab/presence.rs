@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use yrs::sync::awareness::{AwarenessUpdate, AwarenessUpdateEntry};
-use yrs::{Assoc, ClientID, IndexedSequence, ReadTxn, StickyIndex, TextRef};
+use yrs::{Assoc, ClientID, IndexedSequence, ReadTxn, StickyIndex, TextRef, ID};
 
 /// Someone else in the document, as the bar shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,14 @@ pub struct Cursor {
 /// the last character; Yjs would use the end of the type, which behaves the same).
 pub fn sticky<T: ReadTxn>(text: &TextRef, txn: &T, index: u32) -> Option<StickyIndex> {
     text.sticky_index(txn, index, Assoc::After).or_else(|| text.sticky_index(txn, index, Assoc::Before))
+}
+
+/// The position right after the character with `id`: where a caret stands
+/// after typing that character. `sticky` finds a position by walking the
+/// text from its start, and yrs counts each string's UTF-16 length on the
+/// way (milliseconds per call in a 1 MiB document); this needs no walk.
+pub fn after_char(id: ID) -> StickyIndex {
+    StickyIndex::from_id(id, Assoc::Before)
 }
 
 /// An awareness update carrying the given (client id, clock, JSON state) entries.
@@ -250,5 +258,25 @@ mod tests {
         let end = sticky(&text, &yrs::Transact::transact(&doc), 3).expect("a position at the end");
         yrs::Text::insert(&text, &mut yrs::Transact::transact_mut(&doc), 0, "xx");
         assert_eq!(resolve(&end), Some(5));
+    }
+
+    #[test]
+    fn the_caret_after_a_typed_character_is_found_without_a_walk_and_follows_it() {
+        let doc = crate::collab::doc::new_doc();
+        let text = crate::collab::doc::content(&doc);
+        let resolve = |index: &StickyIndex| index.get_offset(&yrs::Transact::transact(&doc)).map(|o| o.index);
+        yrs::Text::insert(&text, &mut yrs::Transact::transact_mut(&doc), 0, "héllo 🙂 wörld");
+        // Typing "!" after the emoji (UTF-16 offset 8): the last character is the newest clock.
+        yrs::Text::insert(&text, &mut yrs::Transact::transact_mut(&doc), 8, "!");
+        let client = doc.client_id();
+        let next = yrs::Transact::transact(&doc).state_vector().get(&client);
+        let caret = after_char(ID::new(client, next - 1));
+        assert_eq!(resolve(&caret), Some(9));
+        assert_eq!(resolve(&caret), resolve(&sticky(&text, &yrs::Transact::transact(&doc), 9).unwrap()));
+        // Text inserted before it, or by someone else at the same spot, leaves it after the "!".
+        yrs::Text::insert(&text, &mut yrs::Transact::transact_mut(&doc), 0, ">> ");
+        yrs::Text::insert(&text, &mut yrs::Transact::transact_mut(&doc), 12, "XY");
+        assert_eq!(resolve(&caret), Some(12));
+        assert_eq!(yrs::GetString::get_string(&text, &yrs::Transact::transact(&doc)), ">> héllo 🙂!XY wörld");
     }
 }

@@ -49,7 +49,15 @@ pub fn Editor(
     let editor_host = NodeRef::<Div>::new();
     let undo = NodeRef::<Button>::new();
     let redo = NodeRef::<Button>::new();
+    // The server renders the preview into the page. The browser does not need
+    // that HTML (hydration keeps what the server sent): `Preview::adopt`
+    // renders the blocks once, and fills the preview itself when the page was
+    // reached without the server (a navigation inside the app). At 1 MiB that
+    // is one Markdown render less while the page opens.
+    #[cfg(not(feature = "hydrate"))]
     let preview_html = crate::markdown::render(&doc.markdown);
+    #[cfg(feature = "hydrate")]
+    let preview_html = String::new();
     let (ready, set_ready) = signal(false);
     // Until the page is live the server's textarea shows the text; after,
     // the editor does.

@@ -33,12 +33,39 @@ fn class(status: ConnStatus) -> &'static str {
     }
 }
 
+/// How long "Saving…" stays up after the last change was committed. While
+/// someone types, each keystroke is committed within milliseconds, and the
+/// pill would flip twice per key: a flicker, two announcements for screen
+/// readers, and two page layouts per keystroke (at 1 MiB those cost more than
+/// the editor's own work). Showing "Saved" a little late is always true;
+/// showing it early never happens.
+#[cfg(feature = "hydrate")]
+const SAVED_SETTLES_MS: u64 = 600;
+
 #[component]
 pub fn StatusPill(status: ReadSignal<ConnStatus>) -> impl IntoView {
+    let shown = RwSignal::new(status.get_untracked());
+    #[cfg(feature = "hydrate")]
+    {
+        let pending = StoredValue::new_local(None::<TimeoutHandle>);
+        Effect::new(move |_| {
+            let next = status.get();
+            if let Some(timer) = pending.try_update_value(Option::take).flatten() {
+                timer.clear();
+            }
+            if next == ConnStatus::Saved && shown.get_untracked() == ConnStatus::Saving {
+                let settle = move || shown.set(ConnStatus::Saved);
+                let timer = set_timeout_with_handle(settle, std::time::Duration::from_millis(SAVED_SETTLES_MS));
+                pending.set_value(timer.ok());
+            } else {
+                shown.set(next);
+            }
+        });
+    }
     view! {
-        <span class=move || class(status.get()) role="status" aria-live="polite" data-testid="status">
+        <span class=move || class(shown.get()) role="status" aria-live="polite" data-testid="status">
             <span class="dot" aria-hidden="true"></span>
-            {move || label(status.get())}
+            {move || label(shown.get())}
         </span>
     }
 }
