@@ -21,6 +21,8 @@ cargo clippy -p app --features hydrate --target wasm32-unknown-unknown --target-
 
 echo "==> Unit and integration tests"
 cargo test --workspace --locked
+# The editor's own JavaScript (its Markdown highlighting); app/build.rs installed its packages.
+node --test app/js/test/
 
 echo "==> Building the app (server + WebAssembly)"
 cargo leptos build

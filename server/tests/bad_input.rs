@@ -63,6 +63,11 @@ async fn growing_a_document_past_its_limit_closes_with_1009() {
 async fn a_client_that_stops_reading_is_disconnected_not_waited_for() {
     let (mut config, _dir) = config();
     config.outbox_capacity = 2;
+    // What is under test is the full outbox. A client silent for three ping
+    // intervals is dropped without a close frame (its socket is full, so none
+    // could reach it); on a loaded machine the writes below can outlast the
+    // default 3 × 10 s, so the ping timers stay out of the way.
+    config.ping_secs = 300;
     let server = TestServer::start_with(config).await;
     let id = server.create_doc("Firehose").await;
     let mut writer = YClient::connect(server.addr, &id).await;

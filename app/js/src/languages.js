@@ -53,15 +53,40 @@ function codeParser(info) {
  * units. Markdown's inline syntax is parsed per paragraph, and a change
  * inside one re-parses all of it: in a pasted log (a 1 MiB paragraph) that
  * is 100-200 ms per keystroke. A longer paragraph is cut, for highlighting
- * only, at the first line start past this length, so a keystroke re-reads a
- * few KiB. Emphasis spanning a cut is the price; the preview (rendered by
- * the server's Markdown renderer) is not affected. */
+ * only, at the first line start past this length where a cut changes no
+ * block (test/languages.test.mjs), so a keystroke re-reads a few KiB.
+ * Emphasis spanning a cut is the price; the preview (rendered by the
+ * server's Markdown renderer) is not affected. */
 const PARAGRAPH_SPAN = 4096;
+
+/** A line that, once a cut made it start a block, would change what the text
+ * around it means: a setext underline (`===`, `---`), which belongs to the
+ * lines above it; a table delimiter row; a list marker, raw HTML or a link
+ * reference, which cannot interrupt a paragraph but can start a block. */
+const UNDERLINE = /^ {0,3}[|:=\- \t]*[=-][|:=\- \t]*$/;
+const STARTS_BLOCK = /^(\d{1,9}[.)]|[-+*](\s|$)|[<[|#>=]|`{3}|~{3})/;
+
+/** Whether a leaf's second line is a table's delimiter row (a table is a
+ * leaf to the parser, and cutting it would leave its last rows as text). */
+function isTable(content) {
+  const first = content.indexOf('\n');
+  if (first < 0) return false;
+  const second = content.indexOf('\n', first + 1);
+  return UNDERLINE.test(content.slice(first + 1, second < 0 ? undefined : second));
+}
 
 const boundedParagraphs = {
   parseBlock: [{
     name: 'BoundedParagraph',
-    endLeaf: (_cx, _line, leaf) => leaf.content.length >= PARAGRAPH_SPAN,
+    endLeaf: (cx, line, leaf) => leaf.content.length >= PARAGRAPH_SPAN &&
+      // Only a line inside the same blocks (not a quote's lazy continuation,
+      // which would leave the quote), that starts nothing by itself and is
+      // not the first line of a setext heading.
+      line.depth === cx.depth &&
+      !STARTS_BLOCK.test(line.text.slice(line.pos)) &&
+      !UNDERLINE.test(line.text.slice(line.pos)) &&
+      !UNDERLINE.test(cx.peekLine()) &&
+      !isTable(leaf.content),
   }],
 };
 

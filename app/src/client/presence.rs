@@ -174,9 +174,25 @@ impl Presence {
     fn send_now(self: &Rc<Self>) {
         let Some(host) = self.host() else { return };
         let offsets = host.bound().then(|| host.editor().selection());
-        let typed = self.state.borrow().typed;
+        let (typed, sent) = {
+            let presence = self.state.borrow();
+            let unmoved = presence.last_offsets == offsets;
+            (presence.typed, presence.local.cursor.clone().filter(|_| unmoved))
+        };
         let cursor = offsets.and_then(|(anchor, head)| {
             let txn = host.doc().transact();
+            // The caret has not moved (same offsets, and the position sent
+            // last time still resolves to them): that position is sent again,
+            // even if it would now be made differently (after the character
+            // typed, or before the next one), since others show a caret whose
+            // position changed as moved (its name label reappears). Only
+            // checked when the offsets are unchanged: resolving walks the text.
+            let resolve = |index: &yrs::StickyIndex| index.get_offset(&txn).map(|o| o.index);
+            if let Some(sent) =
+                sent.filter(|sent| resolve(&sent.anchor) == Some(anchor) && resolve(&sent.head) == Some(head))
+            {
+                return Some(sent);
+            }
             let at = |offset: u32| match typed {
                 Some((after, last)) if after == offset => Some(after_char(last)),
                 _ => sticky(host.text(), &txn, offset),

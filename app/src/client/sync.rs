@@ -30,6 +30,7 @@ impl Inner {
                 return;
             }
         };
+        self.presence.forget_typed();
         {
             let mut txn = self.doc.transact_mut_with(DEVICE);
             for update in &stored.updates {
@@ -227,6 +228,8 @@ impl Inner {
                 let units = edit.insert.encode_utf16().count() as u32;
                 if next > 0 {
                     self.presence.typed(edit.start + units, yrs::ID::new(client, next - 1));
+                } else {
+                    self.presence.forget_typed();
                 }
             }
             _ => self.presence.forget_typed(),

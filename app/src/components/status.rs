@@ -54,11 +54,21 @@ pub fn StatusPill(status: ReadSignal<ConnStatus>) -> impl IntoView {
                 timer.clear();
             }
             if next == ConnStatus::Saved && shown.get_untracked() == ConnStatus::Saving {
-                let settle = move || shown.set(ConnStatus::Saved);
-                let timer = set_timeout_with_handle(settle, std::time::Duration::from_millis(SAVED_SETTLES_MS));
-                pending.set_value(timer.ok());
+                let settle = move || {
+                    shown.try_set(ConnStatus::Saved);
+                };
+                match set_timeout_with_handle(settle, std::time::Duration::from_millis(SAVED_SETTLES_MS)) {
+                    Ok(timer) => pending.set_value(Some(timer)),
+                    // No timer: the truth now rather than "Saving…" for ever.
+                    Err(_) => shown.set(next),
+                }
             } else {
                 shown.set(next);
+            }
+        });
+        on_cleanup(move || {
+            if let Some(timer) = pending.try_update_value(Option::take).flatten() {
+                timer.clear();
             }
         });
     }
