@@ -20,6 +20,7 @@ const REQUEST_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs
 use app::api::ssr::BackendHandle;
 use app::{shell, App};
 
+use crate::assets::{self, Assets};
 use crate::auth::{self, Caller};
 use crate::client_addr::ClientAddr;
 use crate::service::{self, Service};
@@ -31,6 +32,9 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let secure_cookies = state.config.secure_cookies || state.config.serves_https();
     let sessions = auth::session_layer(auth::SqlSessionStore::new(state.store.pool()), secure_cookies);
+    // The wasm, scripts and stylesheet, compressed once (assets.rs).
+    let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let assets = Assets::load(pkg_dir, format!("/{}", options.site_pkg_dir));
     let pages = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .layer(middleware::from_fn_with_state(state.clone(), attach_backend));
@@ -55,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_caller))
         .layer(sessions)
+        // Before sessions: a static file needs no session (nor its database read).
+        .layer(middleware::from_fn_with_state(assets, assets::serve))
         .layer(middleware::from_fn_with_state(state.clone(), same_site::refuse_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         // A request body must arrive in reasonable time (the headers' own

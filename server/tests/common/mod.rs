@@ -106,10 +106,21 @@ impl TestServer {
     }
 
     pub async fn start_with(config: Config) -> TestServer {
+        Self::start_with_options(config, leptos_options()).await
+    }
+
+    /// A server whose site (the built wasm, scripts, stylesheet) is in `site_root`.
+    pub async fn start_with_site(config: Config, site_root: &std::path::Path) -> TestServer {
+        let root = site_root.to_str().expect("a UTF-8 path");
+        let options = LeptosOptions::builder().output_name("quire").site_root(root).site_pkg_dir("pkg").build();
+        Self::start_with_options(config, options).await
+    }
+
+    async fn start_with_options(config: Config, options: LeptosOptions) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::run(config, leptos_options(), listener, async move {
+        let task = tokio::spawn(server::run(config, options, listener, async move {
             let _ = stopped.await;
         }));
         Self::ready(addr, Running::InProcess { stop: Some(stop), task: Some(task) }).await
