@@ -14,6 +14,9 @@ pub mod markdown;
 pub mod pages;
 pub mod prefs;
 
+#[cfg(feature = "ssr")]
+pub mod preload;
+
 pub mod csp;
 
 #[cfg(feature = "hydrate")]
@@ -49,6 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // applies the person's theme and layout (no flash of the wrong one).
                 <script nonce=nonce>{prefs::HEAD_SCRIPT}</script>
                 <AutoReload options=options.clone()/>
+                {modulepreloads(&options)}
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -57,6 +61,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Hints for the modules the page's script imports (see `preload`).
+fn modulepreloads(options: &LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let modules = preload::snippet_modules(options);
+    #[cfg(not(feature = "ssr"))]
+    let modules: &[String] = {
+        let _ = options;
+        &[]
+    };
+    modules.iter().map(|href| view! { <link rel="modulepreload" href=href.clone()/> }).collect_view()
 }
 
 #[component]

@@ -105,6 +105,10 @@ impl Inner {
 
     pub(super) fn drop_socket(self: &Rc<Self>) {
         self.socket.borrow_mut().take();
+        // What that socket said while the device copy loaded goes with it.
+        if let Some(early) = self.early_events.borrow_mut().as_mut() {
+            early.clear();
+        }
         self.synced_now.set(false);
         self.presence.disconnected();
     }
@@ -121,7 +125,20 @@ impl Inner {
         });
     }
 
+    /// The device copy is in the Doc (or there is none): what the socket
+    /// said meanwhile is handled now, in order.
+    pub(super) fn copy_loaded(self: &Rc<Self>) {
+        let early = self.early_events.borrow_mut().take().unwrap_or_default();
+        for event in early {
+            self.on_socket(event);
+        }
+    }
+
     pub(super) fn on_socket(self: &Rc<Self>, event: SocketEvent) {
+        if let Some(early) = self.early_events.borrow_mut().as_mut() {
+            early.push(event);
+            return;
+        }
         match event {
             SocketEvent::Open => {
                 self.last_heard.set(js_sys::Date::now());

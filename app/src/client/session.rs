@@ -17,7 +17,8 @@
 //! disturbed; both flow as soon as it ends.
 //!
 //! Durability: every update also goes to the document's copy on this device
-//! (`offline.rs`), which is loaded before the first connection, so a reload
+//! (`offline.rs`), which is loaded before the first sync (the socket opens
+//! meanwhile, its events held until the copy is in), so a reload
 //! without network shows the latest edits and lets the user keep writing. The
 //! status says "Saved" only once the server acknowledged every local change
 //! (see `collab::saves`). A heartbeat notices dead sockets within ~30 s, and
@@ -142,6 +143,11 @@ pub(super) struct Inner {
     /// Updates of our own (typed, undo, redo) waiting to be sent.
     pub(super) outgoing: Rc<RefCell<Vec<Vec<u8>>>>,
     pub(super) listeners: RefCell<Vec<Listener>>,
+    /// Socket events that arrived while the device copy was still loading
+    /// (`None` once it has): the socket is opened at the same time as the
+    /// copy, but the conversation starts only once the Doc holds the copy,
+    /// so the server learns of every change it kept.
+    pub(super) early_events: RefCell<Option<Vec<super::provider::SocketEvent>>>,
     pub(super) _observers: Vec<Subscription>,
 }
 
@@ -215,6 +221,7 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
             patches,
             outgoing,
             listeners: RefCell::new(Vec::new()),
+            early_events: RefCell::new(Some(Vec::new())),
             _observers: vec![text_observer, update_observer],
         }
     });
@@ -271,6 +278,9 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
             }
         }
     });
+    // Both at once: the socket's handshake and the device copy's database
+    // (opening it takes tens of milliseconds, more the first time).
+    inner.connect();
     let id = doc_id.to_string();
     wasm_bindgen_futures::spawn_local(async move {
         let copy = LocalCopy::open(&id).await;
@@ -281,7 +291,7 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
                 web_sys::console::warn_2(&"Quire: no copy on this device (IndexedDB unavailable)".into(), &error)
             }
         }
-        inner.connect();
+        inner.copy_loaded();
     });
     Session { inner }
 }
