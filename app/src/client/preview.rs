@@ -15,6 +15,10 @@ pub struct Preview {
     blocks: Vec<String>,
     /// The source line (1-based) each block starts on.
     lines: Vec<u32>,
+    /// A hash of the Markdown shown: the same text is not rendered again
+    /// (the first sync usually brings exactly the text the page was served
+    /// with, and rendering 1 MiB is a long task just as the page opens).
+    shown: u64,
 }
 
 impl Preview {
@@ -26,7 +30,7 @@ impl Preview {
         if article.child_element_count() as usize != blocks.len() {
             article.set_inner_html(&all_blocks(&blocks));
         }
-        Preview { article, blocks, lines }
+        Preview { article, blocks, lines, shown: source_hash(markdown) }
     }
 
     /// The preview's element.
@@ -39,7 +43,12 @@ impl Preview {
         &self.lines
     }
 
-    pub fn show(&mut self, markdown: &str) {
+    /// Shows `markdown`; false if it is what was shown already.
+    pub fn show(&mut self, markdown: &str) -> bool {
+        let hash = source_hash(markdown);
+        if hash == std::mem::replace(&mut self.shown, hash) {
+            return false;
+        }
         let (new, lines) = split(render_blocks(markdown));
         self.lines = lines;
         let prefix = common_prefix(&self.blocks, &new);
@@ -49,7 +58,7 @@ impl Preview {
         if children.length() as usize != self.blocks.len() {
             self.article.set_inner_html(&all_blocks(&new));
             self.blocks = new;
-            return;
+            return true;
         }
         for _ in prefix..self.blocks.len() - suffix {
             if let Some(stale) = children.item(prefix as u32) {
@@ -57,7 +66,7 @@ impl Preview {
             }
         }
         let before = children.item(prefix as u32);
-        let Some(document) = self.article.owner_document() else { return };
+        let Some(document) = self.article.owner_document() else { return true };
         for block in &new[prefix..new.len() - suffix] {
             if let Ok(div) = document.create_element("div") {
                 div.set_class_name("md-block");
@@ -66,7 +75,15 @@ impl Preview {
             }
         }
         self.blocks = new;
+        true
     }
+}
+
+fn source_hash(markdown: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    markdown.hash(&mut hasher);
+    hasher.finish()
 }
 
 fn all_blocks(blocks: &[String]) -> String {

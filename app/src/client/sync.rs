@@ -303,8 +303,9 @@ impl Inner {
             if let Some(inner) = weak.upgrade() {
                 let text = inner.editor.text();
                 let mut preview = inner.preview.borrow_mut();
-                preview.show(&text);
-                inner.editor.set_block_lines(preview.lines());
+                if preview.show(&text) {
+                    inner.editor.set_block_lines(preview.lines());
+                }
             }
         });
         *self.preview_timer.borrow_mut() = timer;
