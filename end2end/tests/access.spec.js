@@ -33,6 +33,7 @@ test('an owner shares an edit link, a guest edits, and revoking it stops the gue
   await guest.keyboard.type('Guest was here.');
   await expectText(editor, 'Owner text. Guest was here.');
   await expect(page.getByTestId('count')).toHaveText('2 here');
+  await expect(guest.getByTestId('undo')).toBeEnabled();
 
   // The owner revokes the link: the guest's editor stops, without a reload.
   await page.getByTestId('share').click();
@@ -42,6 +43,8 @@ test('an owner shares an edit link, a guest edits, and revoking it stops the gue
   await dialog.getByTestId('revoke-link').click();
   await expect(guest.getByTestId('status')).toHaveText('Access removed', { timeout: 2_000 });
   await expect(guestEditor).not.toBeEditable();
+  // Nothing the guest wrote can be taken back (or redone) any more.
+  await expect(guest.getByTestId('undo')).toBeDisabled();
   await expect(guest.getByTestId('access-banner')).toContainText('access to this document was removed');
   await expect(page.getByTestId('count')).toHaveText('Only you');
 

@@ -115,9 +115,12 @@ pub fn Editor(
                     }
                 });
             });
+            // Nothing of ours may change once the session has ended (access
+            // removed, the document deleted): undo and redo go grey with it.
+            let may_step = move || role.get().can_edit() && !status.get().is_final();
             (
-                Signal::derive(move || history.get().can_undo && role.get().can_edit()),
-                Signal::derive(move || history.get().can_redo && role.get().can_edit()),
+                Signal::derive(move || history.get().can_undo && may_step()),
+                Signal::derive(move || history.get().can_redo && may_step()),
                 run_format,
                 line_numbers,
             )
