@@ -154,16 +154,25 @@ fn compress(path: &Path) -> Option<Asset> {
     })
 }
 
-/// Whether the request's `Accept-Encoding` takes gzip (and does not refuse it with `q=0`).
+/// Whether the request's `Accept-Encoding` takes gzip: gzip's own weight if
+/// it is listed, else that of `*` (RFC 9110: `*` covers codings not listed).
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
-        |coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q == 0.0)));
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        },
-    )
+    let (mut gzip, mut any) = (None, None);
+    for coding in
+        headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','))
+    {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let weight = parts
+            .find_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+            .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(weight);
+        } else if name == "*" {
+            any = Some(weight);
+        }
+    }
+    gzip.or(any).is_some_and(|weight| weight > 0.0)
 }
 
 /// Middleware: answers from memory when it can, otherwise passes the request on.

@@ -86,7 +86,7 @@ async fn a_browser_that_refuses_gzip_gets_the_file_as_it_is() {
     let (server, _db) = start(dir.path()).await;
     compressed(&server, &format!("/{WASM}")).await;
     let original = std::fs::read(dir.path().join("site").join(WASM)).unwrap();
-    for accept in ["identity", "gzip;q=0", "br;q=0, gzip;q=0.0"] {
+    for accept in ["identity", "gzip;q=0", "br;q=0, gzip;q=0.0", "gzip;q=0, *", "*;q=0", "gzip;Q=0"] {
         let response = get(&server, &format!("/{WASM}"), &[("accept-encoding", accept)]).await;
         assert_eq!(response.status(), 200);
         assert!(!response.headers().contains_key("content-encoding"), "{accept}: {:?}", response.headers());

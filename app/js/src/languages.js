@@ -61,10 +61,13 @@ const PARAGRAPH_SPAN = 4096;
 
 /** A line that, once a cut made it start a block, would change what the text
  * around it means: a setext underline (`===`, `---`), which belongs to the
- * lines above it; a table delimiter row; a list marker, raw HTML or a link
- * reference, which cannot interrupt a paragraph but can start a block. */
+ * lines above it, or a table delimiter row (under the line after a cut); a
+ * list marker, a complete HTML tag alone on its line, or a link reference
+ * definition, which cannot interrupt a paragraph but can start a block.
+ * Lines that can interrupt a paragraph (headings, quotes, fences, rules) end
+ * it by themselves, cut or not. Kept exact: log lines start with `[`, `<`… */
 const UNDERLINE = /^ {0,3}[|:=\- \t]*[=-][|:=\- \t]*$/;
-const STARTS_BLOCK = /^(\d{1,9}[.)]|[-+*](\s|$)|[<[|#>=]|`{3}|~{3})/;
+const STARTS_BLOCK = /^(\d{1,9}[.)](\s|$)|[-+*](\s|$)|<\/?[A-Za-z][A-Za-z0-9-]*(\s[^>]*)?\/?>\s*$|\[[^\]]+\]:)/;
 
 /** Whether a leaf's second line is a table's delimiter row (a table is a
  * leaf to the parser, and cutting it would leave its last rows as text). */

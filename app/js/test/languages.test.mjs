@@ -25,6 +25,13 @@ test('a pasted log is read in pieces of a few KiB', () => {
   assert.ok(names.every((name) => name === 'Paragraph'), names.join(','));
 });
 
+test('logs whose lines start with brackets or angles are cut too', () => {
+  for (const prefix of ['[', '<34>', '| ', '=', '(']) {
+    const names = blocks(log(2000, prefix));
+    assert.ok(names.length > 20, `${prefix}: one paragraph of 120 KiB became ${names.length} blocks`);
+  }
+});
+
 test('a long paragraph over a setext underline stays a heading, and the underline is not a rule', () => {
   // Every length for a while, so that some cut falls right above the underline.
   for (let lines = 200; lines < 300; lines++) {

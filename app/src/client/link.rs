@@ -136,6 +136,9 @@ impl Inner {
 
     pub(super) fn on_socket(self: &Rc<Self>, event: SocketEvent) {
         if let Some(early) = self.early_events.borrow_mut().as_mut() {
+            // Alive, even if not listened to yet (a slow copy must not make
+            // the heartbeat drop a healthy socket).
+            self.last_heard.set(js_sys::Date::now());
             early.push(event);
             return;
         }

@@ -15,10 +15,10 @@ pub struct Preview {
     blocks: Vec<String>,
     /// The source line (1-based) each block starts on.
     lines: Vec<u32>,
-    /// A hash of the Markdown shown: the same text is not rendered again
-    /// (the first sync usually brings exactly the text the page was served
-    /// with, and rendering 1 MiB is a long task just as the page opens).
-    shown: u64,
+    /// The Markdown shown: the same text is not rendered again (the first
+    /// sync usually brings exactly the text the page was served with, and
+    /// rendering 1 MiB is a long task just as the page opens).
+    shown: String,
 }
 
 impl Preview {
@@ -30,7 +30,7 @@ impl Preview {
         if article.child_element_count() as usize != blocks.len() {
             article.set_inner_html(&all_blocks(&blocks));
         }
-        Preview { article, blocks, lines, shown: source_hash(markdown) }
+        Preview { article, blocks, lines, shown: markdown.to_string() }
     }
 
     /// The preview's element.
@@ -45,10 +45,10 @@ impl Preview {
 
     /// Shows `markdown`; false if it is what was shown already.
     pub fn show(&mut self, markdown: &str) -> bool {
-        let hash = source_hash(markdown);
-        if hash == std::mem::replace(&mut self.shown, hash) {
+        if self.shown == markdown {
             return false;
         }
+        markdown.clone_into(&mut self.shown);
         let (new, lines) = split(render_blocks(markdown));
         self.lines = lines;
         let prefix = common_prefix(&self.blocks, &new);
@@ -77,13 +77,6 @@ impl Preview {
         self.blocks = new;
         true
     }
-}
-
-fn source_hash(markdown: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    markdown.hash(&mut hasher);
-    hasher.finish()
 }
 
 fn all_blocks(blocks: &[String]) -> String {
