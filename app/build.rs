@@ -16,6 +16,7 @@ fn main() {
     println!("cargo:rerun-if-changed=js/package-lock.json");
     // A deleted bundle is made again, even when nothing else changed.
     println!("cargo:rerun-if-changed=js/dist/editor.js");
+    println!("cargo:rerun-if-changed=js/dist/modes.js");
     let browser = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "wasm32")
         && std::env::var_os("CARGO_FEATURE_HYDRATE").is_some();
     if !browser {

@@ -31,15 +31,20 @@ self.addEventListener('activate', (event) => {
 });
 
 /** The JavaScript modules quire.js imports (the editor: wasm-bindgen puts
- * them under /pkg/snippets/, with a hash in the path), which belong to the
- * shell too: without them the app does not start offline. */
+ * them under /pkg/snippets/, with a hash in the path), and the modes the
+ * editor loads later, which belong to the shell too: without them the app
+ * does not start offline. */
 async function snippets() {
   // From the network (the cached copy may still be being written), else the cache.
   const script = await fetch('/pkg/quire.js').catch(() => null)
     || await (await caches.open(CACHE)).match('/pkg/quire.js');
   if (!script || !script.ok) return [];
   const text = await script.text();
-  return [...text.matchAll(/['"]\.\/(snippets\/[^'"]+\.js)['"]/g)].map((match) => `/pkg/${match[1]}`);
+  const modules = [...text.matchAll(/['"]\.\/(snippets\/[^'"]+\.js)['"]/g)].map((match) => `/pkg/${match[1]}`);
+  // The editor's fenced-code modes, built beside it: the editor imports them
+  // itself, only once a document has code, so quire.js does not name them.
+  // Kept here too, so code is highlighted offline.
+  return modules.flatMap((path) => (path.endsWith('/editor.js') ? [path, path.replace(/editor\.js$/, 'modes.js')] : [path]));
 }
 
 self.addEventListener('fetch', (event) => {

@@ -71,15 +71,23 @@ pub struct Bundle {
     pub editor_gzip_bytes: usize,
     /// Everything above, gzipped.
     pub total_gzip_bytes: usize,
-    /// The largest items of the wasm before wasm-opt (twiggy top), if twiggy is installed.
-    pub wasm_top: Vec<WasmItem>,
+    /// The fenced-code modes (modes.js beside editor.js), which the editor
+    /// fetches only once a document has code: not in the total.
+    #[serde(default)]
+    pub modes_bytes: usize,
+    #[serde(default)]
+    pub modes_gzip_bytes: usize,
+    /// The wasm's code and data by crate (before wasm-opt, twiggy top), if
+    /// twiggy is installed; largest first.
+    #[serde(default)]
+    pub wasm_crates: Vec<WasmCrate>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct WasmItem {
+pub struct WasmCrate {
     pub name: String,
-    pub shallow_bytes: u64,
-    pub shallow_percent: f64,
+    pub bytes: u64,
+    pub percent: f64,
 }
 
 pub fn bundle(root: &Path) -> anyhow::Result<Bundle> {
@@ -88,6 +96,7 @@ pub fn bundle(root: &Path) -> anyhow::Result<Bundle> {
     let js = std::fs::read(pkg.join("quire.js"))?;
     let css = std::fs::read(pkg.join("quire.css")).unwrap_or_default();
     let editor = snippet(&pkg.join("snippets"), "editor.js").map(std::fs::read).transpose()?.unwrap_or_default();
+    let modes = snippet(&pkg.join("snippets"), "modes.js").map(std::fs::read).transpose()?.unwrap_or_default();
     let (wasm_gz, js_gz, css_gz, editor_gz) = (gzip_len(&wasm)?, gzip_len(&js)?, gzip_len(&css)?, gzip_len(&editor)?);
     let unoptimised = root.join("target/front/wasm32-unknown-unknown/wasm-release/quire.wasm");
     Ok(Bundle {
@@ -100,7 +109,9 @@ pub fn bundle(root: &Path) -> anyhow::Result<Bundle> {
         css_gzip_bytes: css_gz,
         editor_gzip_bytes: editor_gz,
         total_gzip_bytes: wasm_gz + js_gz + css_gz + editor_gz,
-        wasm_top: twiggy_top(&unoptimised).unwrap_or_default(),
+        modes_bytes: modes.len(),
+        modes_gzip_bytes: gzip_len(&modes)?,
+        wasm_crates: wasm_crates(&unoptimised).unwrap_or_default(),
     })
 }
 
@@ -119,24 +130,76 @@ fn snippet(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
     None
 }
 
-fn twiggy_top(wasm: &Path) -> anyhow::Result<Vec<WasmItem>> {
+/// The wasm's functions and data summed by the crate their name starts with
+/// (`twiggy top`, every item). Custom sections (names, wasm-bindgen's
+/// metadata) are left out: wasm-opt strips them.
+fn wasm_crates(wasm: &Path) -> anyhow::Result<Vec<WasmCrate>> {
     #[derive(Deserialize)]
     struct Item {
         name: String,
         shallow_size: u64,
-        shallow_size_percent: f64,
     }
-    let out = std::process::Command::new("twiggy").args(["top", "-n", "15", "--format", "json"]).arg(wasm).output()?;
+    let out = std::process::Command::new("twiggy").args(["top", "--format", "json"]).arg(wasm).output()?;
     anyhow::ensure!(out.status.success(), "twiggy failed");
     let items: Vec<Item> = serde_json::from_slice(&out.stdout)?;
-    Ok(items
+    let mut by_crate = std::collections::BTreeMap::<String, u64>::new();
+    for item in items.iter().filter(|item| !is_custom_section(&item.name)) {
+        *by_crate.entry(crate_of(&item.name)).or_default() += item.shallow_size;
+    }
+    let total = by_crate.values().sum::<u64>().max(1) as f64;
+    let mut crates: Vec<WasmCrate> = by_crate
         .into_iter()
-        .map(|i| WasmItem { name: i.name, shallow_bytes: i.shallow_size, shallow_percent: i.shallow_size_percent })
-        .collect())
+        .map(|(name, bytes)| WasmCrate { name, bytes, percent: 100.0 * bytes as f64 / total })
+        .collect();
+    crates.sort_by_key(|c| std::cmp::Reverse(c.bytes));
+    Ok(crates)
+}
+
+fn is_custom_section(name: &str) -> bool {
+    name.contains("custom section") || name.contains("subsection")
+}
+
+/// `yrs::doc::Doc::new::h…` → `yrs`; `<tachys::… as …>::…` → `tachys`;
+/// `core[c5930c85]::fmt::…` → `core`; data segments → `data (strings, tables)`.
+fn crate_of(name: &str) -> String {
+    if name.starts_with("data segment") || name.starts_with("data[") {
+        return "data (strings, tables)".into();
+    }
+    let path = name.trim_start_matches(['<', '&', ' ']);
+    let path = path.strip_prefix("dyn ").or_else(|| path.strip_prefix("impl ")).unwrap_or(path);
+    let end = path.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(path.len());
+    let head = &path[..end];
+    let rest = &path[end..];
+    // `core[c5930c85]::…` names a crate; `elem[0]` is a table.
+    let is_path = rest.starts_with("::")
+        || rest.strip_prefix('[').and_then(|r| r.split_once(']')).is_some_and(|(_, after)| after.starts_with("::"));
+    if is_path && !head.is_empty() && head.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+        head.to_string()
+    } else {
+        "other (generic impls, tables, glue)".into()
+    }
 }
 
 fn gzip_len(bytes: &[u8]) -> anyhow::Result<usize> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crate_of;
+
+    #[test]
+    fn items_are_counted_under_their_crate() {
+        assert_eq!(crate_of("yrs::transaction::TransactionMut::commit::h5d79389c82d2b08b"), "yrs");
+        assert_eq!(crate_of("<tachys::view::tuples::X as tachys::Y>::hydrate"), "tachys");
+        assert_eq!(crate_of("core[c5930c85a12de822]::num::flt2dec::format"), "core");
+        assert_eq!(crate_of("data segment \".rodata.77\""), "data (strings, tables)");
+        assert_eq!(
+            crate_of("<F as leptos_router::matching::ChooseView>::choose"),
+            "other (generic impls, tables, glue)"
+        );
+        assert_eq!(crate_of("elem[0]"), "other (generic impls, tables, glue)");
+    }
 }

@@ -75,23 +75,24 @@ pub fn section(md: &mut String, results: &Results) {
             md,
             "What a document page downloads besides its HTML (release build):\n\n| file | KiB | KiB gzipped |\n|---|---|---|\n{}{}{}{}| **total** | {:.0} | **{:.0}** |\n",
             row("quire.wasm (the app: Leptos, yrs, the Markdown renderer)", b.wasm_bytes, b.wasm_gzip_bytes),
-            row("editor.js (CodeMirror 6, Markdown and 13 fenced-code modes)", b.editor_bytes, b.editor_gzip_bytes),
+            row("editor.js (CodeMirror 6, Markdown, Quire's binding)", b.editor_bytes, b.editor_gzip_bytes),
             row("quire.js (wasm-bindgen glue)", b.js_bytes, b.js_gzip_bytes),
             row("quire.css", b.css_bytes, b.css_gzip_bytes),
             (b.wasm_bytes + b.editor_bytes + b.js_bytes + b.css_bytes) as f64 / KIB,
             b.total_gzip_bytes as f64 / KIB,
         );
-        if !b.wasm_top.is_empty() {
-            let _ = writeln!(md, "The largest items of the wasm before `wasm-opt` (`twiggy top`):\n\n| item | KiB | share |\n|---|---|---|");
-            for item in &b.wasm_top {
-                let name: String = item.name.chars().take(90).collect();
-                let _ = writeln!(
-                    md,
-                    "| `{}` | {:.1} | {:.1} % |",
-                    name.replace('|', "\\|"),
-                    item.shallow_bytes as f64 / KIB,
-                    item.shallow_percent
-                );
+        if b.modes_bytes > 0 {
+            let _ = writeln!(
+                md,
+                "Not in the total: modes.js, the 13 fenced-code modes ({:.0} KiB, {:.0} KiB gzipped), which the editor fetches the first time a document has a fence naming one of them (and the service worker keeps for offline use, in the background).\n",
+                b.modes_bytes as f64 / KIB,
+                b.modes_gzip_bytes as f64 / KIB,
+            );
+        }
+        if !b.wasm_crates.is_empty() {
+            let _ = writeln!(md, "The wasm's code and data by crate (before `wasm-opt`; `twiggy top`, names and custom sections left out):\n\n| crate | KiB | share |\n|---|---|---|");
+            for item in b.wasm_crates.iter().take(15) {
+                let _ = writeln!(md, "| `{}` | {:.1} | {:.1} % |", item.name, item.bytes as f64 / KIB, item.percent);
             }
             let _ = writeln!(md);
         }

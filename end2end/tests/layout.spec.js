@@ -116,9 +116,12 @@ test('line numbers can be turned on and stay on', async ({ page, request }) => {
   await expect(numbers).toHaveText(['1', '2', '3']);
 });
 
-test('code in a fence is highlighted by its language', async ({ page, request }) => {
+test('code in a fence is highlighted by its language, its modes fetched only once there is code', async ({ page, request }) => {
   const id = await createDoc(request, 'Code');
   const editor = await openDoc(page, id);
+  const fetchedModes = () => page.evaluate(() => performance.getEntriesByType('resource')
+    .some((entry) => new URL(entry.name).pathname.endsWith('/modes.js')));
+  expect(await fetchedModes()).toBe(false);
   await editor.click();
   await page.keyboard.insertText('```rust\nfn main() { let s = "hi"; }\n```\n\n```python\ndef f(): return 42\n```\n\n```nosuchlanguage\nfn plain\n```\n');
   const content = page.locator('.cm-content');
@@ -126,6 +129,7 @@ test('code in a fence is highlighted by its language', async ({ page, request })
   await expect(content.locator('.tok-string', { hasText: '"hi"' })).toHaveCount(1);
   await expect(content.locator('.tok-keyword', { hasText: /^def$/ })).toHaveCount(1);
   await expect(content.locator('.tok-number', { hasText: '42' })).toHaveCount(1);
+  expect(await fetchedModes()).toBe(true);
 });
 
 test('on a phone a writer gets the source alone, and can switch to the preview', async ({ browser, request }) => {

@@ -148,3 +148,29 @@ test('the status says Saving… until the server has committed, then Saved', asy
   expect(statuses[statuses.length - 1]).toBe('Saved');
   expect(await markdown(id)).toBe('hello');
 });
+
+test('code typed offline is highlighted: the service worker kept the modes the page never fetched', async ({ browser, request }) => {
+  test.setTimeout(60_000);
+  const id = await createDoc(request, 'Code offline');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const online = await openDoc(page, id);
+  await online.click();
+  await page.keyboard.type('No code yet.\n');
+  await expect(page.getByTestId('status')).toHaveText('Saved');
+  await waitUntilCachedForOffline(page);
+  // The page itself had no code, so it did not fetch the modes; the worker did.
+  await expect.poll(() => page.evaluate(async () => Boolean((await Promise.all((await caches.keys())
+    .map(async (name) => (await caches.open(name)).keys()))).flat()
+    .find((request) => new URL(request.url).pathname.endsWith('/modes.js'))))).toBe(true);
+
+  await context.setOffline(true);
+  await page.reload();
+  const editor = page.getByTestId('editor');
+  await expect(editor).toBeEditable({ timeout: 20_000 });
+  await editor.click();
+  await editor.press('Control+End');
+  await page.keyboard.insertText('```rust\nfn offline() {}\n```\n');
+  await expect(page.locator('.cm-content .tok-keyword', { hasText: /^fn$/ })).toHaveCount(1);
+  await context.close();
+});

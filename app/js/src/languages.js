@@ -1,52 +1,73 @@
 // Fenced code in a Markdown document, highlighted by the language named after
-// the fence (```rust, ```py, ```sh…). The modes are CodeMirror's stream
-// parsers (`@codemirror/legacy-modes`, the modes of CodeMirror 5): thirteen
-// languages for ~33 KiB gzipped, where the full Lezer grammars of the same
-// set cost ~100 KiB. A fence naming any other language stays plain text.
+// the fence (```rust, ```py, ```sh…). The modes live in their own module
+// (modes.js, ~33 KiB gzipped), fetched the first time a fence names one of
+// them: until it arrives the fence is plain text, then CodeMirror re-parses
+// it. A fence naming any other language stays plain text.
 
-import { Language, StreamLanguage } from '@codemirror/language';
+import { Language, ParseContext, StreamLanguage } from '@codemirror/language';
 import { markdownLanguage } from '@codemirror/lang-markdown';
 import { parseCode } from '@lezer/markdown';
-import { javascript, json, typescript } from '@codemirror/legacy-modes/mode/javascript';
-import { rust } from '@codemirror/legacy-modes/mode/rust';
-import { python } from '@codemirror/legacy-modes/mode/python';
-import { standardSQL } from '@codemirror/legacy-modes/mode/sql';
-import { yaml } from '@codemirror/legacy-modes/mode/yaml';
-import { shell } from '@codemirror/legacy-modes/mode/shell';
-import { css } from '@codemirror/legacy-modes/mode/css';
-import { html } from '@codemirror/legacy-modes/mode/xml';
-import { toml } from '@codemirror/legacy-modes/mode/toml';
-import { go } from '@codemirror/legacy-modes/mode/go';
-import { diff } from '@codemirror/legacy-modes/mode/diff';
+
+/** modes.js, once loaded; where it is, relative to this module (in the
+ * bundle: the editor module, which the modes module is built beside). */
+let modes = null;
+let loading = null;
+let failures = 0;
+let failedAt = -Infinity;
+const MODES_URL = new URL('./modes.js', import.meta.url).href;
+/** A failed fetch (offline before the service worker kept a copy) is not
+ * retried sooner than this: meanwhile fences stay plain text. */
+const RETRY_MS = 30_000;
+
+/** Starts (once) fetching the modes; resolves when they are here or the
+ * fetch failed. The browser remembers a failed module for the page's
+ * lifetime, so a retry asks for a new URL. */
+export function loadModes() {
+  loading ??= import(failures ? `${MODES_URL}?retry=${failures}` : MODES_URL).then(
+    (module) => { modes = module; },
+    (error) => {
+      failures += 1;
+      failedAt = Date.now();
+      loading = null;
+      console.warn('Quire: code highlighting is unavailable for now:', error.message);
+    },
+  );
+  return loading;
+}
 
 /** Each mode once, under every name people write after a fence. */
 const byName = new Map();
-function add(names, mode) {
+function add(names, exported) {
   let parser = null;
   // Built on first use: a document without code never pays for it.
-  const get = () => (parser ??= StreamLanguage.define(mode).parser);
+  const get = () => (parser ??= StreamLanguage.define(modes[exported]).parser);
   for (const name of names) byName.set(name, get);
 }
 
-add(['javascript', 'js', 'mjs', 'cjs', 'jsx', 'node'], javascript);
-add(['typescript', 'ts', 'tsx', 'mts', 'cts'], typescript);
-add(['json', 'jsonc', 'json5', 'geojson'], json);
-add(['rust', 'rs'], rust);
-add(['python', 'py', 'python3'], python);
-add(['sql', 'postgres', 'postgresql', 'psql', 'sqlite', 'mysql'], standardSQL);
-add(['yaml', 'yml'], yaml);
-add(['sh', 'shell', 'bash', 'zsh', 'console', 'shellsession'], shell);
-add(['css'], css);
-add(['html', 'htm', 'xhtml', 'xml', 'svg'], html);
-add(['toml'], toml);
-add(['go', 'golang'], go);
-add(['diff', 'patch'], diff);
+add(['javascript', 'js', 'mjs', 'cjs', 'jsx', 'node'], 'javascript');
+add(['typescript', 'ts', 'tsx', 'mts', 'cts'], 'typescript');
+add(['json', 'jsonc', 'json5', 'geojson'], 'json');
+add(['rust', 'rs'], 'rust');
+add(['python', 'py', 'python3'], 'python');
+add(['sql', 'postgres', 'postgresql', 'psql', 'sqlite', 'mysql'], 'standardSQL');
+add(['yaml', 'yml'], 'yaml');
+add(['sh', 'shell', 'bash', 'zsh', 'console', 'shellsession'], 'shell');
+add(['css'], 'css');
+add(['html', 'htm', 'xhtml', 'xml', 'svg'], 'html');
+add(['toml'], 'toml');
+add(['go', 'golang'], 'go');
+add(['diff', 'patch'], 'diff');
 
-/** The parser for a fence's info string (`rust`, `py title="x"`…), or null. */
+/** The parser for a fence's info string (`rust`, `py title="x"`…), or null.
+ * Before the modes are here: a parser that skips the code and has the editor
+ * parse it again once they are. */
 function codeParser(info) {
   const name = info.trim().split(/[\s{,]/, 1)[0].toLowerCase();
   const get = byName.get(name);
-  return get ? get() : null;
+  if (!get) return null;
+  if (modes) return get();
+  if (!loading && Date.now() - failedAt < RETRY_MS) return null;
+  return ParseContext.getSkippingParser(loadModes());
 }
 
 /** How much of one paragraph the highlighter reads as one block, in UTF-16

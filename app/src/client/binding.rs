@@ -53,6 +53,16 @@ extern "C" {
     fn destroy(this: &QuireEditor);
 }
 
+// Never called: naming the module makes wasm-bindgen copy it beside
+// editor.js, which imports it itself (languages.js) when a fence first needs
+// it, so a page without code does not download it.
+#[wasm_bindgen(module = "/js/dist/modes.js")]
+extern "C" {
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = diff)]
+    fn modes_module_marker();
+}
+
 /// Changes as CodeMirror reports them: `(from, to, insert)`, last change first.
 pub type Triples = Vec<(u32, u32, String)>;
 
