@@ -68,6 +68,47 @@ test('in split view the preview follows the editor as it scrolls', async ({ page
   await expect.poll(() => page.locator('.preview-pane').evaluate((el) => el.scrollTop)).toBe(0);
 });
 
+test('the preview draws only the blocks near the screen, spaced exactly as if it drew them all', async ({ page, request }) => {
+  const id = await createDoc(request, 'Every kind of block');
+  const editor = await openDoc(page, id);
+  const section = (n) => `# Title ${n}\n\nIntro.\n\n## Part\n\nText *here*.\n\n### Sub\n\n- a\n- b\n\n1. one\n\n   loose\n2. two\n\n` +
+    '#### Small\n\n> quoted\n>\n> - in a list\n\n```js\nlet x = 1\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n\n- [ ] task\n- [x] done\n\nLast.\n\n';
+  await editor.click();
+  await page.keyboard.insertText(Array.from({ length: 30 }, (_, i) => section(i + 1)).join(''));
+  const preview = page.getByTestId('preview');
+  await expect(preview.locator('h1', { hasText: /^Title 30$/ })).toHaveCount(1);
+  const blocks = preview.locator('.md-block');
+  // Far below the screen a block is skipped: not laid out, not painted.
+  expect(await blocks.first().evaluate((el) => el.firstElementChild.checkVisibility({ contentVisibilityAuto: true }))).toBe(true);
+  expect(await blocks.last().evaluate((el) => el.firstElementChild.checkVisibility({ contentVisibilityAuto: true }))).toBe(false);
+  // Drawn, each chunk of blocks is contained, so margins no longer collapse
+  // through its edges: the spacing must still be what the same elements get
+  // side by side in one article, unwrapped.
+  const { contained, plain } = await preview.evaluate((article) => {
+    const style = document.createElement('style');
+    style.textContent = '.preview > .md-chunk { content-visibility: visible !important; contain: layout style paint !important; }';
+    document.head.append(style);
+    const tops = (root, elements) => {
+      const top = root.getBoundingClientRect().top;
+      return elements.map((el) => Math.round(el.getBoundingClientRect().top - top));
+    };
+    const contained = tops(article, [...article.querySelectorAll('.md-block')].map((block) => block.firstElementChild));
+    const unwrapped = article.cloneNode(true);
+    for (const block of [...unwrapped.querySelectorAll('.md-chunk, .md-block')]) block.replaceWith(...block.childNodes);
+    article.style.display = 'none';
+    article.after(unwrapped);
+    const plain = tops(unwrapped, [...unwrapped.children]);
+    unwrapped.remove();
+    article.style.display = '';
+    style.remove();
+    return { contained, plain };
+  });
+  expect(contained.length).toBe(30 * 14);
+  expect(plain.length).toBe(contained.length);
+  const off = contained.map((top, i) => [i, top, plain[i]]).filter(([, a, b]) => Math.abs(a - b) > 1);
+  expect(off, 'blocks whose top moved (index, contained, plain)').toEqual([]);
+});
+
 test('the theme follows the system until chosen, and the choice is kept', async ({ browser, request }) => {
   const id = await createDoc(request, 'Themes');
   const context = await browser.newContext({ colorScheme: 'dark' });

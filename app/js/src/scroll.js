@@ -7,11 +7,13 @@
 export class PreviewSync {
   /**
    * @param {import('@codemirror/view').EditorView} view the editor
-   * @param {HTMLElement} article the preview, one child per block; its parent scrolls
+   * @param {HTMLElement} article the preview (chunks of one element per block); its parent scrolls
    */
   constructor(view, article) {
     this.view = view;
     this.article = article;
+    /** Every block, in order (live: it follows the preview's changes). */
+    this.blocks = article.getElementsByClassName('md-block');
     this.pane = article.parentElement;
     /** First source line (1-based) of each block, ascending. */
     this.lines = [];
@@ -55,7 +57,7 @@ export class PreviewSync {
     const line = this.view.state.doc.lineAt(block.from).number;
     const at = line + Math.min(1, Math.max(0, (into - block.top) / Math.max(1, block.height)));
     const index = lastAtOrBefore(this.lines, at);
-    const element = this.article.children[index];
+    const element = this.blocks[index];
     if (!element) return;
     const start = this.lines[index];
     const end = index + 1 < this.lines.length ? this.lines[index + 1] : this.view.state.doc.lines + 1;

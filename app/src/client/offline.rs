@@ -9,9 +9,11 @@
 //! Every [`COMPACT_AFTER`] records the copy is compacted: in one readwrite
 //! transaction, every record of the document (other tabs' too) is read, merged
 //! with the session's state into one update, written, and exactly the records
-//! read are deleted.
+//! read are deleted. Updates received from the server are written together,
+//! once a burst of them has settled (see [`LocalCopy::append_received`]).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::closure::Closure;
@@ -20,12 +22,16 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
 use yrs::{ReadTxn, StateVector, Transact};
 
+use super::dom::Timeout;
+
 const DB_NAME: &str = "quire";
 const DB_VERSION: u32 = 1;
 const UPDATES: &str = "updates";
 const UNSAVED: &str = "unsaved";
 /// Records of one document before they are merged into one.
 pub const COMPACT_AFTER: u32 = 200;
+/// How long updates received from the server wait to be written as one.
+const RECEIVED_WRITE_DELAY_MS: u32 = 300;
 
 /// One document's copy on this device.
 pub struct LocalCopy {
@@ -33,6 +39,15 @@ pub struct LocalCopy {
     doc: String,
     /// Records this session knows of (loaded or written since the last compaction).
     records: Cell<u32>,
+    received: Rc<Received>,
+}
+
+/// Updates received from the server and not yet written.
+#[derive(Default)]
+struct Received {
+    updates: RefCell<Vec<Vec<u8>>>,
+    write: RefCell<Option<Timeout>>,
+    scheduled: Cell<bool>,
 }
 
 /// What the device held for a document.
@@ -56,7 +71,7 @@ impl LocalCopy {
         });
         request.set_onupgradeneeded(Some(upgrade.unchecked_ref()));
         let db: IdbDatabase = completion(&request).await?.dyn_into()?;
-        Ok(LocalCopy { db, doc: doc.to_string(), records: Cell::new(0) })
+        Ok(LocalCopy { db, doc: doc.to_string(), records: Cell::new(0), received: Rc::default() })
     }
 
     /// Everything stored for the document.
@@ -79,12 +94,41 @@ impl LocalCopy {
     /// Stores one update (queued behind earlier writes; IndexedDB runs
     /// readwrite transactions on a store in the order they were created).
     pub fn append(&self, update: &[u8]) {
-        let stored =
-            self.store(UPDATES).and_then(|store| store.put_with_key(&Uint8Array::from(update), &self.new_key()));
-        if let Err(error) = stored {
-            web_sys::console::warn_2(&"Quire: could not keep an edit on this device".into(), &error);
+        put_update(&self.db, &self.doc, update);
+        self.records.set(self.records.get() + 1);
+    }
+
+    /// Stores an update received from the server, merged with the others
+    /// that arrive within a moment into one record. The server holds them
+    /// already, so the wait risks nothing of the person's own, and a
+    /// colleague typing costs this tab one IndexedDB transaction per burst
+    /// instead of one per keystroke.
+    pub fn append_received(&self, update: &[u8]) {
+        self.received.updates.borrow_mut().push(update.to_vec());
+        if self.received.scheduled.replace(true) {
+            return;
         }
         self.records.set(self.records.get() + 1);
+        let (db, doc, received) = (self.db.clone(), self.doc.clone(), Rc::downgrade(&self.received));
+        let write = Timeout::new(RECEIVED_WRITE_DELAY_MS, move || {
+            let Some(received) = received.upgrade() else { return };
+            received.scheduled.set(false);
+            let updates: Vec<Vec<u8>> = received.updates.borrow_mut().drain(..).collect();
+            let parts: Vec<&[u8]> = updates.iter().map(Vec::as_slice).collect();
+            match yrs::merge_updates_v1(parts) {
+                Ok(merged) => put_update(&db, &doc, &merged),
+                Err(_) => updates.iter().for_each(|update| put_update(&db, &doc, update)),
+            }
+        });
+        *self.received.write.borrow_mut() = write;
+    }
+
+    /// Drops the received updates not yet written (the copy is being
+    /// replaced or forgotten).
+    fn drop_received(&self) {
+        self.received.updates.borrow_mut().clear();
+        self.received.write.borrow_mut().take();
+        self.received.scheduled.set(false);
     }
 
     /// True once enough records piled up to merge them.
@@ -95,12 +139,14 @@ impl LocalCopy {
     /// Replaces the document's records with one: `state` (the session's whole
     /// document) merged with every record stored, all in one transaction.
     pub fn compact(&self, state: Vec<u8>) {
-        let Ok(store) = self.store(UPDATES) else { return };
+        // The session's state holds what was received, too.
+        self.drop_received();
+        let Ok(store) = store(&self.db, UPDATES) else { return };
         let Ok(range) = self.range() else { return };
         let (Ok(keys), Ok(values)) = (store.get_all_keys_with_key(&range), store.get_all_with_key(&range)) else {
             return;
         };
-        let key = self.new_key();
+        let key = new_key(&self.doc);
         let values_request = values.clone();
         // Requests in a transaction finish in order: when the values are in,
         // so are the keys. All of this runs while the transaction is active.
@@ -123,7 +169,7 @@ impl LocalCopy {
 
     /// Remembers how many changes the server has not acknowledged.
     pub fn set_unsaved(&self, unsaved: u64) {
-        if let Ok(store) = self.store(UNSAVED) {
+        if let Ok(store) = store(&self.db, UNSAVED) {
             let _ = store.put_with_key(&JsValue::from_f64(unsaved as f64), &self.doc.as_str().into());
         }
     }
@@ -131,6 +177,7 @@ impl LocalCopy {
     /// Forgets the document on this device (access ended, or the server
     /// refused what this copy holds); resolves once that is committed.
     pub async fn clear(&self) {
+        self.drop_received();
         let names = Array::of2(&UPDATES.into(), &UNSAVED.into());
         let Ok(txn) = self.db.transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite) else {
             return;
@@ -144,20 +191,28 @@ impl LocalCopy {
         self.records.set(0);
     }
 
-    fn store(&self, name: &str) -> Result<IdbObjectStore, JsValue> {
-        self.db.transaction_with_str_and_mode(name, IdbTransactionMode::Readwrite)?.object_store(name)
-    }
-
     /// Every key of this document: from `[doc]` up to `[doc, []]` (arrays sort
     /// after numbers in IndexedDB).
     fn range(&self) -> Result<IdbKeyRange, JsValue> {
         let doc = JsValue::from_str(&self.doc);
         IdbKeyRange::bound(&Array::of1(&doc), &Array::of2(&doc, &Array::new()))
     }
+}
 
-    fn new_key(&self) -> JsValue {
-        Array::of3(&self.doc.as_str().into(), &js_sys::Date::now().into(), &js_sys::Math::random().into()).into()
+/// Writes one record of `doc`.
+fn put_update(db: &IdbDatabase, doc: &str, update: &[u8]) {
+    let stored = store(db, UPDATES).and_then(|store| store.put_with_key(&Uint8Array::from(update), &new_key(doc)));
+    if let Err(error) = stored {
+        web_sys::console::warn_2(&"Quire: could not keep an edit on this device".into(), &error);
     }
+}
+
+fn store(db: &IdbDatabase, name: &str) -> Result<IdbObjectStore, JsValue> {
+    db.transaction_with_str_and_mode(name, IdbTransactionMode::Readwrite)?.object_store(name)
+}
+
+fn new_key(doc: &str) -> JsValue {
+    Array::of3(&doc.into(), &js_sys::Date::now().into(), &js_sys::Math::random().into()).into()
 }
 
 /// Resolves with a request's result once it succeeds.

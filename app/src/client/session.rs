@@ -175,10 +175,14 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
             if origin.is_some_and(|origin| *origin == Origin::from(DEVICE)) {
                 return;
             }
-            if let Some(copy) = keep.borrow().as_ref() {
-                copy.append(&event.update);
-            }
             let remote = origin.is_some_and(|origin| *origin == Origin::from(REMOTE));
+            if let Some(copy) = keep.borrow().as_ref() {
+                if remote {
+                    copy.append_received(&event.update);
+                } else {
+                    copy.append(&event.update);
+                }
+            }
             if !remote && !protocol::is_empty_update(&event.update) {
                 queue.borrow_mut().push(event.update.clone());
             }
@@ -228,7 +232,7 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
     {
         let preview = inner.preview.borrow();
         inner.editor.follow_with(preview.article());
-        inner.editor.set_block_lines(preview.lines());
+        inner.editor.set_block_lines(&preview.lines());
     }
     let weak = Rc::downgrade(&inner);
     let mut listeners = vec![

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use leptos::prelude::Set;
 use yrs::sync::{Message, SyncMessage};
 use yrs::updates::decoder::Decode;
-use yrs::{ReadTxn, Text, Transact, Update};
+use yrs::{GetString, ReadTxn, Text, Transact, Update};
 
 use super::dom::Timeout;
 use super::offline::LocalCopy;
@@ -292,19 +292,27 @@ impl Inner {
         self.outputs.set_history.set(HistoryState { can_undo: history.can_undo(), can_redo: history.can_redo() });
     }
 
-    /// Re-renders the preview once typing pauses; bigger documents wait a bit
-    /// longer (parsing is linear in the document) so it never competes with
-    /// keystrokes.
+    /// Re-renders the preview once typing pauses. Where the document makes
+    /// every render whole (it defines link references), bigger documents
+    /// wait longer, so that linear parse never competes with keystrokes;
+    /// otherwise only reading the text grows with it.
     pub(super) fn schedule_preview(self: &Rc<Self>) {
         let len = self.editor.len_utf16();
-        let delay = (60 + len / 2_000).min(800);
+        let delay = if self.preview.borrow().renders_whole() {
+            (60 + len / 2_000).min(800)
+        } else {
+            (60 + len / 20_000).min(200)
+        };
         let weak = Rc::downgrade(self);
         let timer = Timeout::new(delay, move || {
             if let Some(inner) = weak.upgrade() {
-                let text = inner.editor.text();
+                // The Doc's text once bound (the editor's would cross into
+                // JavaScript and back as a 1 MiB string per render).
+                let text =
+                    if inner.bound.get() { inner.text.get_string(&inner.doc.transact()) } else { inner.editor.text() };
                 let mut preview = inner.preview.borrow_mut();
                 if preview.show(&text) {
-                    inner.editor.set_block_lines(preview.lines());
+                    inner.editor.set_block_lines(&preview.lines());
                 }
             }
         });
