@@ -91,7 +91,7 @@ impl Rendered {
                 continue;
             }
             let boundary = old_boundary + new.len() - old.len();
-            let boundary_line_end = new[boundary..].find('\n').map_or(new.len(), |i| boundary + i + 1);
+            let boundary_line_end = new[boundary..].find(LINE_ENDS).map_or(new.len(), |i| boundary + i + 1);
             let mut parsed = blocks_of(&new[start..boundary_line_end], start, first_line);
             if parsed.references {
                 return None;
@@ -149,9 +149,12 @@ fn changed_span(old: &str, new: &str) -> (usize, usize) {
     (prefix, suffix)
 }
 
+/// What ends a line in CommonMark: "\n", "\r\n", or a lone "\r".
+const LINE_ENDS: [char; 2] = ['\n', '\r'];
+
 /// The start of the line `offset` is on.
 fn line_start(text: &str, offset: usize) -> usize {
-    text[..offset].rfind('\n').map_or(0, |i| i + 1)
+    text[..offset].rfind(LINE_ENDS).map_or(0, |i| i + 1)
 }
 
 fn newlines(text: &str) -> usize {
@@ -201,6 +204,12 @@ mod tests {
         "😀 ü 中\n",
         "    \n",
         "[ref]\n",
+        "```\r",
+        "cr line\r",
+        "\r\n",
+        "# crlf\r\n",
+        "\r",
+        "> q\r",
     ];
 
     /// A small deterministic generator (xorshift), so a failure reproduces.
@@ -233,9 +242,9 @@ mod tests {
         let end = boundary(text, (at + rng.below(12)).min(text.len())).max(at);
         let inserted = match rng.below(3) {
             0 => PIECES[rng.below(PIECES.len())].to_string(),
-            1 => {
-                ["x", "\n", "`", "#", "-", ">", " ", "|", "*", "<", "=", "[", "]", "(", ":"][rng.below(15)].to_string()
-            }
+            1 => ["x", "\n", "`", "#", "-", ">", " ", "|", "*", "<", "=", "[", "]", "(", ":", "\r", "\t"]
+                [rng.below(17)]
+            .to_string(),
             _ => String::new(),
         };
         format!("{}{}{}", &text[..at], inserted, &text[end..])
