@@ -153,7 +153,7 @@ pub fn section(md: &mut String, results: &Results) {
     let _ = writeln!(
         md,
         "The preview, typing then pausing at 1 MiB: keydown → the frame after it changed, p50 {:.1} ms, p99 {:.1} ms \
-         ({} keystrokes; it waits for typing to pause: 60 ms plus 1 ms per 2,000 characters, at most 800 ms).\n",
+         ({} keystrokes; it waits for typing to pause: 60 ms plus 1 ms per 5,000 characters, at most 300 ms, since it re-renders only the blocks around an edit).\n",
         b.preview.p50_ms, b.preview.p99_ms, b.preview.samples,
     );
     let opens: Vec<String> =

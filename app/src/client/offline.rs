@@ -10,7 +10,8 @@
 //! transaction, every record of the document (other tabs' too) is read, merged
 //! with the session's state into one update, written, and exactly the records
 //! read are deleted. Updates received from the server are written together,
-//! once a burst of them has settled (see [`LocalCopy::append_received`]).
+//! in one transaction once a burst of them has settled (see
+//! [`LocalCopy::append_received`]).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -98,26 +99,29 @@ impl LocalCopy {
         self.records.set(self.records.get() + 1);
     }
 
-    /// Stores an update received from the server, merged with the others
-    /// that arrive within a moment into one record. The server holds them
+    /// Stores an update received from the server, with the others that
+    /// arrive within a moment, in one transaction. The server holds them
     /// already, so the wait risks nothing of the person's own, and a
     /// colleague typing costs this tab one IndexedDB transaction per burst
     /// instead of one per keystroke.
     pub fn append_received(&self, update: &[u8]) {
         self.received.updates.borrow_mut().push(update.to_vec());
+        self.records.set(self.records.get() + 1);
         if self.received.scheduled.replace(true) {
             return;
         }
-        self.records.set(self.records.get() + 1);
         let (db, doc, received) = (self.db.clone(), self.doc.clone(), Rc::downgrade(&self.received));
         let write = Timeout::new(RECEIVED_WRITE_DELAY_MS, move || {
             let Some(received) = received.upgrade() else { return };
             received.scheduled.set(false);
             let updates: Vec<Vec<u8>> = received.updates.borrow_mut().drain(..).collect();
-            let parts: Vec<&[u8]> = updates.iter().map(Vec::as_slice).collect();
-            match yrs::merge_updates_v1(parts) {
-                Ok(merged) => put_update(&db, &doc, &merged),
-                Err(_) => updates.iter().for_each(|update| put_update(&db, &doc, update)),
+            let stored = store(&db, UPDATES).and_then(|store| {
+                updates.iter().try_for_each(|update| {
+                    store.put_with_key(&Uint8Array::from(update.as_slice()), &new_key(&doc)).map(drop)
+                })
+            });
+            if let Err(error) = stored {
+                web_sys::console::warn_2(&"Quire: could not keep an edit on this device".into(), &error);
             }
         });
         *self.received.write.borrow_mut() = write;

@@ -295,13 +295,15 @@ impl Inner {
     /// Re-renders the preview once typing pauses. Where the document makes
     /// every render whole (it defines link references), bigger documents
     /// wait longer, so that linear parse never competes with keystrokes;
-    /// otherwise only reading the text grows with it.
+    /// otherwise it is cheap, but in a long document it still waits out a
+    /// brisk typist's gap between keys (about 120 ms), so as not to land on
+    /// a keystroke.
     pub(super) fn schedule_preview(self: &Rc<Self>) {
         let len = self.editor.len_utf16();
         let delay = if self.preview.borrow().renders_whole() {
             (60 + len / 2_000).min(800)
         } else {
-            (60 + len / 20_000).min(200)
+            (60 + len / 5_000).min(300)
         };
         let weak = Rc::downgrade(self);
         let timer = Timeout::new(delay, move || {
