@@ -44,6 +44,46 @@ test('source, split and preview: the choice is shown and kept across reloads', a
   await expectText(editor, '# Title here');
 });
 
+test('until the editor mounts the page shows the text exactly where the editor will put it', async ({ browser, request }) => {
+  const id = await createDoc(request, 'Loading');
+  // No service worker: the page's WebAssembly must come through the route below.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const editor = await openDoc(page, id);
+  await editor.click();
+  const text = '# Loading\n\nThe first screens of the text, as the server drew them.';
+  await page.keyboard.insertText(text);
+  await expect(page.getByTestId('status')).toHaveText('Saved');
+
+  // Held back, the WebAssembly leaves the page as the server sent it.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  const head = page.locator('.source-head');
+  await expect(head).toBeVisible();
+  await expect(head).toHaveText(text);
+  // The no-JavaScript textarea is not part of a scripted page at all.
+  await expect(page.getByTestId('source')).toHaveCount(0);
+  const firstCharacter = (root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const node = walker.nextNode();
+    const range = document.createRange();
+    range.setStart(node, 0);
+    range.setEnd(node, 1);
+    const { x, y, height } = range.getBoundingClientRect();
+    return { x: Math.round(x), y: Math.round(y), height: Math.round(height) };
+  };
+  const before = await head.evaluate(firstCharacter);
+
+  release();
+  await expect(editor).toBeEditable();
+  await expect(head).toBeHidden();
+  const after = await page.locator('.cm-content').evaluate(firstCharacter);
+  expect(after).toEqual(before);
+  await context.close();
+});
+
 test('in split view the preview follows the editor as it scrolls', async ({ page, request }) => {
   const id = await createDoc(request, 'Long read');
   const editor = await openDoc(page, id);

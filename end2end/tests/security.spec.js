@@ -9,6 +9,7 @@ test.afterEach(closeContexts);
 
 const HOSTILE = [
   '</textarea><script>window.pwned = 1</script>',
+  '</noscript><script>window.pwned = 5</script>',
   '<img src=x onerror="window.pwned = 2">',
   '&lt;kept&gt; and [a link](javascript:window.pwned=3)',
 ].join('\n');

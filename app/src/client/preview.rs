@@ -3,6 +3,11 @@
 //! costs a few blocks of parsing and of the page, not all of it. It also
 //! knows where each block starts in the source, for the editor to keep the
 //! preview beside what it shows.
+//!
+//! A page the server drew already shows every block, so taking it over is
+//! put off until the preview is next shown: parsing a 1 MiB text and
+//! finding its 20,000 block elements would otherwise stand between opening
+//! the page and typing in it.
 
 use web_sys::Element;
 
@@ -11,28 +16,31 @@ use crate::markdown::{chunked, Block, Rendered, BLOCKS_PER_CHUNK};
 pub struct Preview {
     /// The `<article>`: chunks (`div.md-chunk`) of one `div.md-block` per block.
     article: Element,
-    /// The block elements, in order: held here because looking one up in a
-    /// long document's live collections costs a walk of it after every change.
-    shown_blocks: Vec<Element>,
-    /// The blocks as currently shown.
-    rendered: Rendered,
+    /// What this preview knows of the blocks shown; `None` until first needed.
+    known: Option<Known>,
     /// The Markdown shown: the same text is not rendered again (the first
     /// sync usually brings exactly the text the page was served with).
     shown: String,
 }
 
+struct Known {
+    /// The block elements, in order: held here because looking one up in a
+    /// long document's live collections costs a walk of it after every change.
+    elements: Vec<Element>,
+    /// The blocks as currently shown.
+    rendered: Rendered,
+}
+
 impl Preview {
     /// Takes over the preview of `markdown` the server rendered into
     /// `article`; if the article is empty (the page was drawn in the
-    /// browser), renders it.
+    /// browser), renders it now.
     pub fn adopt(article: Element, markdown: &str) -> Self {
-        let rendered = Rendered::new(markdown);
-        let mut shown_blocks = blocks_in(&article);
-        if shown_blocks.len() != rendered.blocks().len() {
-            article.set_inner_html(&chunked(rendered.blocks()));
-            shown_blocks = blocks_in(&article);
+        let mut preview = Preview { article, known: None, shown: markdown.to_string() };
+        if preview.article.first_element_child().is_none() {
+            preview.known();
         }
-        Preview { article, shown_blocks, rendered, shown: markdown.to_string() }
+        preview
     }
 
     /// The preview's element.
@@ -41,27 +49,37 @@ impl Preview {
     }
 
     /// Whether showing the next edit costs time in proportion to the
-    /// document's length, not to the edit's.
+    /// document's length, not to the edit's (as the first does, which takes
+    /// the server's preview over).
     pub fn renders_whole(&self) -> bool {
-        self.rendered.renders_whole()
+        self.known.as_ref().is_none_or(|known| known.rendered.renders_whole())
     }
 
     /// The source line (1-based) each block starts on.
-    pub fn lines(&self) -> Vec<u32> {
-        self.rendered.blocks().iter().map(|block| block.line).collect()
+    pub fn lines(&mut self) -> Vec<u32> {
+        self.known().rendered.blocks().iter().map(|block| block.line).collect()
     }
 
-    /// Shows `markdown`; false if it is what was shown already.
+    fn known(&mut self) -> &mut Known {
+        self.known.get_or_insert_with(|| Known::take_over(&self.article, &self.shown))
+    }
+
+    /// Shows `markdown`. False if nothing changed: the text was shown
+    /// already, and the server's preview had been taken over before (the
+    /// first call takes it over, and then the blocks' lines are news).
     pub fn show(&mut self, markdown: &str) -> bool {
+        let taken_over = self.known.is_none();
+        let known = self.known.get_or_insert_with(|| Known::take_over(&self.article, &self.shown));
         if self.shown == markdown {
-            return false;
+            return taken_over;
         }
-        let splice = self.rendered.update(&self.shown, markdown);
+        let splice = known.rendered.update(&self.shown, markdown);
         markdown.clone_into(&mut self.shown);
-        let blocks = self.rendered.blocks();
+        let article = &self.article;
+        let blocks = known.rendered.blocks();
         // If the DOM is not what we think (it never should be), redraw it all.
-        if self.shown_blocks.len() != blocks.len() - splice.inserted + splice.removed.len() {
-            self.redraw();
+        if known.elements.len() != blocks.len() - splice.inserted + splice.removed.len() {
+            known.redraw(article);
             return true;
         }
         // The stretch parsed again has margins that did not change: keep them.
@@ -72,12 +90,12 @@ impl Preview {
         let suffix = old.iter().rev().zip(new.iter().rev()).take(limit).take_while(|(a, b)| same(a, b)).count();
         let at = splice.at + prefix;
         let stale_end = splice.at + old.len() - suffix;
-        let Some(document) = self.article.owner_document() else { return true };
+        let Some(document) = article.owner_document() else { return true };
         // New blocks go into the chunk of their neighbour (before them, or
         // else after them); only an empty preview needs a chunk made.
-        let mut anchor = match at.checked_sub(1).and_then(|i| self.shown_blocks.get(i)) {
+        let mut anchor = match at.checked_sub(1).and_then(|i| known.elements.get(i)) {
             Some(previous) => Anchor::After(previous.clone()),
-            None => match self.shown_blocks.get(stale_end) {
+            None => match known.elements.get(stale_end) {
                 Some(next) => Anchor::Before(next.clone()),
                 None => Anchor::Empty,
             },
@@ -93,18 +111,18 @@ impl Preview {
                 Anchor::Empty => document.create_element("div").and_then(|chunk| {
                     chunk.set_class_name("md-chunk");
                     chunk.append_child(&div)?;
-                    self.article.append_child(&chunk).map(drop)
+                    article.append_child(&chunk).map(drop)
                 }),
             };
             if placed.is_err() {
-                self.redraw();
+                known.redraw(article);
                 return true;
             }
             anchor = Anchor::After(div.clone());
             fresh.push(div);
         }
         let grown = fresh.len() > BLOCKS_PER_CHUNK;
-        for stale in self.shown_blocks.splice(at..stale_end, fresh) {
+        for stale in known.elements.splice(at..stale_end, fresh) {
             let chunk = stale.parent_element();
             stale.remove();
             if let Some(chunk) = chunk.filter(|chunk| chunk.child_element_count() == 0) {
@@ -114,14 +132,27 @@ impl Preview {
         // A long paste went into one chunk: cut it again, so no chunk is
         // big enough to cost what chunks are there to save.
         if grown {
-            self.redraw();
+            known.redraw(article);
         }
         true
     }
+}
 
-    fn redraw(&mut self) {
-        self.article.set_inner_html(&chunked(self.rendered.blocks()));
-        self.shown_blocks = blocks_in(&self.article);
+impl Known {
+    /// Parses `shown` and finds its blocks in `article`, redrawing it if it
+    /// does not show what the text renders to (or shows nothing yet).
+    fn take_over(article: &Element, shown: &str) -> Self {
+        let rendered = Rendered::new(shown);
+        let mut known = Known { elements: blocks_in(article), rendered };
+        if known.elements.len() != known.rendered.blocks().len() {
+            known.redraw(article);
+        }
+        known
+    }
+
+    fn redraw(&mut self, article: &Element) {
+        article.set_inner_html(&chunked(self.rendered.blocks()));
+        self.elements = blocks_in(article);
     }
 }
 

@@ -229,11 +229,9 @@ pub fn start(doc_id: &str, elements: Elements, preview: Preview, outputs: Output
             _observers: vec![text_observer, update_observer],
         }
     });
-    {
-        let preview = inner.preview.borrow();
-        inner.editor.follow_with(preview.article());
-        inner.editor.set_block_lines(&preview.lines());
-    }
+    // The blocks' lines follow when the preview is first shown (after the
+    // first sync), not while the page opens.
+    inner.editor.follow_with(inner.preview.borrow().article());
     let weak = Rc::downgrade(&inner);
     let mut listeners = vec![
         Listener::new(undo.unchecked_ref(), "click", with(&weak, |inner, _| inner.step_history(false))),

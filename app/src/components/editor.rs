@@ -1,9 +1,9 @@
 //! The editing surface: a toolbar (undo, redo, formatting; the layout and line
 //! numbers), the Markdown source and the rendered preview, shown side by side,
 //! alone or stacked as the person chose (`prefs`, applied by the stylesheet).
-//! On the server the source is a read-only `<textarea>`
-//! (the whole text, readable without JavaScript); in the browser the
-//! CodeMirror editor takes its place, in the same font and line height, and
+//! Without JavaScript the source is a read-only `<textarea>` holding the whole
+//! text; with it, the page shows the first screens of the text until the
+//! CodeMirror editor takes their place, in the same font and line height, and
 //! becomes editable once the first sync completes.
 
 use leptos::html::{Article, Button, Div};
@@ -15,20 +15,42 @@ use crate::collab::presence::PeerView;
 use crate::components::format_toolbar::FormatToolbar;
 use crate::components::view_switch::{LineNumbersToggle, ViewSwitch};
 
-/// The server-rendered content of a `<textarea>`. Leptos writes a textarea's
-/// children unescaped (it is a raw-text element to the renderer), so a
-/// document holding `</textarea><script>` would close the element and run
-/// the script for everyone who opens it. Escaped here, the browser decodes the
-/// entities back into exactly the text (`&lt;` in the document stays `&lt;`).
-/// The leading newline is one the HTML parser drops, so a document that
-/// starts with a blank line keeps it. In the browser the string is never
-/// written (hydration adopts the server's text node).
-pub fn textarea_text(text: &str) -> String {
-    if text.is_empty() {
-        // No text node at all, as the browser builds it for an empty element.
-        return String::new();
+/// The no-JavaScript source: a read-only `<textarea>` with the whole text,
+/// inside `<noscript>`. A browser running scripts keeps a `<noscript>`'s
+/// content as one unparsed string, so a long document costs no layout there
+/// (a 1 MiB textarea is a second of it, thrown away when the editor mounts);
+/// a browser without scripts parses it as HTML and shows the textarea.
+///
+/// Leptos writes this HTML unescaped, so the text is escaped here: a
+/// document holding `</textarea><script>` or `</noscript>` can close neither
+/// element, and the browser decodes the entities back into exactly the text
+/// (`&lt;` in the document stays `&lt;`). The leading newline is one the HTML
+/// parser drops, so a document that starts with a blank line keeps it.
+pub fn noscript_source(text: &str) -> String {
+    // No text node at all for an empty text, as the browser builds it.
+    let body = if text.is_empty() { String::new() } else { format!("\n{}", crate::html::escape_text(text)) };
+    format!(r#"<textarea class="source" data-testid="source" aria-label="Markdown source" readonly>{body}</textarea>"#)
+}
+
+/// How much of the text the page shows before the editor mounts: more than
+/// the tallest screen holds, a small part of a long document.
+const SOURCE_HEAD_BYTES: usize = 16 * 1024;
+
+/// The beginning of the text, up to [`SOURCE_HEAD_BYTES`], ended at a line
+/// break when one is near (a single long paragraph is cut at a character).
+pub fn source_head(text: &str) -> &str {
+    if text.len() <= SOURCE_HEAD_BYTES {
+        return text;
     }
-    format!("\n{}", crate::html::escape_text(text))
+    let mut end = SOURCE_HEAD_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    match head.rfind('\n') {
+        Some(line_end) if line_end >= SOURCE_HEAD_BYTES / 2 => &head[..line_end],
+        _ => head,
+    }
 }
 
 /// Platform-neutral shortcut hints for the toolbar's tooltips.
@@ -58,6 +80,12 @@ pub fn Editor(
     let preview_html = crate::markdown::render(&doc.markdown);
     #[cfg(feature = "hydrate")]
     let preview_html = String::new();
+    // Only the server writes the no-JavaScript source; hydration keeps the
+    // server's (an element's `inner_html` is not rewritten from the server).
+    #[cfg(not(feature = "hydrate"))]
+    let noscript_html = noscript_source(&doc.markdown);
+    #[cfg(feature = "hydrate")]
+    let noscript_html = String::new();
     let (ready, set_ready) = signal(false);
     // Until the page is live the server's textarea shows the text; after,
     // the editor does.
@@ -162,13 +190,12 @@ pub fn Editor(
             <div class="editor-layout">
                 <section class="pane editor-pane" aria-label="Markdown source">
                     <div class="source-wrap">
-                        <textarea
-                            class="source"
-                            data-testid="source"
-                            aria-label="Markdown source"
-                            readonly
-                            hidden=move || mounted.get()
-                        >{textarea_text(&doc.markdown)}</textarea>
+                        <noscript inner_html=noscript_html></noscript>
+                        // A picture of the text while the editor loads; the
+                        // editor, once mounted, is what people read and use.
+                        <div class="source source-head" aria-hidden="true" hidden=move || mounted.get()>
+                            {source_head(&doc.markdown).to_owned()}
+                        </div>
                         <div node_ref=editor_host class="editor-host" hidden=move || !mounted.get()></div>
                     </div>
                 </section>
@@ -184,15 +211,26 @@ pub fn Editor(
 
 #[cfg(test)]
 mod tests {
-    use super::textarea_text;
+    use super::{noscript_source, source_head, SOURCE_HEAD_BYTES};
 
     #[test]
-    fn textarea_text_cannot_close_the_element() {
-        assert_eq!(
-            textarea_text("a</textarea><script>x</script>"),
-            "\na&lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt;"
-        );
-        assert_eq!(textarea_text("&lt; stays"), "\n&amp;lt; stays");
-        assert_eq!(textarea_text(""), "");
+    fn the_noscript_source_cannot_close_its_elements() {
+        let html = noscript_source("a</textarea></noscript><script>x</script>");
+        assert!(html.ends_with(">\na&lt;/textarea&gt;&lt;/noscript&gt;&lt;script&gt;x&lt;/script&gt;</textarea>"));
+        assert!(noscript_source("&lt; stays").contains(">\n&amp;lt; stays<"));
+        assert!(noscript_source("").contains("readonly></textarea>"));
+    }
+
+    #[test]
+    fn the_head_is_the_whole_of_a_short_text_and_ends_at_a_line_in_a_long_one() {
+        assert_eq!(source_head("# Short\n\ntext"), "# Short\n\ntext");
+        let long = "A line of text.\n".repeat(2_000);
+        let head = source_head(&long);
+        assert!(head.len() <= SOURCE_HEAD_BYTES && head.len() > SOURCE_HEAD_BYTES - 20);
+        assert!(long.starts_with(head) && head.ends_with("text."));
+        // One long paragraph of multi-byte characters: cut inside it, at a
+        // character boundary.
+        let paragraph = "é".repeat(20_000);
+        assert_eq!(source_head(&paragraph).len(), SOURCE_HEAD_BYTES);
     }
 }
