@@ -1,6 +1,7 @@
 //! Escaping text for the few places where Leptos writes it into HTML raw: the
-//! children of `<textarea>` and the document `<title>` are raw text to its
-//! renderer, so text there could close the element and open a `<script>`.
+//! document `<title>` is raw text to its renderer, and the editor's
+//! `inner_html` (the `<noscript>` source, the head of the text) is written as
+//! given, so text there could close the element and open a `<script>`.
 
 /// `text` with `&`, `<` and `>` as entities: the browser reads it back as
 /// exactly `text` inside an element's content.

@@ -71,3 +71,26 @@ test('a change past the size limit is refused, kept on this device, and the page
   expect(await markdown(id)).toBe('kept ');
   expect((await editorText(editor)).length).toBe(250_005);
 });
+
+test('a document of characters the HTML parser drops still opens live for everyone', async ({ browser, request }) => {
+  // NUL is valid text, but the browser's parser drops it from the page:
+  // what the server drew for it must not leave hydration without a node.
+  const id = await createDoc(request, 'NUL');
+  const writer = await (await browser.newContext()).newPage();
+  const editor = await openDoc(writer, id);
+  await editor.click();
+  await writer.keyboard.insertText('\u0000\u0000\u0000');
+  await expect(writer.getByTestId('status')).toHaveText('Saved');
+  expect(await markdown(id)).toBe('\u0000\u0000\u0000');
+
+  const reader = await (await browser.newContext()).newPage();
+  const errors = collectErrors(reader);
+  const readerEditor = await openDoc(reader, id);
+  await expectText(readerEditor, '\u0000\u0000\u0000');
+  await readerEditor.click();
+  await reader.keyboard.press('Control+End');
+  await reader.keyboard.type('ok');
+  await expect(reader.getByTestId('status')).toHaveText('Saved');
+  expect(await markdown(id)).toBe('\u0000\u0000\u0000ok');
+  expect(errors).toEqual([]);
+});

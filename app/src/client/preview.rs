@@ -68,10 +68,10 @@ impl Preview {
     /// already, and the server's preview had been taken over before (the
     /// first call takes it over, and then the blocks' lines are news).
     pub fn show(&mut self, markdown: &str) -> bool {
-        let taken_over = self.known.is_none();
+        let first_show = self.known.is_none();
         let known = self.known.get_or_insert_with(|| Known::take_over(&self.article, &self.shown));
         if self.shown == markdown {
-            return taken_over;
+            return first_show;
         }
         let splice = known.rendered.update(&self.shown, markdown);
         markdown.clone_into(&mut self.shown);

@@ -294,10 +294,10 @@ impl Inner {
 
     /// Re-renders the preview once typing pauses. Where the document makes
     /// every render whole (it defines link references, or the server's
-    /// preview is yet to be taken over), bigger documents wait longer, so that linear parse never competes with keystrokes;
-    /// otherwise it is cheap, but in a long document it still waits out a
-    /// brisk typist's gap between keys (about 120 ms), so as not to land on
-    /// a keystroke.
+    /// preview is yet to be taken over), bigger documents wait longer, so
+    /// that linear parse never competes with keystrokes; otherwise it is
+    /// cheap, but in a long document it still waits out a brisk typist's gap
+    /// between keys (about 120 ms), so as not to land on a keystroke.
     pub(super) fn schedule_preview(self: &Rc<Self>) {
         let len = self.editor.len_utf16();
         let delay = if self.preview.borrow().renders_whole() {

@@ -72,10 +72,10 @@ pub fn Editor(
     let undo = NodeRef::<Button>::new();
     let redo = NodeRef::<Button>::new();
     // The server renders the preview into the page. The browser does not need
-    // that HTML (hydration keeps what the server sent): `Preview::adopt`
-    // renders the blocks once, and fills the preview itself when the page was
-    // reached without the server (a navigation inside the app). At 1 MiB that
-    // is one Markdown render less while the page opens.
+    // that HTML (hydration keeps what the server sent): the preview takes
+    // the server's blocks over after the first sync, and fills itself when
+    // the page was reached without the server (a navigation inside the app).
+    // At 1 MiB that is one Markdown render less while the page opens.
     #[cfg(not(feature = "hydrate"))]
     let preview_html = crate::markdown::render(&doc.markdown);
     #[cfg(feature = "hydrate")]
@@ -87,8 +87,7 @@ pub fn Editor(
     #[cfg(feature = "hydrate")]
     let noscript_html = String::new();
     let (ready, set_ready) = signal(false);
-    // Until the page is live the server's textarea shows the text; after,
-    // the editor does.
+    // Until the editor mounts the head of the text stands in for it.
     let (mounted, set_mounted) = signal(false);
     let can_write = Signal::derive(move || ready.get() && role.get().can_edit() && !status.get().is_final());
     let read_only = Signal::derive(move || !role.get().can_edit());
@@ -193,9 +192,12 @@ pub fn Editor(
                         <noscript inner_html=noscript_html></noscript>
                         // A picture of the text while the editor loads; the
                         // editor, once mounted, is what people read and use.
-                        <div class="source source-head" aria-hidden="true" hidden=move || mounted.get()>
-                            {source_head(&doc.markdown).to_owned()}
-                        </div>
+                        // Written as HTML, not as a text node to hydrate: the
+                        // browser drops some characters (NUL) from the page,
+                        // and a text of only those would leave hydration no
+                        // node to find, and the page dead for everyone.
+                        <div class="source source-head" aria-hidden="true" hidden=move || mounted.get()
+                            inner_html=crate::html::escape_text(source_head(&doc.markdown))></div>
                         <div node_ref=editor_host class="editor-host" hidden=move || !mounted.get()></div>
                     </div>
                 </section>
