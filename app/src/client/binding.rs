@@ -7,6 +7,9 @@
 //! out of any history and maps everyone's selection through. Other people's
 //! carets are decorations ([`Editor::draw_peers`]).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement};
@@ -97,6 +100,10 @@ pub struct Mark {
 /// The editor in the page; destroyed when dropped.
 pub struct Editor {
     view: QuireEditor,
+    /// The text the editor opened on, while nothing has changed it since:
+    /// the first sync usually brings exactly that, and knowing it here
+    /// spares reading a long text back out of the editor to compare.
+    opened_on: Rc<RefCell<Option<String>>>,
     /// The callbacks CodeMirror holds, kept alive as long as it is.
     _closures: Vec<Closure<dyn FnMut(JsValue)>>,
 }
@@ -106,8 +113,16 @@ impl Editor {
     /// [`Editor::set_read_only`] says otherwise).
     pub fn mount(parent: &HtmlElement, text: &str, hooks: Hooks, line_numbers: bool) -> Editor {
         let Hooks { mut local, mut selection, mut undo, mut redo, mut composing } = hooks;
+        let opened_on = Rc::new(RefCell::new(Some(text.to_string())));
+        let typed = opened_on.clone();
         let closures: Vec<NamedClosure> = vec![
-            ("local", Closure::new(move |flat: JsValue| local(parse_flat(&flat)))),
+            (
+                "local",
+                Closure::new(move |flat: JsValue| {
+                    typed.borrow_mut().take();
+                    local(parse_flat(&flat))
+                }),
+            ),
             ("selection", Closure::new(move |_: JsValue| selection())),
             ("undo", Closure::new(move |_: JsValue| undo())),
             ("redo", Closure::new(move |_: JsValue| redo())),
@@ -125,7 +140,7 @@ impl Editor {
         let options = Object::new();
         let _ = Reflect::set(&options, &JsValue::from_str("lineNumbers"), &JsValue::from_bool(line_numbers));
         let view = QuireEditor::new(parent, text, &object, &attributes, &options);
-        Editor { view, _closures: closures.into_iter().map(|(_, c)| c).collect() }
+        Editor { view, opened_on, _closures: closures.into_iter().map(|(_, c)| c).collect() }
     }
 
     /// The whole text, as shown.
@@ -139,7 +154,11 @@ impl Editor {
 
     /// Replaces the whole text (the first sync).
     pub fn reset(&self, text: &str) {
-        if self.view.text() != text {
+        let unchanged = match self.opened_on.borrow_mut().take() {
+            Some(opened_on) => opened_on == text,
+            None => self.view.text() == text,
+        };
+        if !unchanged {
             self.view.set_text(text);
         }
     }
@@ -150,6 +169,7 @@ impl Editor {
         if changes.is_empty() {
             return;
         }
+        self.opened_on.borrow_mut().take();
         let flat = Array::new();
         for change in changes {
             flat.push(&change.from.into());
