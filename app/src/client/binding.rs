@@ -154,9 +154,13 @@ impl Editor {
 
     /// Replaces the whole text (the first sync).
     pub fn reset(&self, text: &str) {
-        let unchanged = match self.opened_on.borrow_mut().take() {
-            Some(opened_on) => opened_on == text,
-            None => self.view.text() == text,
+        // What it opened on holds only while nothing changed the editor
+        // (it is read-only until the first sync); its length is checked too,
+        // as that costs nothing.
+        let opened_on = self.opened_on.borrow_mut().take();
+        let unchanged = match opened_on {
+            Some(opened_on) if opened_on.encode_utf16().count() == self.view.length() as usize => opened_on == text,
+            _ => self.view.text() == text,
         };
         if !unchanged {
             self.view.set_text(text);
