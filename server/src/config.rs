@@ -100,6 +100,22 @@ pub struct Config {
     #[arg(long, env = "QUIRE_COMPACT_AFTER", default_value_t = 500)]
     pub compact_after: usize,
 
+    /// Milliseconds without an edit after which a document's text is kept as
+    /// a version in its history (versions are also cut when a document
+    /// unloads, before a restore and when someone names one).
+    #[arg(long, env = "QUIRE_VERSION_PAUSE_MS", default_value_t = 180_000)]
+    pub version_pause_ms: u64,
+
+    /// Hours for which every automatic version is kept; older ones are
+    /// thinned to one an hour. Named versions are kept until deleted.
+    #[arg(long, env = "QUIRE_VERSIONS_KEEP_ALL_HOURS", default_value_t = 24)]
+    pub versions_keep_all_hours: u32,
+
+    /// Days for which one automatic version an hour is kept; older ones are
+    /// thinned to one a day.
+    #[arg(long, env = "QUIRE_VERSIONS_HOURLY_DAYS", default_value_t = 30)]
+    pub versions_hourly_days: u32,
+
     /// Addresses of the load balancers in front of Quire, comma-separated
     /// (`10.0.0.2,10.0.0.3`). Only requests from these may name their client
     /// in `X-Forwarded-For` (sign-in throttling counts per client address).
@@ -169,6 +185,18 @@ impl Config {
     /// cookies are then Secure and responses carry HSTS.
     pub fn serves_https(&self) -> bool {
         self.public_origin.as_deref().is_some_and(|origin| origin.starts_with("https://"))
+    }
+
+    pub fn version_policy(&self) -> crate::store::VersionPolicy {
+        const HOUR_MS: i64 = 3_600_000;
+        let keep_all_ms = i64::from(self.versions_keep_all_hours) * HOUR_MS;
+        crate::store::VersionPolicy {
+            pause: Duration::from_millis(self.version_pause_ms.max(10)),
+            retention: crate::store::Retention {
+                keep_all_ms,
+                hourly_until_ms: (i64::from(self.versions_hourly_days) * 24 * HOUR_MS).max(keep_all_ms),
+            },
+        }
     }
 
     pub fn room_idle(&self) -> Duration {

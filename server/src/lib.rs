@@ -59,8 +59,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let store = Store::connect_pooled(&config.database_url, config.db_pool).await?;
-    let (persister, writer) = Persister::spawn(store.clone(), config.compact_after);
+    let (persister, writer) = Persister::spawn(store.clone(), config.compact_after, config.version_policy());
     let cancel = CancellationToken::new();
+    // What an earlier run (one that crashed, say) left without its version.
+    tokio::spawn(cut_missed_versions(store.clone(), persister.clone(), cancel.clone()));
     // The relay outlives the sockets: it stops after every write is flushed.
     let relay_cancel = CancellationToken::new();
     let (relay, relay_events) = match &config.redis_url {
@@ -121,7 +123,7 @@ pub async fn run(
     let _ = sweeper.await;
     let _ = sessions.await;
     let _ = trash.await;
-    hub.persister().flush(None).await;
+    hub.persister().close().await;
     // Everything queued is committed and no connection is left to queue more.
     writer.abort();
     // Last, tell the other instances this one is gone.
@@ -219,6 +221,23 @@ async fn empty_trash(store: Store, cancel: CancellationToken) {
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+        }
+    }
+}
+
+/// Cuts the versions a crash (or kill -9) kept the writer from cutting: of
+/// every document edited after its newest version.
+async fn cut_missed_versions(store: Store, persister: Persister, cancel: CancellationToken) {
+    let documents = match store.documents_without_latest_version().await {
+        Ok(documents) => documents,
+        Err(error) => return tracing::warn!(%error, "could not look for documents without their latest version"),
+    };
+    for doc in documents {
+        if cancel.is_cancelled() {
+            return;
+        }
+        if let Err(error) = persister.cut(doc.clone(), store::Cut::Auto).await {
+            tracing::warn!(%doc, %error, "could not cut a missed version");
         }
     }
 }

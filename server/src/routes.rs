@@ -43,6 +43,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs", get(api::list).post(api::create))
         .route("/api/docs/{id}", delete(api::delete))
         .route("/api/docs/{id}/markdown", get(api::markdown))
+        .route("/api/docs/{id}/versions", get(api::history::list).post(api::history::create))
+        .route(
+            "/api/docs/{id}/versions/{version}",
+            get(api::history::show).patch(api::history::rename).delete(api::history::delete),
+        )
+        .route("/api/docs/{id}/versions/{version}/markdown", get(api::history::markdown))
+        .route("/api/docs/{id}/versions/{version}/restore", post(api::history::restore))
+        .route("/api/docs/{id}/history-access", put(api::history::set_access))
         .route("/api/docs/{id}/links", post(api::create_link))
         .route("/api/docs/{id}/links/{link}", delete(api::revoke_link))
         .route("/api/docs/{id}/members/{username}", put(api::share).delete(api::unshare))

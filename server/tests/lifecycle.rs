@@ -70,7 +70,8 @@ async fn compaction_keeps_the_document_and_only_deletes_what_it_merged() {
         use yrs::{Text, Transact};
         let mut txn = doc.transact_mut();
         text.insert(&mut txn, i, "x");
-        batch.push((id.clone(), bytes::Bytes::from(txn.encode_update_v1())));
+        let update = bytes::Bytes::from(txn.encode_update_v1());
+        batch.push(server::store::Write { doc: id.clone(), update, author: None, introduced: Vec::new() });
     }
     store.append_updates(&batch[..30]).await.unwrap();
     assert_eq!(store.compact(&id).await.unwrap(), 30);

@@ -188,6 +188,39 @@ pub fn validate_title(raw: &str) -> Result<String, &'static str> {
     Ok(title.to_string())
 }
 
+/// Longest name of a version, in characters.
+pub const MAX_VERSION_NAME_CHARS: usize = 100;
+
+/// A version's name as typed, trimmed; the reason if it cannot be one.
+pub fn validate_version_name(raw: &str) -> Result<String, &'static str> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err("a version name must not be empty");
+    }
+    if name.chars().count() > MAX_VERSION_NAME_CHARS {
+        return Err("a version name must be at most 100 characters");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("a version name must not contain control characters");
+    }
+    Ok(name.to_string())
+}
+
+/// One version in a document's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    pub id: i64,
+    /// Unix milliseconds: for automatic versions, the last edit they hold.
+    pub created_at: i64,
+    /// "auto", "named", or "restore" (the text just before a restore).
+    pub kind: String,
+    pub name: Option<String>,
+    /// Bytes of its text.
+    pub size: i64,
+    /// Who changed the text since the version before.
+    pub authors: Vec<Identity>,
+}
+
 /// A username as typed, in the form it is stored and compared in.
 pub fn normalize_username(raw: &str) -> String {
     raw.trim().to_ascii_lowercase()

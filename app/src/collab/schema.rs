@@ -52,6 +52,8 @@ pub struct Shape {
     needs: Vec<(u64, u32)>,
     /// Bytes of text the update inserts (deletions insert none).
     pub inserted: u64,
+    /// `(client, start, end)`: the clocks of each client the update carries.
+    carried: Vec<(u64, u32, u32)>,
 }
 
 impl Shape {
@@ -59,6 +61,18 @@ impl Shape {
     /// with state vector `sv` (none would wait as pending).
     pub fn applies_to(&self, sv: &StateVector) -> bool {
         self.needs.iter().all(|&(client, clock)| sv.get(&yrs::ClientID::new(client)) >= clock)
+    }
+
+    /// `(client, start, end)`: the clock ranges this update adds to a
+    /// document with state vector `sv` (what it carries that `sv` lacks).
+    pub fn adds_to(&self, sv: &StateVector) -> Vec<(u64, u32, u32)> {
+        self.carried
+            .iter()
+            .filter_map(|&(client, start, end)| {
+                let start = start.max(sv.get(&yrs::ClientID::new(client)));
+                (start < end).then_some((client, start, end))
+            })
+            .collect()
     }
 }
 
@@ -173,7 +187,8 @@ impl Scan {
         }
         needs.extend(self.referenced);
         needs.retain(|&(_, clock)| clock > 0);
-        Ok(Shape { needs, inserted: self.inserted })
+        let carried = self.carried.iter().map(|(&client, &(start, end))| (client, start, end)).collect();
+        Ok(Shape { needs, inserted: self.inserted, carried })
     }
 
     /// Reads one struct (GC or item) of `client` at `clock` and returns its

@@ -9,6 +9,8 @@ use sha2::{Digest, Sha256};
 
 use app::api::Identity;
 
+use crate::store::Author;
+
 /// Someone as remembered in a session and stamped on their presence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
@@ -48,6 +50,13 @@ impl Person {
         let digest = Sha256::digest(user_id.as_bytes());
         let color = COLORS[digest[0] as usize % COLORS.len()].to_string();
         Person { key: format!("user:{user_id}"), identity: Identity { name: username.to_string(), color } }
+    }
+}
+
+impl Person {
+    /// How the update log records this person as the author of a write.
+    pub fn author(&self) -> Author {
+        Author { key: self.key.clone(), name: self.identity.name.clone(), color: self.identity.color.clone() }
     }
 }
 

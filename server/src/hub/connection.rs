@@ -20,13 +20,15 @@ use super::budget::Budget;
 use super::presence::{PresenceError, Sender};
 use super::room::{CloseReason, ConnId, Room, UpdateError};
 use crate::auth::Person;
-use crate::store::{Ack, Persister};
+use crate::store::{Ack, Author, Persister, Write};
 
 pub struct Connection {
     pub id: ConnId,
     pub room: Arc<Room>,
     /// Who this client is, from its session: stamped on its presence.
     person: Person,
+    /// The same person, as the log records who wrote each update.
+    author: Arc<Author>,
     /// False for viewers: their writes are refused. Changes while connected.
     can_write: AtomicBool,
     persister: Persister,
@@ -74,6 +76,7 @@ impl Connection {
         Connection {
             id,
             room,
+            author: Arc::new(person.author()),
             person,
             can_write: AtomicBool::new(can_write),
             persister,
@@ -156,7 +159,15 @@ impl Connection {
                     match self.room.apply_update(self.id, &update) {
                         Ok(applied) => {
                             match applied.change {
-                                Some(change) => self.persister.append(self.room.id.clone(), change, Some(ack)).await,
+                                Some(change) => {
+                                    let write = Write {
+                                        doc: self.room.id.clone(),
+                                        update: change,
+                                        author: Some(self.author.clone()),
+                                        introduced: applied.introduced,
+                                    };
+                                    self.persister.append(write, Some(ack)).await
+                                }
                                 // Nothing new, but the server may hold it only in memory
                                 // (someone else's write in flight): saved once that is.
                                 None => self.persister.acknowledge(ack).await,

@@ -88,6 +88,9 @@ pub struct Applied {
     /// Part of it could not be placed and was dropped: the client must
     /// re-sync (what was placed stands, and is in `change`).
     pub unrooted: bool,
+    /// `(client, start, end)`: the yrs clock ranges this update brought into
+    /// the document, which the sending connection's person introduced.
+    pub introduced: Vec<(u64, u32, u32)>,
 }
 
 /// Why an update from a client was refused.
@@ -255,7 +258,8 @@ impl Room {
         if state.closed {
             return Err(UpdateError::Internal);
         }
-        if !shape.applies_to(&state.doc.transact().state_vector()) {
+        let before = state.doc.transact().state_vector();
+        if !shape.applies_to(&before) {
             return Err(UpdateError::Unrooted);
         }
         // Only what an update inserts counts against the limits (UTF-16
@@ -292,14 +296,53 @@ impl Room {
             }
         };
         if protocol::is_empty_update(&change) {
-            return Ok(Applied { change: None, unrooted });
+            return Ok(Applied { change: None, unrooted, introduced: Vec::new() });
         }
         state.stored_bytes += change.len() as u64;
         let frame = Bytes::from(protocol::update(change.clone()));
         fan_out(&state.peers, from, &frame);
         let change = Bytes::from(change);
         self.relay.publish(&relay::Message::Update(self.id.clone(), change.clone()));
-        Ok(Applied { change: Some(change), unrooted })
+        Ok(Applied { change: Some(change), unrooted, introduced: shape.adds_to(&before) })
+    }
+
+    /// Makes the text `target` with an edit of the room's own (a restore),
+    /// touching only what differs: fanned out to everyone here and relayed
+    /// like a client's update. Returns the change to persist and the clocks it
+    /// introduced, or None when the text already was `target`.
+    pub fn replace_text(&self, target: &str) -> Result<Option<Applied>, UpdateError> {
+        let mut state = self.state();
+        if state.closed {
+            return Err(UpdateError::Internal);
+        }
+        let current = qdoc::markdown(&state.text, &state.doc.transact());
+        let edits = app::collab::compare::restore_edits(&current, target);
+        if edits.is_empty() {
+            return Ok(None);
+        }
+        if target.encode_utf16().count() as u64 > self.limits.max_document_chars as u64 {
+            return Err(UpdateError::TooLarge);
+        }
+        self.make_room_for(&mut state, edits.iter().map(|edit| edit.insert.len() as u64).sum())?;
+        let client = state.doc.client_id();
+        let before = state.doc.transact().state_vector().get(&client);
+        let (doc, text) = (&state.doc, &state.text);
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            let mut txn = doc.transact_mut();
+            app::collab::compare::apply_edits(text, &mut txn, &edits);
+            (txn.encode_update_v1(), txn.state_vector().get(&client))
+        }));
+        let Ok((change, after)) = applied else {
+            tracing::error!(doc = %self.id, "yrs panicked restoring a version; reloading the room");
+            self.close_locked(&mut state, RELOADING);
+            return Err(UpdateError::Internal);
+        };
+        state.stored_bytes += change.len() as u64;
+        fan_out(&state.peers, ConnId::MAX, &Bytes::from(protocol::update(change.clone())));
+        let change = Bytes::from(change);
+        self.relay.publish(&relay::Message::Update(self.id.clone(), change.clone()));
+        let introduced = if after > before { vec![(client.get(), before, after)] } else { Vec::new() };
+        Ok(Some(Applied { change: Some(change), unrooted: false, introduced }))
     }
 
     /// Ok if `incoming` more bytes keep the document within its byte limit.

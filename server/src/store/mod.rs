@@ -4,12 +4,17 @@
 //! placeholders, numbered in order of appearance, work on both).
 
 mod accounts;
+mod authors;
 mod persister;
 mod sharing;
+mod text_delta;
+mod versions;
 
 pub use accounts::{TokenRow, UserRow};
-pub use persister::{Ack, Persister};
+pub use authors::{Author, ClientRange};
+pub use persister::{Ack, Persister, VersionPolicy};
 pub use sharing::{LinkRow, SharedDoc};
+pub use versions::{Cut, Retention, VersionRow};
 
 use std::path::Path;
 use std::str::FromStr;
@@ -50,6 +55,16 @@ const DOC_COLUMNS: &str = "d.id, d.title, d.created_at, d.updated_at, d.owner_id
 pub struct StoredDoc {
     pub updates: Vec<Vec<u8>>,
     pub index: LogIndex,
+}
+
+/// One accepted update to append to a document's log, and who wrote it.
+pub struct Write {
+    pub doc: DocId,
+    pub update: bytes::Bytes,
+    /// None for writes no person made (a restore by the API has one).
+    pub author: Option<std::sync::Arc<Author>>,
+    /// The yrs clock ranges it brought in `(client, start, end)`.
+    pub introduced: Vec<(u64, u32, u32)>,
 }
 
 /// Which stored pieces a document consists of: log rows by seq, and the
@@ -246,18 +261,26 @@ impl Store {
 
     /// Appends updates (of any documents) in one transaction and marks their
     /// documents edited. Either all of them are durable or none is.
-    pub async fn append_updates(&self, batch: &[(DocId, bytes::Bytes)]) -> Result<()> {
+    pub async fn append_updates(&self, batch: &[Write]) -> Result<()> {
+        let plan = authors::Authorship::default().plan_for(batch);
+        self.append_planned(batch, &plan).await
+    }
+
+    /// [`Self::append_updates`], recording who wrote them as `plan` says.
+    async fn append_planned(&self, batch: &[Write], plan: &authors::Plan) -> Result<()> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        for (doc, update) in batch {
-            sqlx::query("INSERT INTO doc_updates (doc_id, data, created_at) VALUES ($1, $2, $3)")
-                .bind(doc.as_str())
-                .bind(update.to_vec())
+        for write in batch {
+            sqlx::query("INSERT INTO doc_updates (doc_id, data, created_at, author) VALUES ($1, $2, $3, $4)")
+                .bind(write.doc.as_str())
+                .bind(write.update.to_vec())
                 .bind(now)
+                .bind(write.author.as_ref().map(|author| author.key.as_str()))
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut touched: Vec<&DocId> = batch.iter().map(|(doc, _)| doc).collect();
+        authors::record(&mut tx, plan).await?;
+        let mut touched: Vec<&DocId> = batch.iter().map(|write| &write.doc).collect();
         touched.sort();
         touched.dedup();
         for doc in touched {
@@ -276,26 +299,42 @@ impl Store {
     /// rows appended meanwhile by anyone are kept). Returns how many rows merged.
     pub async fn compact(&self, id: &DocId) -> Result<usize> {
         let mut tx = self.pool.begin().await?;
-        let snapshot: Option<Vec<u8>> = sqlx::query("SELECT data FROM doc_snapshots WHERE doc_id = $1")
+        let snapshot = sqlx::query("SELECT data, authors FROM doc_snapshots WHERE doc_id = $1")
             .bind(id.as_str())
             .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| row.try_get("data"))
-            .transpose()?;
-        let rows = sqlx::query("SELECT seq, data FROM doc_updates WHERE doc_id = $1 ORDER BY seq")
+            .await?;
+        let rows = sqlx::query("SELECT seq, data, author FROM doc_updates WHERE doc_id = $1 ORDER BY seq")
             .bind(id.as_str())
             .fetch_all(&mut *tx)
             .await?;
         if rows.is_empty() {
             return Ok(0);
         }
+        // Who wrote the rows that no version lists yet stays with the
+        // snapshot until the next version takes them over.
+        let listed_upto = sqlx::query("SELECT MAX(upto) AS upto FROM doc_versions WHERE doc_id = $1")
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get::<Option<i64>, _>("upto")?
+            .unwrap_or(0);
         let mut seqs = Vec::with_capacity(rows.len());
         let mut updates = Vec::with_capacity(rows.len() + 1);
-        updates.extend(snapshot);
-        for row in &rows {
-            seqs.push(row.try_get::<i64, _>("seq")?);
-            updates.push(row.try_get::<Vec<u8>, _>("data")?);
+        let mut unlisted = std::collections::BTreeSet::new();
+        if let Some(snapshot) = &snapshot {
+            updates.push(snapshot.try_get::<Vec<u8>, _>("data")?);
+            let authors: String = snapshot.try_get("authors")?;
+            unlisted.extend(authors.split('\n').filter(|key| !key.is_empty()).map(str::to_string));
         }
+        for row in &rows {
+            let seq = row.try_get::<i64, _>("seq")?;
+            seqs.push(seq);
+            updates.push(row.try_get::<Vec<u8>, _>("data")?);
+            if seq > listed_upto {
+                unlisted.extend(row.try_get::<Option<String>, _>("author")?);
+            }
+        }
+        let unlisted = unlisted.into_iter().collect::<Vec<_>>().join("\n");
         let doc_name = id.to_string();
         let merged = tokio::task::spawn_blocking(move || merge_updates(&doc_name, &updates))
             .await
@@ -303,14 +342,15 @@ impl Store {
         // Never empty (checked above); the largest seq merged names this snapshot.
         let version = seqs.iter().copied().max().unwrap_or_default();
         sqlx::query(
-            "INSERT INTO doc_snapshots (doc_id, data, updated_at, version) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO doc_snapshots (doc_id, data, updated_at, version, authors) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, \
-             version = excluded.version",
+             version = excluded.version, authors = excluded.authors",
         )
         .bind(id.as_str())
         .bind(merged)
         .bind(now_ms())
         .bind(version)
+        .bind(unlisted)
         .execute(&mut *tx)
         .await?;
         crate::failpoint::hit("compaction:snapshot-written");
@@ -358,6 +398,16 @@ fn merge_updates(doc_name: &str, updates: &[Vec<u8>]) -> Result<Vec<u8>> {
     }
     let txn = rebuilt.doc.transact();
     Ok(txn.encode_state_as_update_v1(&StateVector::default()))
+}
+
+/// The text of the document these stored updates make.
+fn rebuild_text(doc_name: &str, updates: &[Vec<u8>]) -> Result<String> {
+    use yrs::Transact;
+    let rebuilt = app::collab::doc::doc_from_updates(updates.iter().map(Vec::as_slice))
+        .map_err(|e| Error::CorruptDocument(doc_name.to_string(), e.to_string()))?;
+    let text = app::collab::doc::content(&rebuilt.doc);
+    let txn = rebuilt.doc.transact();
+    Ok(app::collab::doc::markdown(&text, &txn))
 }
 
 fn document_row(row: &sqlx::any::AnyRow) -> Result<DocumentRow> {

@@ -6,17 +6,23 @@
 //! through [`Ack`]s, which are delivered only after the transaction holding
 //! everything queued before them committed. A `Flush` job is answered the same
 //! way, which is how rooms unload and how shutdown knows nothing is left in memory.
+//!
+//! The writer also cuts versions (see `versions.rs`) from what it committed:
+//! once a document it wrote has seen no edit for the policy's pause, when its
+//! room unloads, when asked (a named version, before a restore), and at
+//! shutdown; then it thins the document's automatic versions.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::Store;
+use super::authors::Authorship;
+use super::versions::{Cut, Retention};
+use super::{now_ms, Store, Write};
 use crate::doc_id::DocId;
 
 /// Most updates committed in one transaction.
@@ -48,9 +54,24 @@ impl Ack {
     }
 }
 
+/// When the writer cuts versions by itself, and which it keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct VersionPolicy {
+    /// Quiet time after the last edit before an automatic version.
+    pub pause: Duration,
+    pub retention: Retention,
+}
+
+/// What asking for a version answers: the version holding the text, if any.
+type CutReply = oneshot::Sender<crate::error::Result<Option<i64>>>;
+
 enum PersistJob {
     /// Append one update to a document's log.
-    Append(DocId, Bytes, Option<Ack>),
+    Append(Write, Option<Ack>),
+    /// Commit everything queued before, cut the versions still due, answer.
+    Close(oneshot::Sender<()>),
+    /// Cut a version once everything queued before is committed.
+    Cut(DocId, Cut, CutReply),
     /// Deliver an acknowledgement after everything queued before it committed
     /// (a write that changed nothing still waits for the ones before it).
     Ack(Ack),
@@ -71,16 +92,19 @@ pub struct Persister {
 impl Persister {
     /// Starts the writer. It runs until every `Persister` clone is dropped and
     /// the queue is drained, so awaiting the handle after that flushes everything.
-    pub fn spawn(store: Store, compact_after: usize) -> (Persister, JoinHandle<()>) {
+    pub fn spawn(store: Store, compact_after: usize, versions: VersionPolicy) -> (Persister, JoinHandle<()>) {
         let (jobs, rx) = mpsc::channel(QUEUE_CAPACITY);
         let healthy = Arc::new(AtomicBool::new(true));
         let pending = Arc::new(AtomicUsize::new(0));
         let writer = Writer {
             store,
             compact_after,
+            versions,
             healthy: healthy.clone(),
             pending: pending.clone(),
             since_compaction: HashMap::new(),
+            edited: HashMap::new(),
+            authorship: Authorship::default(),
         };
         let handle = tokio::spawn(writer.run(rx));
         (Persister { jobs, healthy, pending }, handle)
@@ -89,9 +113,9 @@ impl Persister {
     /// Queues an update, and the acknowledgement to deliver once it is durable.
     /// Waits only when the queue is full (backpressure on the client that sends
     /// faster than the database commits).
-    pub async fn append(&self, doc: DocId, update: Bytes, ack: Option<Ack>) {
+    pub async fn append(&self, write: Write, ack: Option<Ack>) {
         self.pending.fetch_add(1, Ordering::Relaxed);
-        if self.jobs.send(PersistJob::Append(doc, update, ack)).await.is_err() {
+        if self.jobs.send(PersistJob::Append(write, ack)).await.is_err() {
             self.pending.fetch_sub(1, Ordering::Relaxed);
             tracing::error!("persistence queue closed; update not stored");
         }
@@ -111,6 +135,23 @@ impl Persister {
         }
     }
 
+    /// For shutdown: waits until everything queued so far is committed and
+    /// every document edited since its last version has a new one.
+    pub async fn close(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.jobs.send(PersistJob::Close(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    /// Cuts a version of `doc` once everything queued so far is committed;
+    /// answers the version that holds the text then (None: nothing stored).
+    pub async fn cut(&self, doc: DocId, cut: Cut) -> crate::error::Result<Option<i64>> {
+        let (done, wait) = oneshot::channel();
+        self.jobs.send(PersistJob::Cut(doc, cut, done)).await.map_err(|_| shutting_down())?;
+        wait.await.map_err(|_| shutting_down())?
+    }
+
     /// False while the last commit attempt failed.
     pub fn is_healthy(&self) -> bool {
         self.healthy.load(Ordering::Relaxed)
@@ -122,30 +163,56 @@ impl Persister {
     }
 }
 
+fn shutting_down() -> crate::error::Error {
+    crate::error::Error::Internal("the server is shutting down".into())
+}
+
 struct Writer {
     store: Store,
     compact_after: usize,
+    versions: VersionPolicy,
     healthy: Arc<AtomicBool>,
     pending: Arc<AtomicUsize>,
     /// Rows and bytes appended per document since its last compaction.
     since_compaction: HashMap<DocId, (usize, u64)>,
+    /// Documents written since their last version, and when last.
+    edited: HashMap<DocId, tokio::time::Instant>,
+    authorship: Authorship,
 }
 
 impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<PersistJob>) {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
-        while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        loop {
+            let next_version = self.edited.values().min().map(|at| *at + self.versions.pause);
+            let received = match next_version {
+                Some(due) => tokio::select! {
+                    received = rx.recv_many(&mut jobs, MAX_BATCH) => received,
+                    () = tokio::time::sleep_until(due) => {
+                        self.cut_quiet_documents().await;
+                        continue;
+                    }
+                },
+                None => rx.recv_many(&mut jobs, MAX_BATCH).await,
+            };
+            if received == 0 {
+                break;
+            }
             let mut appends = Vec::with_capacity(jobs.len());
             let mut acks = Vec::new();
             let mut flushes = Vec::new();
+            let mut cuts = Vec::new();
+            let mut closing = None;
             for job in jobs.drain(..) {
                 match job {
-                    PersistJob::Append(doc, update, ack) => {
-                        appends.push((doc, update));
+                    PersistJob::Append(write, ack) => {
+                        appends.push(write);
                         acks.extend(ack);
                     }
                     PersistJob::Ack(ack) => acks.push(ack),
                     PersistJob::Flush(doc, done) => flushes.push((doc, done)),
+                    PersistJob::Cut(doc, cut, done) => cuts.push((doc, cut, done)),
+                    PersistJob::Close(done) => closing = Some(done),
                 }
             }
             // Every ack in this batch follows only jobs of this batch or of
@@ -158,10 +225,15 @@ impl Writer {
             for ack in acks {
                 ack.deliver();
             }
-            for (doc, update) in &appends {
-                let (rows, bytes) = self.since_compaction.entry(doc.clone()).or_default();
+            let now = tokio::time::Instant::now();
+            for write in &appends {
+                let (rows, bytes) = self.since_compaction.entry(write.doc.clone()).or_default();
                 *rows += 1;
-                *bytes += update.len() as u64;
+                *bytes += write.update.len() as u64;
+                self.edited.insert(write.doc.clone(), now);
+            }
+            for (doc, cut, done) in cuts {
+                let _ = done.send(self.cut(&doc, cut).await);
             }
             let mut due: Vec<DocId> = self
                 .since_compaction
@@ -169,28 +241,75 @@ impl Writer {
                 .filter(|(_, (rows, bytes))| *rows >= self.compact_after || *bytes >= COMPACT_AFTER_BYTES)
                 .map(|(doc, _)| doc.clone())
                 .collect();
-            due.extend(flushes.iter().filter_map(|(doc, _)| doc.clone()));
+            // A room unloading: its last version first, then its compaction.
+            for doc in flushes.iter().filter_map(|(doc, _)| doc.as_ref()) {
+                if self.edited.contains_key(doc) {
+                    let _ = self.cut(doc, Cut::Auto).await;
+                }
+                self.authorship.forget(doc);
+                due.push(doc.clone());
+            }
             due.sort();
             due.dedup();
             for doc in due {
                 self.compact(&doc).await;
             }
+            if closing.is_some() {
+                // Shutting down: what was edited since its last version gets one.
+                let edited: Vec<DocId> = self.edited.keys().cloned().collect();
+                for doc in edited {
+                    let _ = self.cut(&doc, Cut::Auto).await;
+                }
+            }
             for (_, done) in flushes {
+                let _ = done.send(());
+            }
+            if let Some(done) = closing.take() {
                 let _ = done.send(());
             }
         }
     }
 
+    /// Versions of every document that has been quiet for the pause.
+    async fn cut_quiet_documents(&mut self) {
+        let quiet_since = tokio::time::Instant::now() - self.versions.pause;
+        let quiet: Vec<DocId> =
+            self.edited.iter().filter(|(_, at)| **at <= quiet_since).map(|(doc, _)| doc.clone()).collect();
+        for doc in quiet {
+            if self.cut(&doc, Cut::Auto).await.is_err() {
+                // Try again after another pause.
+                self.edited.insert(doc, tokio::time::Instant::now());
+            }
+        }
+    }
+
+    /// Cuts a version of what is committed, then thins the document's versions.
+    async fn cut(&mut self, doc: &DocId, cut: Cut) -> crate::error::Result<Option<i64>> {
+        let cut = self.store.cut_version(doc, cut).await;
+        match &cut {
+            Ok(_) => {
+                self.edited.remove(doc);
+                if let Err(error) = self.store.thin_versions(doc, &self.versions.retention, now_ms()).await {
+                    tracing::warn!(%doc, %error, "thinning versions failed; will retry with the next version");
+                }
+            }
+            Err(error) => tracing::warn!(%doc, %error, "cutting a version failed"),
+        }
+        cut
+    }
+
     /// Commits one batch, retrying until the database takes it.
-    async fn commit(&self, batch: &[(DocId, Bytes)]) {
+    async fn commit(&mut self, batch: &[Write]) {
         if batch.is_empty() {
             return;
         }
+        let plan = self.authorship.plan_for(batch);
         let mut delay = Duration::from_millis(50);
         loop {
-            match self.store.append_updates(batch).await {
+            match self.store.append_planned(batch, &plan).await {
                 Ok(()) => {
                     self.healthy.store(true, Ordering::Relaxed);
+                    self.authorship.settle(plan);
                     return;
                 }
                 Err(error) => {

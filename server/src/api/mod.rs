@@ -3,6 +3,8 @@
 //! or `Authorization: Bearer <personal API token>`; without either the answer
 //! is 401. Every handler goes through the same [`Service`] as the pages.
 
+pub mod history;
+
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{header, StatusCode};

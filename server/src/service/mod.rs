@@ -3,6 +3,8 @@
 //! request's [`Caller`]; the JSON API uses the same one, so every entry point
 //! shares one set of rules (see `access.rs`).
 
+mod history;
+
 use std::net::IpAddr;
 use std::time::Instant;
 
