@@ -46,7 +46,7 @@ CREATE TABLE doc_versions (
     hash        BYTEA NOT NULL,                  -- SHA-256 of the text
     size        BIGINT NOT NULL,                -- bytes of the text (UTF-8)
     authors     TEXT NOT NULL,                  -- person keys since the previous version, one per line
-    base        BIGINT,                         -- NULL: data is the whole text; else a delta against that version
+    base        BIGINT REFERENCES doc_versions (id), -- NULL: data is the whole text; else a delta against that version
     depth       BIGINT  NOT NULL,               -- deltas between this version and a full copy
     data        BYTEA NOT NULL                   -- deflated
 );

@@ -123,6 +123,13 @@ async fn automatic_versions_carry_their_authors_and_are_never_cut_twice(database
     let named: Value = named.json().await.unwrap();
     assert_eq!(named["id"], listed[0]["id"]);
     assert_eq!(named["name"], "Draft 1");
+    // Naming the same text again and again stores nothing more, and keeps the first name.
+    for _ in 0..5 {
+        let again = server
+            .send_as(&server.owner, Method::POST, &format!("/api/docs/{doc}/versions"), Some(json!({"name": "Other"})))
+            .await;
+        assert_eq!(again.json::<Value>().await.unwrap()["name"], "Draft 1");
+    }
     assert_eq!(versions(&server, &server.owner, &doc).await.len(), 2);
     server.stop().await;
 }

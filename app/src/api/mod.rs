@@ -1,9 +1,10 @@
 //! What the pages ask the server for: the shared types ([`types`]), the Leptos
-//! server functions ([`docs`], [`account`]) and, on the server, the
+//! server functions ([`docs`], [`account`], [`history`]) and, on the server, the
 //! [`ssr::Backend`] the server binary implements for each request.
 
 pub mod account;
 pub mod docs;
+pub mod history;
 pub mod types;
 
 #[cfg(feature = "ssr")]
@@ -11,6 +12,7 @@ pub mod ssr;
 
 pub use account::*;
 pub use docs::*;
+pub use history::*;
 pub use types::*;
 
 /// The message of a server function error, without the framework's prefix.

@@ -113,6 +113,16 @@ pub trait Backend: Send + Sync + 'static {
     fn create_link(&self, id: String, role: Role, expires_in_days: u32) -> Outcome<'_, NewShareLink>;
     fn revoke_link(&self, id: String, link_id: String) -> Outcome<'_, ()>;
 
+    fn history(&self, id: String) -> Outcome<'_, HistoryList>;
+    fn open_version(&self, id: String, version: i64) -> Outcome<'_, VersionView>;
+    fn name_version(&self, id: String, name: String) -> Outcome<'_, VersionInfo>;
+    /// Keeps the current text as a version; answers `version`'s text.
+    fn prepare_restore(&self, id: String, version: i64) -> Outcome<'_, String>;
+    fn rename_version(&self, id: String, version: i64, name: Option<String>) -> Outcome<'_, ()>;
+    fn delete_version(&self, id: String, version: i64) -> Outcome<'_, ()>;
+    fn authorship(&self, id: String) -> Outcome<'_, Authorship>;
+    fn set_history_access(&self, id: String, viewers: bool) -> Outcome<'_, ()>;
+
     fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>>;
     fn create_api_token(&self, name: String) -> Outcome<'_, NewApiToken>;
     fn revoke_api_token(&self, token_id: String) -> Outcome<'_, ()>;

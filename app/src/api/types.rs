@@ -115,6 +115,8 @@ pub struct DocView {
     pub signed_in: bool,
     pub role: Role,
     pub owner: Option<String>,
+    /// The person may open the document's history.
+    pub history: bool,
 }
 
 /// Someone a document is shared with by name.
@@ -143,6 +145,8 @@ pub struct Sharing {
     pub members: Vec<Member>,
     /// Links that still work.
     pub links: Vec<ShareLink>,
+    /// Viewers may see the document's history.
+    pub history_for_viewers: bool,
     pub now: i64,
 }
 
@@ -219,6 +223,45 @@ pub struct VersionInfo {
     pub size: i64,
     /// Who changed the text since the version before.
     pub authors: Vec<Identity>,
+}
+
+/// A document's history as the history panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryList {
+    /// Newest first.
+    pub versions: Vec<VersionInfo>,
+    /// The caller may name and restore versions (an editor).
+    pub can_edit: bool,
+    /// The caller may rename and delete them (the owner).
+    pub can_manage: bool,
+    pub now: i64,
+}
+
+/// One version opened in the history panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionView {
+    pub info: VersionInfo,
+    /// Rendered by the preview's renderer (raw HTML stays text).
+    pub html: String,
+    /// From this version to the current text.
+    pub diff: Vec<crate::collab::compare::DiffLine>,
+    /// Changed lines the diff leaves out (it is capped).
+    pub left_out: usize,
+}
+
+/// The current text, piece by piece, with who wrote each piece.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authorship {
+    pub people: Vec<Identity>,
+    /// In order; `person` indexes `people` (None: written before Quire
+    /// recorded authors).
+    pub spans: Vec<AuthorSpan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorSpan {
+    pub text: String,
+    pub person: Option<u32>,
 }
 
 /// A username as typed, in the form it is stored and compared in.

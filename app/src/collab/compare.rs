@@ -1,6 +1,7 @@
 //! Comparing two texts of a document: the edits that turn the current text
 //! into a version's (a restore, applied as an ordinary collaborative edit),
-//! in UTF-16 units like every edit to the Y.Text.
+//! in UTF-16 units like every edit to the Y.Text; and the line diff people
+//! read in the history panel, word by word within changed lines.
 //!
 //! A restore touches only the lines that differ, and within a changed block
 //! only what lies between its common prefix and suffix: text that is the same
@@ -9,7 +10,8 @@
 
 use std::time::Duration;
 
-use similar::{Algorithm, DiffOp, TextDiff};
+use serde::{Deserialize, Serialize};
+use similar::{Algorithm, ChangeTag, DiffOp, TextDiff};
 use yrs::{Text, TextRef, TransactionMut};
 
 use super::edits::{common_prefix, common_suffix, Edit};
@@ -47,6 +49,137 @@ pub fn restore_edits(current: &str, target: &str) -> Vec<Edit> {
     }
     edits.reverse();
     edits
+}
+
+/// Unchanged lines shown around each change.
+const CONTEXT_LINES: usize = 3;
+
+/// What a line of a diff is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LineKind {
+    Same,
+    Added,
+    Removed,
+}
+
+/// One line of a diff: its pieces, each marked if that word changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DiffLine {
+    Line {
+        kind: LineKind,
+        parts: Vec<(bool, String)>,
+    },
+    /// This many unchanged lines, not shown.
+    Skipped(usize),
+}
+
+/// A readable diff from `old` to `new`: changed lines with a few lines of
+/// context, words marked within a changed line that has a counterpart, at
+/// most `max_lines` lines (the second value counts the changed lines left out).
+pub fn line_diff(old: &str, new: &str, max_lines: usize) -> (Vec<DiffLine>, usize) {
+    let diff = TextDiff::configure().algorithm(Algorithm::Myers).timeout(DIFF_TIMEOUT).diff_lines(old, new);
+    let (old_lines, new_lines) = (diff.old_slices(), diff.new_slices());
+    let ops = diff.ops();
+    let mut out = Diff { lines: Vec::new(), max_lines, left_out: 0 };
+    let same = |line: &str| DiffLine::Line { kind: LineKind::Same, parts: vec![(false, trim_end(line))] };
+    for (index, op) in ops.iter().enumerate() {
+        match *op {
+            DiffOp::Equal { old_index, len, .. } => {
+                let lines = &old_lines[old_index..old_index + len];
+                let head = if index == 0 { 0 } else { CONTEXT_LINES.min(len) };
+                let tail = if index + 1 == ops.len() { 0 } else { CONTEXT_LINES.min(len - head) };
+                lines[..head].iter().for_each(|line| out.context(same(line)));
+                if len > head + tail {
+                    out.context(DiffLine::Skipped(len - head - tail));
+                }
+                lines[len - tail..].iter().for_each(|line| out.context(same(line)));
+            }
+            DiffOp::Delete { old_index, old_len, .. } => {
+                old_lines[old_index..old_index + old_len]
+                    .iter()
+                    .for_each(|line| out.change(whole(LineKind::Removed, line)));
+            }
+            DiffOp::Insert { new_index, new_len, .. } => {
+                new_lines[new_index..new_index + new_len]
+                    .iter()
+                    .for_each(|line| out.change(whole(LineKind::Added, line)));
+            }
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                let (removed, added) =
+                    (&old_lines[old_index..old_index + old_len], &new_lines[new_index..new_index + new_len]);
+                // Word by word only where it stays cheap: a line each, within the cap.
+                let paired = if out.full() { 0 } else { removed.len().min(added.len()) };
+                let mut added_out = Vec::new();
+                for (old_line, new_line) in removed.iter().zip(added.iter()).take(paired) {
+                    let (old_parts, new_parts) = word_diff(old_line, new_line);
+                    out.change(DiffLine::Line { kind: LineKind::Removed, parts: old_parts });
+                    added_out.push(DiffLine::Line { kind: LineKind::Added, parts: new_parts });
+                }
+                removed[paired..].iter().for_each(|line| out.change(whole(LineKind::Removed, line)));
+                added_out.into_iter().for_each(|line| out.change(line));
+                added[paired..].iter().for_each(|line| out.change(whole(LineKind::Added, line)));
+            }
+        }
+    }
+    (out.lines, out.left_out)
+}
+
+/// A diff being written, up to a number of lines.
+struct Diff {
+    lines: Vec<DiffLine>,
+    max_lines: usize,
+    /// Changed lines past the cap.
+    left_out: usize,
+}
+
+impl Diff {
+    fn full(&self) -> bool {
+        self.lines.len() >= self.max_lines
+    }
+
+    fn context(&mut self, line: DiffLine) {
+        if !self.full() {
+            self.lines.push(line);
+        }
+    }
+
+    fn change(&mut self, line: DiffLine) {
+        if self.full() {
+            self.left_out += 1;
+        } else {
+            self.lines.push(line);
+        }
+    }
+}
+
+fn whole(kind: LineKind, line: &str) -> DiffLine {
+    DiffLine::Line { kind, parts: vec![(true, trim_end(line))] }
+}
+
+fn trim_end(line: &str) -> String {
+    line.strip_suffix('\n').unwrap_or(line).to_string()
+}
+
+/// The words of two versions of a line, each marked if it is not in the other.
+fn word_diff(old: &str, new: &str) -> (Vec<(bool, String)>, Vec<(bool, String)>) {
+    let (old, new) = (old.strip_suffix('\n').unwrap_or(old), new.strip_suffix('\n').unwrap_or(new));
+    let diff = TextDiff::configure().algorithm(Algorithm::Myers).timeout(DIFF_TIMEOUT).diff_words(old, new);
+    let (mut old_parts, mut new_parts): (Vec<(bool, String)>, Vec<(bool, String)>) = (Vec::new(), Vec::new());
+    let push = |parts: &mut Vec<(bool, String)>, changed: bool, text: &str| match parts.last_mut() {
+        Some((was, last)) if *was == changed => last.push_str(text),
+        _ => parts.push((changed, text.to_string())),
+    };
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            ChangeTag::Equal => {
+                push(&mut old_parts, false, change.value());
+                push(&mut new_parts, false, change.value());
+            }
+            ChangeTag::Delete => push(&mut old_parts, true, change.value()),
+            ChangeTag::Insert => push(&mut new_parts, true, change.value()),
+        }
+    }
+    (old_parts, new_parts)
 }
 
 /// Applies [`restore_edits`] (or any edits in that order) to the text.
@@ -120,6 +253,35 @@ mod tests {
         let target = "# Title\n\nA long paragraph that stays.\n\nThe very end.\n";
         let edits = restore_edits(current, target);
         assert_eq!(edits, vec![Edit { start: 43, delete: 0, insert: "very ".into() }]);
+    }
+
+    #[test]
+    fn the_diff_marks_changed_words_and_folds_unchanged_lines() {
+        let old: String = (0..20).map(|n| format!("line {n}\n")).collect();
+        let new = old.replace("line 10\n", "line ten\n").replace("line 19\n", "");
+        let (lines, left_out) = line_diff(&old, &new, 1000);
+        assert_eq!(left_out, 0);
+        assert_eq!(lines[0], DiffLine::Skipped(7), "lines 0-6 folded");
+        let changed: Vec<&DiffLine> = lines
+            .iter()
+            .filter(|line| matches!(line, DiffLine::Line { kind, .. } if *kind != LineKind::Same))
+            .collect();
+        assert_eq!(
+            changed,
+            vec![
+                &DiffLine::Line { kind: LineKind::Removed, parts: vec![(false, "line ".into()), (true, "10".into())] },
+                &DiffLine::Line { kind: LineKind::Added, parts: vec![(false, "line ".into()), (true, "ten".into())] },
+                &DiffLine::Line { kind: LineKind::Removed, parts: vec![(true, "line 19".into())] },
+            ]
+        );
+        // A cap on what is shown says how much it left out.
+        let (lines, left_out) = line_diff("a\nb\nc\n", "x\ny\nz\n", 2);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(left_out, 4);
+        let many_old: String = (0..100).map(|n| format!("{n}\nsame\nsame\nsame\nsame\nsame\nsame\nsame\n")).collect();
+        let many_new = many_old.replace('\n', " changed\n");
+        let (shown, left_out) = line_diff(&many_old, &many_new, 50);
+        assert!(shown.len() < 100 && left_out > 0);
     }
 
     #[test]

@@ -27,6 +27,7 @@ use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, StateVector, TextRef, Transact, Update, WriteTxn};
 
+use app::collab::edits::Edit;
 use app::collab::schema::{self, SchemaError};
 use app::collab::{doc as qdoc, protocol};
 
@@ -310,31 +311,59 @@ impl Room {
     /// touching only what differs: fanned out to everyone here and relayed
     /// like a client's update. Returns the change to persist and the clocks it
     /// introduced, or None when the text already was `target`.
-    pub fn replace_text(&self, target: &str) -> Result<Option<Applied>, UpdateError> {
-        let mut state = self.state();
-        if state.closed {
-            return Err(UpdateError::Internal);
-        }
-        let current = qdoc::markdown(&state.text, &state.doc.transact());
-        let edits = app::collab::compare::restore_edits(&current, target);
-        if edits.is_empty() {
-            return Ok(None);
-        }
+    ///
+    /// The diff runs without the room's lock, against a copy of the text; it
+    /// is applied if nobody changed the document meanwhile. Only when people
+    /// keep typing through every try is it computed under the lock (the diff
+    /// has a time limit, so that wait is bounded).
+    pub async fn replace_text(&self, target: &str) -> Result<Option<Applied>, UpdateError> {
         if target.encode_utf16().count() as u64 > self.limits.max_document_chars as u64 {
             return Err(UpdateError::TooLarge);
         }
-        self.make_room_for(&mut state, edits.iter().map(|edit| edit.insert.len() as u64).sum())?;
+        const TRIES: usize = 3;
+        for _ in 0..TRIES {
+            let (current, seen) = {
+                let state = self.state();
+                if state.closed {
+                    return Err(UpdateError::Internal);
+                }
+                let txn = state.doc.transact();
+                (qdoc::markdown(&state.text, &txn), txn.state_vector())
+            };
+            let wanted = target.to_string();
+            let edits = tokio::task::spawn_blocking(move || app::collab::compare::restore_edits(&current, &wanted))
+                .await
+                .map_err(|_| UpdateError::Internal)?;
+            let mut state = self.state();
+            if state.doc.transact().state_vector() == seen {
+                return self.apply_own_edits(&mut state, &edits);
+            }
+        }
+        let mut state = self.state();
+        let current = qdoc::markdown(&state.text, &state.doc.transact());
+        let edits = app::collab::compare::restore_edits(&current, target);
+        self.apply_own_edits(&mut state, &edits)
+    }
+
+    fn apply_own_edits(&self, state: &mut RoomState, edits: &[Edit]) -> Result<Option<Applied>, UpdateError> {
+        if state.closed {
+            return Err(UpdateError::Internal);
+        }
+        if edits.is_empty() {
+            return Ok(None);
+        }
+        self.make_room_for(state, edits.iter().map(|edit| edit.insert.len() as u64).sum())?;
         let client = state.doc.client_id();
         let before = state.doc.transact().state_vector().get(&client);
         let (doc, text) = (&state.doc, &state.text);
         let applied = catch_unwind(AssertUnwindSafe(|| {
             let mut txn = doc.transact_mut();
-            app::collab::compare::apply_edits(text, &mut txn, &edits);
+            app::collab::compare::apply_edits(text, &mut txn, edits);
             (txn.encode_update_v1(), txn.state_vector().get(&client))
         }));
         let Ok((change, after)) = applied else {
             tracing::error!(doc = %self.id, "yrs panicked restoring a version; reloading the room");
-            self.close_locked(&mut state, RELOADING);
+            self.close_locked(state, RELOADING);
             return Err(UpdateError::Internal);
         };
         state.stored_bytes += change.len() as u64;
@@ -478,6 +507,27 @@ impl Room {
         let state = self.state();
         let txn = state.doc.transact();
         qdoc::markdown(&state.text, &txn)
+    }
+
+    /// The text in pieces, each with the id (client, clock) of its first
+    /// character: consecutive characters of a piece have consecutive clocks.
+    /// Compared against an empty snapshot, yrs reports every visible item as
+    /// its own "added" piece with its id.
+    pub fn authored_pieces(&self) -> Vec<(u64, u32, String)> {
+        use yrs::types::text::ChangeKind;
+        use yrs::Text;
+        let state = self.state();
+        let mut txn = state.doc.transact_mut();
+        let now = txn.snapshot();
+        let nothing = yrs::Snapshot::new(StateVector::default(), yrs::IdSet::new());
+        let diff = state.text.diff_range(&mut txn, Some(&now), Some(&nothing), |change| change);
+        diff.into_iter()
+            .filter_map(|piece| {
+                let yrs::Out::Any(yrs::Any::String(text)) = piece.insert else { return None };
+                let change = piece.ychange.filter(|change| change.kind == ChangeKind::Added)?;
+                Some((change.id.client.get(), change.id.clock, text.to_string()))
+            })
+            .collect()
     }
 
     /// True if nobody has been connected since `idle_before`.

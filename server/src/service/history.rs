@@ -8,22 +8,88 @@
 //! restorer like any keystroke of theirs: everyone sees it live, offline
 //! copies merge with it, and the text it replaced stays a version.
 
+use std::collections::HashMap;
+
 use app::api::ssr::Refusal;
-use app::api::{validate_version_name, Identity, Role, VersionInfo};
+use app::api::{validate_version_name, AuthorSpan, Authorship, HistoryList, Identity, Role, VersionInfo, VersionView};
 
 use super::{internal, invalid, Service};
 use crate::doc_id::DocId;
 use crate::hub::UpdateError;
-use crate::store::{Cut, VersionRow, Write};
+use crate::store::{now_ms, ClientRange, Cut, VersionRow, Write};
+
+/// Most lines of a diff the history panel is sent.
+const MAX_DIFF_LINES: usize = 2_000;
 
 impl Service {
     /// The document, if the caller may see its history.
     async fn history_of(&self, id: &str) -> Result<(DocId, Role), Refusal> {
         let (id, grant, _) = self.granted(id).await?;
-        if grant.role == Role::Viewer && !self.state.store.history_for_viewers(&id).await.map_err(internal)? {
+        if !self.may_see_history(&id, grant.role).await? {
             return Err(Refusal::Forbidden);
         }
         Ok((id, grant.role))
+    }
+
+    /// Whether the caller, with this role, may open the document's history.
+    pub(super) async fn may_see_history(&self, id: &DocId, role: Role) -> Result<bool, Refusal> {
+        Ok(role != Role::Viewer || self.state.store.history_for_viewers(id).await.map_err(internal)?)
+    }
+
+    /// The history panel's list.
+    pub async fn history_list(&self, id: &str) -> Result<HistoryList, Refusal> {
+        let (id, role) = self.history_of(id).await?;
+        let versions = self.state.store.versions(&id).await.map_err(internal)?;
+        Ok(HistoryList {
+            versions: versions.into_iter().map(info).collect(),
+            can_edit: role.can_edit(),
+            can_manage: role == Role::Owner,
+            now: now_ms(),
+        })
+    }
+
+    /// One version, rendered and compared with the current text.
+    pub async fn version_view(&self, id: &str, version: i64) -> Result<VersionView, Refusal> {
+        let (id, _) = self.history_of(id).await?;
+        let store = &self.state.store;
+        let info = store.version(&id, version).await.map_err(internal)?.map(info).ok_or(Refusal::NotFound)?;
+        let text = store.version_text(&id, version).await.map_err(internal)?.ok_or(Refusal::NotFound)?;
+        let current = self.state.hub.markdown(&id).await.map_err(internal)?.unwrap_or_default();
+        // Rendering and diffing a large text is CPU work: off the async threads.
+        let (html, diff, left_out) = tokio::task::spawn_blocking(move || {
+            let (diff, left_out) = app::collab::compare::line_diff(&text, &current, MAX_DIFF_LINES);
+            (app::markdown::render(&text), diff, left_out)
+        })
+        .await
+        .map_err(|_| Refusal::Internal)?;
+        Ok(VersionView { info, html, diff, left_out })
+    }
+
+    /// Keeps the current text as a version, and answers the text of
+    /// `version` for the browser to apply as the person's own edit.
+    pub async fn restore_in_browser(&self, id: &str, version: i64) -> Result<String, Refusal> {
+        let (id, role) = self.history_of(id).await?;
+        if !role.can_edit() {
+            return Err(Refusal::Forbidden);
+        }
+        let target = self.state.store.version_text(&id, version).await.map_err(internal)?.ok_or(Refusal::NotFound)?;
+        self.state.hub.persister().cut(id, Cut::BeforeRestore).await.map_err(internal)?;
+        Ok(target)
+    }
+
+    /// The current text in pieces, each with the person who wrote it.
+    pub async fn authorship(&self, id: &str) -> Result<Authorship, Refusal> {
+        let (id, _) = self.history_of(id).await?;
+        let store = &self.state.store;
+        let room = self.state.hub.room(&id).await.map_err(internal)?.ok_or(Refusal::NotFound)?;
+        let pieces = room.authored_pieces();
+        let ranges = store.client_ranges(&id).await.map_err(internal)?;
+        let people = store.people(&id).await.map_err(internal)?;
+        let index: HashMap<&str, u32> =
+            people.iter().enumerate().map(|(n, person)| (person.key.as_str(), n as u32)).collect();
+        let spans = attribute(&pieces, &ranges, |key| index.get(key).copied());
+        let people = people.into_iter().map(|person| Identity { name: person.name, color: person.color }).collect();
+        Ok(Authorship { people, spans })
     }
 
     /// Its versions, newest first.
@@ -97,7 +163,7 @@ impl Service {
         // A room that closed under us (it was unloading) is opened afresh.
         for _ in 0..3 {
             let room = self.state.hub.room(&id).await.map_err(internal)?.ok_or(Refusal::NotFound)?;
-            match room.replace_text(&target) {
+            match room.replace_text(&target).await {
                 Ok(None) => return Ok(before),
                 Ok(Some(applied)) => {
                     let Some(update) = applied.change else { return Ok(before) };
@@ -124,6 +190,51 @@ impl Service {
     }
 }
 
+/// Splits each piece `(client, first clock, text)` where the person who
+/// introduced its clocks changes, and joins neighbours by the same person.
+fn attribute(
+    pieces: &[(u64, u32, String)],
+    ranges: &[ClientRange],
+    person_of: impl Fn(&str) -> Option<u32>,
+) -> Vec<AuthorSpan> {
+    let mut by_client: HashMap<u64, Vec<&ClientRange>> = HashMap::new();
+    for range in ranges {
+        by_client.entry(range.client).or_default().push(range);
+    }
+    let mut spans: Vec<AuthorSpan> = Vec::new();
+    let mut push = |text: String, person: Option<u32>| match spans.last_mut() {
+        Some(last) if last.person == person => last.text.push_str(&text),
+        _ => spans.push(AuthorSpan { text, person }),
+    };
+    for (client, clock, text) in pieces {
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let client_ranges = by_client.get(client).map(Vec::as_slice).unwrap_or_default();
+        let mut at = 0usize;
+        while at < units.len() {
+            let here = clock + at as u32;
+            let range = client_ranges.iter().find(|range| range.start <= here && here < range.end);
+            // Up to where this range ends, or the next one starts.
+            let until = match range {
+                Some(range) => (range.end - clock) as usize,
+                None => client_ranges
+                    .iter()
+                    .filter(|range| range.start > here)
+                    .map(|range| (range.start - clock) as usize)
+                    .min()
+                    .unwrap_or(units.len()),
+            };
+            let mut end = until.clamp(at + 1, units.len());
+            // Never between the halves of a surrogate pair.
+            if end < units.len() && (0xDC00..0xE000).contains(&units[end]) {
+                end += 1;
+            }
+            push(String::from_utf16_lossy(&units[at..end]), range.and_then(|range| person_of(&range.author)));
+            at = end;
+        }
+    }
+    spans
+}
+
 fn info(row: VersionRow) -> VersionInfo {
     VersionInfo {
         id: row.id,
@@ -132,5 +243,32 @@ fn info(row: VersionRow) -> VersionInfo {
         name: row.name,
         size: row.size,
         authors: row.authors.into_iter().map(|author| Identity { name: author.name, color: author.color }).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(client: u64, start: u32, end: u32, author: &str) -> ClientRange {
+        ClientRange { client, start, end, author: author.into() }
+    }
+
+    #[test]
+    fn pieces_are_split_where_their_author_changes_and_joined_where_not() {
+        let pieces = vec![(1, 0, "Hello".to_string()), (2, 0, " 😀 world".to_string()), (1, 5, "!".to_string())];
+        let ranges = vec![range(1, 0, 10, "ada"), range(2, 0, 4, "bob"), range(2, 4, 20, "ada")];
+        let person = |key: &str| match key {
+            "ada" => Some(0),
+            "bob" => Some(1),
+            _ => None,
+        };
+        let spans = attribute(&pieces, &ranges, person);
+        let flat: Vec<(&str, Option<u32>)> = spans.iter().map(|s| (s.text.as_str(), s.person)).collect();
+        // " 😀 " is 4 UTF-16 units: bob's; the rest of that piece is ada's.
+        assert_eq!(flat, vec![("Hello", Some(0)), (" 😀 ", Some(1)), ("world!", Some(0))]);
+        // Text nobody is recorded for (before authorship) is nobody's.
+        let spans = attribute(&[(9, 0, "old".into())], &ranges, person);
+        assert_eq!(spans, vec![AuthorSpan { text: "old".into(), person: None }]);
     }
 }

@@ -208,7 +208,9 @@ impl Backend for Service {
             let (id, grant, doc) = self.granted(&id).await?;
             let markdown = self.state.hub.markdown(&id).await.map_err(internal)?.unwrap_or_default();
             let me = self.me();
+            let history = self.may_see_history(&id, grant.role).await?;
             Ok(DocView {
+                history,
                 id: doc.id,
                 title: doc.title,
                 markdown,
@@ -287,7 +289,9 @@ impl Backend for Service {
             let members = store.members(&id).await.map_err(internal)?;
             let now = now_ms();
             let links = if can_manage { store.links(&id).await.map_err(internal)? } else { Vec::new() };
+            let history_for_viewers = store.history_for_viewers(&id).await.map_err(internal)?;
             Ok(Sharing {
+                history_for_viewers,
                 can_manage,
                 members: members.into_iter().map(|(username, role)| Member { username, role }).collect(),
                 links: links
@@ -370,6 +374,38 @@ impl Backend for Service {
             self.state.hub.access_changed(&id);
             Ok(())
         })
+    }
+
+    fn history(&self, id: String) -> Outcome<'_, HistoryList> {
+        Box::pin(async move { self.history_list(&id).await })
+    }
+
+    fn open_version(&self, id: String, version: i64) -> Outcome<'_, VersionView> {
+        Box::pin(async move { self.version_view(&id, version).await })
+    }
+
+    fn name_version(&self, id: String, name: String) -> Outcome<'_, VersionInfo> {
+        Box::pin(async move { Service::name_version(self, &id, &name).await })
+    }
+
+    fn prepare_restore(&self, id: String, version: i64) -> Outcome<'_, String> {
+        Box::pin(async move { self.restore_in_browser(&id, version).await })
+    }
+
+    fn rename_version(&self, id: String, version: i64, name: Option<String>) -> Outcome<'_, ()> {
+        Box::pin(async move { Service::rename_version(self, &id, version, name.as_deref()).await.map(|_| ()) })
+    }
+
+    fn delete_version(&self, id: String, version: i64) -> Outcome<'_, ()> {
+        Box::pin(async move { Service::delete_version(self, &id, version).await })
+    }
+
+    fn authorship(&self, id: String) -> Outcome<'_, Authorship> {
+        Box::pin(async move { Service::authorship(self, &id).await })
+    }
+
+    fn set_history_access(&self, id: String, viewers: bool) -> Outcome<'_, ()> {
+        Box::pin(async move { self.set_history_for_viewers(&id, viewers).await })
     }
 
     fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>> {

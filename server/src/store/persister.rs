@@ -163,6 +163,23 @@ impl Persister {
     }
 }
 
+/// Writes to a document since its last version.
+#[derive(Clone, Copy)]
+struct Edited {
+    first: tokio::time::Instant,
+    last: tokio::time::Instant,
+}
+
+/// A document edited without any pause still gets a version this many
+/// pauses after the first edit it holds.
+const MAX_PAUSES_WITHOUT_VERSION: u32 = 10;
+
+impl Edited {
+    fn due(&self, pause: Duration) -> tokio::time::Instant {
+        (self.last + pause).min(self.first + pause * MAX_PAUSES_WITHOUT_VERSION)
+    }
+}
+
 fn shutting_down() -> crate::error::Error {
     crate::error::Error::Internal("the server is shutting down".into())
 }
@@ -175,8 +192,8 @@ struct Writer {
     pending: Arc<AtomicUsize>,
     /// Rows and bytes appended per document since its last compaction.
     since_compaction: HashMap<DocId, (usize, u64)>,
-    /// Documents written since their last version, and when last.
-    edited: HashMap<DocId, tokio::time::Instant>,
+    /// Documents written since their last version: since when, and when last.
+    edited: HashMap<DocId, Edited>,
     authorship: Authorship,
 }
 
@@ -184,7 +201,7 @@ impl Writer {
     async fn run(mut self, mut rx: mpsc::Receiver<PersistJob>) {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
         loop {
-            let next_version = self.edited.values().min().map(|at| *at + self.versions.pause);
+            let next_version = self.edited.values().map(|edited| edited.due(self.versions.pause)).min();
             let received = match next_version {
                 Some(due) => tokio::select! {
                     received = rx.recv_many(&mut jobs, MAX_BATCH) => received,
@@ -230,7 +247,10 @@ impl Writer {
                 let (rows, bytes) = self.since_compaction.entry(write.doc.clone()).or_default();
                 *rows += 1;
                 *bytes += write.update.len() as u64;
-                self.edited.insert(write.doc.clone(), now);
+                self.edited
+                    .entry(write.doc.clone())
+                    .and_modify(|e| e.last = now)
+                    .or_insert(Edited { first: now, last: now });
             }
             for (doc, cut, done) in cuts {
                 let _ = done.send(self.cut(&doc, cut).await);
@@ -270,15 +290,18 @@ impl Writer {
         }
     }
 
-    /// Versions of every document that has been quiet for the pause.
+    /// Versions of every document that has been quiet for the pause (or
+    /// edited for many pauses without one).
     async fn cut_quiet_documents(&mut self) {
-        let quiet_since = tokio::time::Instant::now() - self.versions.pause;
+        let now = tokio::time::Instant::now();
+        let pause = self.versions.pause;
         let quiet: Vec<DocId> =
-            self.edited.iter().filter(|(_, at)| **at <= quiet_since).map(|(doc, _)| doc.clone()).collect();
+            self.edited.iter().filter(|(_, edited)| edited.due(pause) <= now).map(|(doc, _)| doc.clone()).collect();
         for doc in quiet {
             if self.cut(&doc, Cut::Auto).await.is_err() {
                 // Try again after another pause.
-                self.edited.insert(doc, tokio::time::Instant::now());
+                let now = tokio::time::Instant::now();
+                self.edited.insert(doc, Edited { first: now, last: now });
             }
         }
     }

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 use super::text_delta;
 use super::{now_ms, Author, Store};
@@ -107,80 +107,105 @@ impl Store {
     /// its text is the newest version's already (a name is then given to that
     /// version, if it has none). Returns the version that holds the text now,
     /// None for a document with nothing stored.
+    ///
+    /// Everything slow (rebuilding the text, the delta) happens outside the
+    /// write transaction, which is short and checks that the newest version
+    /// is still the one the delta was made against; if another instance cut
+    /// one meanwhile, the cut starts over.
     pub async fn cut_version(&self, id: &DocId, cut: Cut) -> Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
-        let snapshot = sqlx::query("SELECT data, version, authors FROM doc_snapshots WHERE doc_id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
+        for _ in 0..3 {
+            if let Some(outcome) = self.try_cut(id, &cut).await? {
+                return Ok(outcome);
+            }
+        }
+        Err(Error::Internal(format!("versions of {id} kept changing while one was cut")))
+    }
+
+    /// One attempt of [`Self::cut_version`]; None if the newest version
+    /// changed under it.
+    async fn try_cut(&self, id: &DocId, cut: &Cut) -> Result<Option<Option<i64>>> {
+        let mut conn = self.pool.acquire().await?;
+        let newest = newest_version(&mut conn, id).await?;
+        // The log before the snapshot (as in `load_updates`): a compaction
+        // committing in between can only make rows appear twice, never vanish.
         let rows = sqlx::query("SELECT seq, data, author FROM doc_updates WHERE doc_id = $1 ORDER BY seq")
             .bind(id.as_str())
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *conn)
+            .await?;
+        let snapshot = sqlx::query("SELECT data, version, authors FROM doc_snapshots WHERE doc_id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&mut *conn)
             .await?;
         if snapshot.is_none() && rows.is_empty() {
-            return Ok(None);
-        }
-        let newest = newest_version(&mut tx, id).await?;
-        let mut updates = Vec::with_capacity(rows.len() + 1);
-        let mut authors: BTreeSet<String> = BTreeSet::new();
-        let mut upto = newest.as_ref().map_or(0, |n| n.upto);
-        if let Some(snapshot) = &snapshot {
-            updates.push(snapshot.try_get::<Vec<u8>, _>("data")?);
-            upto = upto.max(snapshot.try_get::<i64, _>("version")?);
-            authors.extend(split_keys(&snapshot.try_get::<String, _>("authors")?).map(str::to_string));
+            return Ok(Some(None));
         }
         let since = newest.as_ref().map_or(0, |n| n.upto);
+        let snapshot_version = snapshot.as_ref().map(|s| s.try_get::<i64, _>("version")).transpose()?;
+        let mut upto = since.max(snapshot_version.unwrap_or(0));
         for row in &rows {
-            let seq = row.try_get::<i64, _>("seq")?;
+            upto = upto.max(row.try_get::<i64, _>("seq")?);
+        }
+        // Nothing written since the newest version: it holds the text (and
+        // asking again and again costs no rebuild).
+        if let Some(newest) = &newest {
+            if upto <= newest.upto {
+                return Ok(Some(Some(self.keep_newest(&mut conn, newest, cut, None).await?)));
+            }
+        }
+        let mut updates = Vec::with_capacity(rows.len() + 1);
+        let mut authors: BTreeSet<String> = BTreeSet::new();
+        if let Some(snapshot) = &snapshot {
+            updates.push(snapshot.try_get::<Vec<u8>, _>("data")?);
+            authors.extend(split_keys(&snapshot.try_get::<String, _>("authors")?).map(str::to_string));
+        }
+        for row in &rows {
             updates.push(row.try_get::<Vec<u8>, _>("data")?);
-            if seq > since {
+            if row.try_get::<i64, _>("seq")? > since {
                 authors.extend(row.try_get::<Option<String>, _>("author")?);
             }
-            upto = upto.max(seq);
         }
         let doc_name = id.to_string();
         let text = tokio::task::spawn_blocking(move || super::rebuild_text(&doc_name, &updates))
             .await
             .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??;
         let hash = Sha256::digest(text.as_bytes()).to_vec();
-
-        if let Some(newest) = &newest {
-            if newest.hash == hash {
-                if let Cut::Named(name) = &cut {
-                    if newest.name.is_none() {
-                        sqlx::query("UPDATE doc_versions SET name = $1, kind = 'named' WHERE id = $2")
-                            .bind(name.as_str())
-                            .bind(newest.id)
-                            .execute(&mut *tx)
-                            .await?;
-                        tx.commit().await?;
-                        return Ok(Some(newest.id));
-                    }
-                } else {
-                    return Ok(Some(newest.id));
-                }
-            }
+        if let Some(newest) = newest.as_ref().filter(|newest| newest.hash == hash) {
+            return Ok(Some(Some(self.keep_newest(&mut conn, newest, cut, Some(upto)).await?)));
         }
 
-        let (base, depth, data) = match &newest {
-            Some(newest) if newest.depth < MAX_DEPTH => {
-                let base_text = text_of(&mut tx, newest.id).await?;
-                let delta = text_delta::encode_delta(&base_text, &text);
-                let full = text_delta::encode_full(&text);
-                // A delta that saves little is not worth the chain behind it.
-                if delta.len() * 2 < full.len() {
-                    (Some(newest.id), newest.depth + 1, delta)
-                } else {
-                    (None, 0, full)
-                }
-            }
-            _ => (None, 0, text_delta::encode_full(&text)),
+        let base_text = match &newest {
+            Some(newest) if newest.depth < MAX_DEPTH => Some(text_of(&mut conn, newest.id).await?),
+            _ => None,
         };
-        let (kind, name) = match &cut {
+        let encoded = {
+            let text = text.clone();
+            tokio::task::spawn_blocking(move || {
+                let full = text_delta::encode_full(&text);
+                match base_text.map(|base| text_delta::encode_delta(&base, &text)) {
+                    // A delta that saves little is not worth the chain behind it.
+                    Some(delta) if delta.len() * 2 < full.len() => (true, delta),
+                    _ => (false, full),
+                }
+            })
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+        };
+        let (base, depth, data) = match (&newest, encoded) {
+            (Some(newest), (true, delta)) => (Some(newest.id), newest.depth + 1, delta),
+            (_, (_, full)) => (None, 0, full),
+        };
+        let (kind, name) = match cut {
             Cut::Auto => ("auto", None),
             Cut::Named(name) => ("named", Some(name.as_str())),
             Cut::BeforeRestore => ("restore", None),
         };
+        drop(conn);
+
+        let mut tx = self.pool.begin().await?;
+        let now_newest = newest_version(&mut tx, id).await?;
+        if now_newest.as_ref().map(|n| n.id) != newest.as_ref().map(|n| n.id) {
+            return Ok(None);
+        }
         // An automatic version is dated by the last edit it holds, which is
         // when the text looked like this (a cut may come minutes later, or
         // at the next start after a crash).
@@ -200,7 +225,7 @@ impl Store {
         .bind(name)
         .bind(upto)
         .bind(newest.as_ref().map_or(0, |n| n.id))
-        .bind(hash.clone())
+        .bind(hash)
         .bind(text.len() as i64)
         .bind(authors.join("\n"))
         .bind(base)
@@ -210,17 +235,47 @@ impl Store {
         .await?;
         let Some(inserted) = inserted else {
             // Another instance stored this very version first.
-            drop(tx);
-            return Ok(newest_version(&mut self.pool.begin().await?, id).await?.map(|n| n.id));
+            return Ok(None);
         };
-        if snapshot.is_some() {
-            sqlx::query("UPDATE doc_snapshots SET authors = '' WHERE doc_id = $1")
+        if let Some(version) = snapshot_version {
+            // Only the authors this version took over: a compaction since
+            // then wrote a newer snapshot, whose authors are not listed yet.
+            sqlx::query("UPDATE doc_snapshots SET authors = '' WHERE doc_id = $1 AND version = $2")
                 .bind(id.as_str())
+                .bind(version)
                 .execute(&mut *tx)
                 .await?;
         }
         tx.commit().await?;
-        Ok(Some(inserted.try_get::<i64, _>("id")?))
+        Ok(Some(Some(inserted.try_get::<i64, _>("id")?)))
+    }
+
+    /// The newest version holds the text already: names it if asked to (and
+    /// it has no name yet), and records that it covers the log up to `upto`.
+    async fn keep_newest(
+        &self,
+        conn: &mut AnyConnection,
+        newest: &Newest,
+        cut: &Cut,
+        upto: Option<i64>,
+    ) -> Result<i64> {
+        if let Cut::Named(name) = cut {
+            if newest.name.is_none() {
+                sqlx::query("UPDATE doc_versions SET name = $1, kind = 'named' WHERE id = $2 AND name IS NULL")
+                    .bind(name.as_str())
+                    .bind(newest.id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        if let Some(upto) = upto {
+            sqlx::query("UPDATE doc_versions SET upto = $1 WHERE id = $2 AND upto < $1")
+                .bind(upto)
+                .bind(newest.id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(newest.id)
     }
 
     /// A document's versions, newest first.
@@ -340,11 +395,11 @@ impl Store {
     }
 }
 
-async fn newest_version(tx: &mut Transaction<'_, Any>, id: &DocId) -> Result<Option<Newest>> {
+async fn newest_version(conn: &mut AnyConnection, id: &DocId) -> Result<Option<Newest>> {
     let row =
         sqlx::query("SELECT id, upto, hash, depth, name FROM doc_versions WHERE doc_id = $1 ORDER BY id DESC LIMIT 1")
             .bind(id.as_str())
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?;
     row.map(|row| {
         Ok(Newest {
@@ -358,22 +413,22 @@ async fn newest_version(tx: &mut Transaction<'_, Any>, id: &DocId) -> Result<Opt
     .transpose()
 }
 
-async fn last_edit(tx: &mut Transaction<'_, Any>, id: &DocId) -> Result<Option<i64>> {
+async fn last_edit(conn: &mut AnyConnection, id: &DocId) -> Result<Option<i64>> {
     let row = sqlx::query("SELECT updated_at FROM documents WHERE id = $1")
         .bind(id.as_str())
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?;
     Ok(row.map(|row| row.try_get::<i64, _>("updated_at")).transpose()?)
 }
 
 /// A version's text: its chain back to a full copy, replayed forwards.
-async fn text_of(tx: &mut Transaction<'_, Any>, version: i64) -> Result<String> {
+async fn text_of(conn: &mut AnyConnection, version: i64) -> Result<String> {
     let mut chain = Vec::new();
     let mut next = Some(version);
     while let Some(at) = next {
         let row = sqlx::query("SELECT base, size, data FROM doc_versions WHERE id = $1")
             .bind(at)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| corrupt(version, "its chain names a missing version"))?;
         next = row.try_get::<Option<i64>, _>("base")?;
@@ -392,28 +447,56 @@ async fn text_of(tx: &mut Transaction<'_, Any>, version: i64) -> Result<String> 
 
 /// Deletes a version inside `tx`, first re-encoding every version stored as
 /// a delta against it: against its own base, or whole if it had none.
-async fn delete_in(tx: &mut Transaction<'_, Any>, id: &DocId, version: i64) -> Result<bool> {
-    let row = sqlx::query("SELECT base, depth FROM doc_versions WHERE doc_id = $1 AND id = $2")
+async fn delete_in(conn: &mut AnyConnection, id: &DocId, version: i64) -> Result<bool> {
+    let row = sqlx::query("SELECT base, depth, authors FROM doc_versions WHERE doc_id = $1 AND id = $2")
         .bind(id.as_str())
         .bind(version)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await?;
     let Some(row) = row else { return Ok(false) };
     let base: Option<i64> = row.try_get("base")?;
     let depth: i64 = row.try_get("depth")?;
+    // Who changed the text up to this version changed it up to the next one too.
+    let authors: String = row.try_get("authors")?;
+    if !authors.is_empty() {
+        let next =
+            sqlx::query("SELECT id, authors FROM doc_versions WHERE doc_id = $1 AND id > $2 ORDER BY id LIMIT 1")
+                .bind(id.as_str())
+                .bind(version)
+                .fetch_optional(&mut *conn)
+                .await?;
+        match next {
+            Some(next) => {
+                let theirs: String = next.try_get("authors")?;
+                let joined: BTreeSet<&str> = split_keys(&authors).chain(split_keys(&theirs)).collect();
+                sqlx::query("UPDATE doc_versions SET authors = $1 WHERE id = $2")
+                    .bind(joined.into_iter().collect::<Vec<_>>().join("\n"))
+                    .bind(next.try_get::<i64, _>("id")?)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            None => {
+                sqlx::query("UPDATE doc_snapshots SET authors = authors || $1 WHERE doc_id = $2")
+                    .bind(format!("\n{authors}"))
+                    .bind(id.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+    }
     let dependents: Vec<i64> = sqlx::query("SELECT id FROM doc_versions WHERE base = $1")
         .bind(version)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *conn)
         .await?
         .iter()
         .map(|row| row.try_get::<i64, _>("id"))
         .collect::<Result<_, _>>()?;
     let base_text = match (base, dependents.is_empty()) {
-        (Some(base), false) => Some(text_of(tx, base).await?),
+        (Some(base), false) => Some(text_of(conn, base).await?),
         _ => None,
     };
     for dependent in dependents {
-        let text = text_of(tx, dependent).await?;
+        let text = text_of(conn, dependent).await?;
         let (data, depth) = match &base_text {
             Some(base_text) => (text_delta::encode_delta(base_text, &text), depth),
             None => (text_delta::encode_full(&text), 0),
@@ -423,10 +506,10 @@ async fn delete_in(tx: &mut Transaction<'_, Any>, id: &DocId, version: i64) -> R
             .bind(depth)
             .bind(data)
             .bind(dependent)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("DELETE FROM doc_versions WHERE id = $1").bind(version).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM doc_versions WHERE id = $1").bind(version).execute(&mut *conn).await?;
     Ok(true)
 }
 
