@@ -32,6 +32,8 @@ export REDIS_URL=redis://127.0.0.1:$((port + 2))/
 export RUST_LOG=${RUST_LOG:-warn}
 # Every test signs up fresh accounts, all from 127.0.0.1.
 export QUIRE_SIGNUPS_PER_HOUR=0
+# Versions after a short pause, so the history fills as people type.
+export QUIRE_VERSION_PAUSE_MS=1500
 # Each server's log also goes to target/e2e/server-*.log, which the suite
 # checks for panics when it ends (teardown.js): a panic in a request that
 # still answered would otherwise pass unnoticed.

@@ -104,6 +104,13 @@ impl Session {
     pub fn set_line_numbers(&self, on: bool) {
         self.inner.editor.set_line_numbers(on);
     }
+
+    /// Makes the text `target` as an edit of the person's own (restoring a
+    /// version): sent like typing, one step that Undo takes back. False
+    /// where they cannot write now.
+    pub fn replace_text(&self, target: &str) -> bool {
+        self.inner.replace_text(target)
+    }
 }
 
 pub(super) struct Inner {

@@ -165,6 +165,34 @@ impl Inner {
         true
     }
 
+    /// See [`super::session::Session::replace_text`].
+    pub(super) fn replace_text(self: &Rc<Self>, target: &str) -> bool {
+        if !self.bound.get() || self.composing.get() || self.editor.read_only() {
+            return false;
+        }
+        let current = self.text.get_string(&self.doc.transact());
+        let edits = crate::collab::compare::restore_edits(&current, target);
+        if edits.is_empty() {
+            return true;
+        }
+        self.history.borrow_mut().separate();
+        crate::collab::compare::apply_edits(&self.text, &mut self.doc.transact_mut_with(LOCAL), &edits);
+        self.history.borrow_mut().separate();
+        // Typed changes are not patched into the editor by the observer: show
+        // these here (ascending, against the text before them, as the edits are).
+        let changes: Vec<Change> = edits
+            .iter()
+            .rev()
+            .map(|edit| Change { from: edit.start, to: edit.start + edit.delete, insert: edit.insert.clone() })
+            .collect();
+        self.editor.show(&changes);
+        self.presence.forget_typed();
+        self.send_outgoing();
+        self.publish_history();
+        self.schedule_preview();
+        true
+    }
+
     /// Turns what the person just typed (the editor's changes, last first)
     /// into Y.Text edits, in one transaction, and sends them.
     pub(super) fn local_input(self: &Rc<Self>, changes: &[(u32, u32, String)]) {

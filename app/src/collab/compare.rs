@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use similar::{Algorithm, ChangeTag, DiffOp, TextDiff};
+use similar::{Algorithm, DiffOp, TextDiff};
 use yrs::{Text, TextRef, TransactionMut};
 
 use super::edits::{common_prefix, common_suffix, Edit};
@@ -160,26 +160,59 @@ fn trim_end(line: &str) -> String {
     line.strip_suffix('\n').unwrap_or(line).to_string()
 }
 
-/// The words of two versions of a line, each marked if it is not in the other.
+/// The words of two versions of a line, each marked if it is not in the
+/// other. A word is a run of letters and digits; spaces and each punctuation
+/// mark stand alone, so "Monday." to "Friday." marks only the day.
 fn word_diff(old: &str, new: &str) -> (Vec<(bool, String)>, Vec<(bool, String)>) {
     let (old, new) = (old.strip_suffix('\n').unwrap_or(old), new.strip_suffix('\n').unwrap_or(new));
-    let diff = TextDiff::configure().algorithm(Algorithm::Myers).timeout(DIFF_TIMEOUT).diff_words(old, new);
+    let (old_words, new_words) = (words(old), words(new));
+    // The browser's clock in the browser (similar's wasm32_web_time), the system's elsewhere.
+    #[cfg(feature = "hydrate")]
+    let deadline = similar::Instant::now().checked_add(DIFF_TIMEOUT);
+    #[cfg(not(feature = "hydrate"))]
+    let deadline = std::time::Instant::now().checked_add(DIFF_TIMEOUT);
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &old_words, &new_words, deadline);
     let (mut old_parts, mut new_parts): (Vec<(bool, String)>, Vec<(bool, String)>) = (Vec::new(), Vec::new());
-    let push = |parts: &mut Vec<(bool, String)>, changed: bool, text: &str| match parts.last_mut() {
-        Some((was, last)) if *was == changed => last.push_str(text),
-        _ => parts.push((changed, text.to_string())),
-    };
-    for change in diff.iter_all_changes() {
-        match change.tag() {
-            ChangeTag::Equal => {
-                push(&mut old_parts, false, change.value());
-                push(&mut new_parts, false, change.value());
-            }
-            ChangeTag::Delete => push(&mut old_parts, true, change.value()),
-            ChangeTag::Insert => push(&mut new_parts, true, change.value()),
+    let push = |parts: &mut Vec<(bool, String)>, changed: bool, text: &[&str]| {
+        let text = text.concat();
+        match parts.last_mut() {
+            Some((was, last)) if *was == changed => last.push_str(&text),
+            _ if text.is_empty() => {}
+            _ => parts.push((changed, text)),
         }
+    };
+    for op in ops {
+        let (old_range, new_range) = (op.old_range(), op.new_range());
+        let changed = !matches!(op, DiffOp::Equal { .. });
+        push(&mut old_parts, changed, &old_words[old_range]);
+        push(&mut new_parts, changed, &new_words[new_range]);
     }
     (old_parts, new_parts)
+}
+
+/// `text` cut into words, spaces and single other characters.
+fn words(text: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = 0;
+    let mut kind = None;
+    for (at, c) in text.char_indices() {
+        let this = if c.is_alphanumeric() {
+            0
+        } else if c.is_whitespace() {
+            1
+        } else {
+            2
+        };
+        if at > start && (kind != Some(this) || this == 2) {
+            words.push(&text[start..at]);
+            start = at;
+        }
+        kind = Some(this);
+    }
+    if start < text.len() {
+        words.push(&text[start..]);
+    }
+    words
 }
 
 /// Applies [`restore_edits`] (or any edits in that order) to the text.
@@ -260,6 +293,8 @@ mod tests {
         let old: String = (0..20).map(|n| format!("line {n}\n")).collect();
         let new = old.replace("line 10\n", "line ten\n").replace("line 19\n", "");
         let (lines, left_out) = line_diff(&old, &new, 1000);
+        let (_, punctuated) = word_diff("We ship on Monday.", "We ship on Friday!");
+        assert_eq!(punctuated, vec![(false, "We ship on ".into()), (true, "Friday!".into())]);
         assert_eq!(left_out, 0);
         assert_eq!(lines[0], DiffLine::Skipped(7), "lines 0-6 folded");
         let changed: Vec<&DiffLine> = lines

@@ -82,6 +82,13 @@ impl History {
         self.last = Some(LastEdit { kind, start: edit.start, end: edit.start + inserted });
     }
 
+    /// Ends the current undo step: what comes next (a restore, say) is a
+    /// step of its own.
+    pub fn separate(&mut self) {
+        self.manager.reset();
+        self.last = None;
+    }
+
     /// Reverts your last step; false if there was none.
     pub fn undo(&mut self) -> bool {
         self.last = None;

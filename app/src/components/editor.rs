@@ -66,6 +66,8 @@ pub fn Editor(
     role: ReadSignal<Role>,
     set_role: WriteSignal<Role>,
     set_title: WriteSignal<String>,
+    /// Filled in with how a restored version's text becomes an edit.
+    restore_with: StoredValue<Option<Callback<String, bool>>>,
 ) -> impl IntoView {
     let article = NodeRef::<Article>::new();
     let editor_host = NodeRef::<Div>::new();
@@ -127,6 +129,9 @@ pub fn Editor(
                 });
                 true
             });
+            restore_with.set_value(Some(Callback::new(move |text: String| {
+                session.with_value(|session| session.as_ref().is_some_and(|session| session.replace_text(&text)))
+            })));
             let line_numbers = Callback::new(move |on: bool| {
                 session.with_value(|session| {
                     if let Some(session) = session {
@@ -154,7 +159,7 @@ pub fn Editor(
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (set_status, set_ready, set_peers, set_role, set_title, set_mounted);
+            let _ = (set_status, set_ready, set_peers, set_role, set_title, set_mounted, restore_with);
             (
                 Signal::derive(|| false),
                 Signal::derive(|| false),

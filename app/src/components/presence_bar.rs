@@ -10,7 +10,7 @@ use crate::collab::presence::PeerView;
 /// Avatars shown before the rest collapse into "+N".
 const SHOWN: usize = 5;
 
-fn initial(name: &str) -> String {
+pub fn initial(name: &str) -> String {
     name.chars().find(|c| c.is_alphanumeric()).map(|c| c.to_uppercase().to_string()).unwrap_or_else(|| "?".into())
 }
 

@@ -13,8 +13,8 @@ use leptos::html::Dialog;
 use leptos::prelude::*;
 
 use crate::api::{
-    error_text, get_sharing, CreateShareLink, DeleteDocument, RenameDocument, RevokeShareLink, Role, ShareDocument,
-    UnshareDocument,
+    error_text, get_sharing, CreateShareLink, DeleteDocument, RenameDocument, RevokeShareLink, Role, SetHistoryAccess,
+    ShareDocument, UnshareDocument,
 };
 use crate::components::confirm_button::ConfirmButton;
 use crate::pages::settings::select_all;
@@ -57,6 +57,7 @@ pub fn ShareDialog(
     let create_link = ServerAction::<CreateShareLink>::new();
     let revoke_link = ServerAction::<RevokeShareLink>::new();
     let delete = ServerAction::<DeleteDocument>::new();
+    let history_access = ServerAction::<SetHistoryAccess>::new();
     let id = doc_id.clone();
     let sharing = Resource::new(
         move || {
@@ -78,7 +79,8 @@ pub fn ShareDialog(
     });
     let (unshare_id, revoke_id, delete_id) = (doc_id.clone(), doc_id.clone(), doc_id.clone());
     let (rename_id, share_id, link_id) = (doc_id.clone(), doc_id.clone(), doc_id.clone());
-    let role_id = doc_id;
+    let role_id = doc_id.clone();
+    let history_id = doc_id;
     let dialog = NodeRef::<Dialog>::new();
     // Shown as a modal once it is in the page (never on the server: the panel
     // opens on a click).
@@ -102,6 +104,7 @@ pub fn ShareDialog(
             unshare.value().get(),
             revoke_link.value().get(),
             delete.value().get(),
+            history_access.value().get(),
         ]
         .into_iter()
         .flatten()
@@ -146,7 +149,9 @@ pub fn ShareDialog(
                     let unshare_id = unshare_id.clone();
                     let revoke_id = revoke_id.clone();
                     let role_id = role_id.clone();
+                    let history_id = history_id.clone();
                     let now = sharing.now;
+                    let history_for_viewers = sharing.history_for_viewers;
                     let owner = owner.clone();
                     view! {
                         <ul class="share-list" data-testid="members">
@@ -208,6 +213,20 @@ pub fn ShareDialog(
                                 }
                             }).collect_view()}
                         </ul>
+                        {manage.then(|| view! {
+                            <h3>"History"</h3>
+                            <label class="check">
+                                <input type="checkbox" data-testid="history-for-viewers" checked=history_for_viewers
+                                    on:change=move |event| {
+                                        history_access.dispatch(SetHistoryAccess {
+                                            id: history_id.clone(),
+                                            viewers: event_target_checked(&event),
+                                        });
+                                    }/>
+                                "Viewers can see the history"
+                            </label>
+                            <p class="muted">"Editors always can. Viewers then see every earlier version, and who wrote what."</p>
+                        })}
                     }
                 })}
             </Transition>

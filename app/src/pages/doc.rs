@@ -11,6 +11,7 @@ use crate::collab::connection::ConnStatus;
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
 use crate::components::editor::Editor;
+use crate::components::history_panel::HistoryPanel;
 use crate::components::presence_bar::PresenceBar;
 use crate::components::share_dialog::ShareDialog;
 use crate::components::status::StatusPill;
@@ -48,12 +49,18 @@ fn Document(doc: DocView) -> impl IntoView {
     let title = ReadSignal::from(head_title.read_only());
     let set_title = WriteSignal::from(head_title.write_only());
     let sharing = RwSignal::new(false);
+    let history_open = RwSignal::new(false);
+    // The editor fills this in once it runs: how a restore becomes an edit.
+    let restore_with = StoredValue::new(None::<Callback<String, bool>>);
+    let sees_history = doc.history;
+    let can_write = Signal::derive(move || role.get().can_edit() && !status.get().is_final());
     let signed_in = doc.signed_in;
     let owner = doc.owner.clone();
     let is_owner = doc.role == Role::Owner;
     // Signed-in editors see who has access (the owner also manages it).
     let can_see_access = move || is_owner || (signed_in && role.get().can_edit());
     let doc_id = doc.id.clone();
+    let history_id = doc.id.clone();
     let notice = move || match (status.get(), role.get()) {
         (ConnStatus::AccessRemoved, _) => {
             Some("Your access to this document was removed. What you see is how it was then.")
@@ -73,6 +80,13 @@ fn Document(doc: DocView) -> impl IntoView {
             <h1 class="doc-heading" data-testid="doc-title">{move || title.get()}</h1>
             <span class="spacer"></span>
             <PresenceBar me=doc.me.clone() peers/>
+            {sees_history.then(|| view! {
+                <button type="button" class="button history-button" data-testid="history" title="Versions of this document, and who wrote what"
+                    on:click=move |_| history_open.set(true)>
+                    <svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M3 12a9 9 0 1 0 3-6.7L3 8"/><path d="M3 3v5h5"/><path d="M12 7v5l3 2"/></svg>
+                    <span class="label">"History"</span>
+                </button>
+            })}
             {move || can_see_access().then(|| view! {
                 <button type="button" class="button primary" data-testid="share" on:click=move |_| sharing.set(true)>
                     {if is_owner { "Share" } else { "Access" }}
@@ -89,8 +103,11 @@ fn Document(doc: DocView) -> impl IntoView {
         <p class="banner js-off">"JavaScript is off: you are reading a snapshot. Turn it on to edit live."</p>
         {move || notice().map(|text| view! { <p class="banner notice-banner" data-testid="access-banner" role="status">{text}</p> })}
         <main class="doc-main">
-            <Editor doc status set_status set_peers role set_role set_title/>
+            <Editor doc status set_status set_peers role set_role set_title restore_with/>
         </main>
+        {move || (sees_history && history_open.get()).then(|| view! {
+            <HistoryPanel doc_id=history_id.clone() open=history_open restore_with can_write/>
+        })}
         {move || (can_see_access() && sharing.get()).then(|| view! {
             <ShareDialog doc_id=doc_id.clone() title set_title open=sharing manage=is_owner owner=owner.clone()/>
         })}

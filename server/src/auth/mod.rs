@@ -15,7 +15,7 @@ mod session_store;
 pub mod throttle;
 
 pub use caller::{Caller, Credential, SessionUser, LINKS_KEY, USER_KEY};
-pub use person::Person;
+pub use person::{Person, COLORS};
 pub use session_store::SqlSessionStore;
 
 use axum::extract::{Request, State};

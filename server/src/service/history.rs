@@ -88,8 +88,7 @@ impl Service {
         let index: HashMap<&str, u32> =
             people.iter().enumerate().map(|(n, person)| (person.key.as_str(), n as u32)).collect();
         let spans = attribute(&pieces, &ranges, |key| index.get(key).copied());
-        let people = people.into_iter().map(|person| Identity { name: person.name, color: person.color }).collect();
-        Ok(Authorship { people, spans })
+        Ok(Authorship { people: distinct_colors(people), spans })
     }
 
     /// Its versions, newest first.
@@ -233,6 +232,27 @@ fn attribute(
         }
     }
     spans
+}
+
+/// People as the authors view shows them: two people never in one colour
+/// (guests pick theirs at random), so everyone's text can be told apart.
+fn distinct_colors(people: Vec<crate::store::Author>) -> Vec<Identity> {
+    let mut used: Vec<String> = Vec::new();
+    people
+        .into_iter()
+        .map(|person| {
+            let color = if used.contains(&person.color) {
+                crate::auth::COLORS
+                    .iter()
+                    .find(|color| !used.iter().any(|taken| taken == *color))
+                    .map_or(person.color.clone(), |color| color.to_string())
+            } else {
+                person.color
+            };
+            used.push(color.clone());
+            Identity { name: person.name, color }
+        })
+        .collect()
 }
 
 fn info(row: VersionRow) -> VersionInfo {
