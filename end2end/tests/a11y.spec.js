@@ -1,5 +1,6 @@
 // Accessibility as axe-core measures it (WCAG 2.1 A/AA rules): the home page,
-// the document page in both themes and layouts, and the Share panel, with no
+// the document page in both themes and layouts, the Share panel and the
+// history panel, with no
 // serious or critical violations.
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
@@ -39,6 +40,42 @@ for (const scheme of ['light', 'dark']) {
     await page.getByTestId('share').click();
     await page.getByTestId('share-dialog').getByTestId('create-link').click();
     await expect(page.getByTestId('new-link')).toBeVisible();
+    expect(await violations(page)).toEqual([]);
+    await context.close();
+  });
+}
+
+for (const scheme of ['light', 'dark']) {
+  test(`no serious violations in the history panel: list, changes, rendered, authors (${scheme})`, async ({ browser, baseURL }) => {
+    const owner = await signUp(baseURL);
+    const { id } = await (await owner.api.post('/api/docs', { data: { title: 'History' } })).json();
+    const context = await browser.newContext({ colorScheme: scheme, storageState: await owner.api.storageState() });
+    const page = await context.newPage();
+    await page.goto(`/d/${id}`);
+    const editor = page.getByTestId('editor');
+    await expect(editor).toBeEditable({ timeout: 20_000 });
+    await editor.click();
+    await page.keyboard.insertText('# Notes\n\nThe first line.\nThe second line.\n');
+    await expect(page.getByTestId('status')).toHaveText('Saved');
+    await page.getByTestId('history').click();
+    const dialog = page.getByTestId('history-dialog');
+    await dialog.getByTestId('version-name').fill('Start');
+    await dialog.getByTestId('name-version').click();
+    await expect(dialog.getByTestId('version')).toHaveCount(1);
+    await page.keyboard.press('Escape');
+    await editor.click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.insertText('A third line, added later.\n');
+    await expect(page.getByTestId('status')).toHaveText('Saved');
+    await page.getByTestId('history').click();
+    await dialog.getByTestId('version').first().click();
+    await expect(dialog.getByTestId('diff')).toBeVisible();
+    expect(await violations(page)).toEqual([]);
+    await dialog.getByTestId('show-rendered').click();
+    await expect(dialog.getByTestId('version-rendered')).toBeVisible();
+    expect(await violations(page)).toEqual([]);
+    await dialog.getByTestId('show-authors').click();
+    await expect(dialog.getByTestId('authors-view')).toBeVisible();
     expect(await violations(page)).toEqual([]);
     await context.close();
   });

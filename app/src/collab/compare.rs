@@ -111,9 +111,16 @@ pub fn line_diff(old: &str, new: &str, max_lines: usize) -> (Vec<DiffLine>, usiz
                 let paired = if out.full() { 0 } else { removed.len().min(added.len()) };
                 let mut added_out = Vec::new();
                 for (old_line, new_line) in removed.iter().zip(added.iter()).take(paired) {
-                    let (old_parts, new_parts) = word_diff(old_line, new_line);
-                    out.change(DiffLine::Line { kind: LineKind::Removed, parts: old_parts });
-                    added_out.push(DiffLine::Line { kind: LineKind::Added, parts: new_parts });
+                    match word_diff(old_line, new_line) {
+                        Some((old_parts, new_parts)) => {
+                            out.change(DiffLine::Line { kind: LineKind::Removed, parts: old_parts });
+                            added_out.push(DiffLine::Line { kind: LineKind::Added, parts: new_parts });
+                        }
+                        None => {
+                            out.change(whole(LineKind::Removed, old_line));
+                            added_out.push(whole(LineKind::Added, new_line));
+                        }
+                    }
                 }
                 removed[paired..].iter().for_each(|line| out.change(whole(LineKind::Removed, line)));
                 added_out.into_iter().for_each(|line| out.change(line));
@@ -162,8 +169,10 @@ fn trim_end(line: &str) -> String {
 
 /// The words of two versions of a line, each marked if it is not in the
 /// other. A word is a run of letters and digits; spaces and each punctuation
-/// mark stand alone, so "Monday." to "Friday." marks only the day.
-fn word_diff(old: &str, new: &str) -> (Vec<(bool, String)>, Vec<(bool, String)>) {
+/// mark stand alone, so "Monday." to "Friday." marks only the day. None when
+/// the lines have less than half in common: marking words of two different
+/// lines says nothing.
+fn word_diff(old: &str, new: &str) -> Option<(Vec<(bool, String)>, Vec<(bool, String)>)> {
     let (old, new) = (old.strip_suffix('\n').unwrap_or(old), new.strip_suffix('\n').unwrap_or(new));
     let (old_words, new_words) = (words(old), words(new));
     // The browser's clock in the browser (similar's wasm32_web_time), the system's elsewhere.
@@ -172,6 +181,9 @@ fn word_diff(old: &str, new: &str) -> (Vec<(bool, String)>, Vec<(bool, String)>)
     #[cfg(not(feature = "hydrate"))]
     let deadline = std::time::Instant::now().checked_add(DIFF_TIMEOUT);
     let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &old_words, &new_words, deadline);
+    if similar::get_diff_ratio(&ops, old_words.len(), new_words.len()) < 0.5 {
+        return None;
+    }
     let (mut old_parts, mut new_parts): (Vec<(bool, String)>, Vec<(bool, String)>) = (Vec::new(), Vec::new());
     let push = |parts: &mut Vec<(bool, String)>, changed: bool, text: &[&str]| {
         let text = text.concat();
@@ -187,7 +199,7 @@ fn word_diff(old: &str, new: &str) -> (Vec<(bool, String)>, Vec<(bool, String)>)
         push(&mut old_parts, changed, &old_words[old_range]);
         push(&mut new_parts, changed, &new_words[new_range]);
     }
-    (old_parts, new_parts)
+    Some((old_parts, new_parts))
 }
 
 /// `text` cut into words, spaces and single other characters.
@@ -293,8 +305,9 @@ mod tests {
         let old: String = (0..20).map(|n| format!("line {n}\n")).collect();
         let new = old.replace("line 10\n", "line ten\n").replace("line 19\n", "");
         let (lines, left_out) = line_diff(&old, &new, 1000);
-        let (_, punctuated) = word_diff("We ship on Monday.", "We ship on Friday!");
+        let (_, punctuated) = word_diff("We ship on Monday.", "We ship on Friday!").unwrap();
         assert_eq!(punctuated, vec![(false, "We ship on ".into()), (true, "Friday!".into())]);
+        assert_eq!(word_diff("- [ ] Tell the support team", "Something else entirely"), None);
         assert_eq!(left_out, 0);
         assert_eq!(lines[0], DiffLine::Skipped(7), "lines 0-6 folded");
         let changed: Vec<&DiffLine> = lines

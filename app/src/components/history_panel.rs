@@ -302,7 +302,7 @@ pub fn HistoryPanel(
                     <div class="version-body" hidden=move || shown.get() != Shown::Changes>
                         {if changed {
                             view! {
-                                <div class="diff" data-testid="diff" role="table" aria-label="Changes since this version">
+                                <div class="diff" data-testid="diff" role="group" aria-label="Changes since this version">
                                     {diff_lines(view.diff)}
                                 </div>
                             }.into_any()
@@ -393,7 +393,7 @@ fn diff_lines(lines: Vec<DiffLine>) -> impl IntoView {
         .into_iter()
         .map(|line| match line {
             DiffLine::Skipped(count) => view! {
-                <div class="diff-skip" role="row">
+                <div class="diff-skip">
                     {format!("⋯ {count} unchanged line{}", if count == 1 { "" } else { "s" })}
                 </div>
             }
@@ -405,7 +405,7 @@ fn diff_lines(lines: Vec<DiffLine>) -> impl IntoView {
                     LineKind::Removed => ("diff-line removed", "−", "Removed: "),
                 };
                 view! {
-                    <div class=class role="row">
+                    <div class=class>
                         <span class="diff-sign" aria-hidden="true">{sign}</span>
                         <span class="diff-text">
                             <span class="visually-hidden">{said}</span>
