@@ -3,6 +3,7 @@
 pub mod browser;
 pub mod cells;
 pub mod floor;
+pub mod history;
 pub mod machine;
 pub mod peer;
 pub mod plan;

@@ -5,6 +5,9 @@
 //! - `quire-bench run [--quick] [--out DIR] [--only fanout,capacity,cold,quire]
 //!   [--servers floor,quire,...]`: the workloads against the servers (all by
 //!   default); writes `DIR/results.json` and `BENCHMARKS.md`.
+//! - `quire-bench history [--out DIR]`: what version history costs (storage
+//!   on the editing traces, listing, opening, restoring); writes
+//!   `DIR/history.json` and `DIR/history.md`, which BENCHMARKS.md includes.
 //! - `quire-bench floor --addr HOST:PORT`: the bare relay, as a process of its own.
 
 use std::path::PathBuf;
@@ -31,12 +34,17 @@ fn main() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(plan::run(plan, &out))
         }
+        Some("history") => {
+            let out = PathBuf::from(flag("--out").unwrap_or_else(|| "bench/results".into()));
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(quire_bench::history::run(&out))
+        }
         Some("report") => {
             let out = PathBuf::from(flag("--out").unwrap_or_else(|| "bench/results".into()));
             quire_bench::report::write(&out)
         }
         _ => {
-            eprintln!("usage: quire-bench run [--quick] [--out DIR] [--only W,..] [--servers S,..] | report [--out DIR] | floor --addr HOST:PORT");
+            eprintln!("usage: quire-bench run [--quick] [--out DIR] [--only W,..] [--servers S,..] | history [--out DIR] | report [--out DIR] | floor --addr HOST:PORT");
             std::process::exit(2);
         }
     }

@@ -1,5 +1,6 @@
 //! Turns `results.json` into BENCHMARKS.md at the repository root: the
-//! headline ratios, the targets with pass/fail, and every table.
+//! headline ratios, the targets with pass/fail, and every table (with the
+//! version-history section `quire-bench history` wrote, when it is there).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -10,7 +11,12 @@ use crate::report_browser;
 
 pub fn write(out: &Path) -> anyhow::Result<()> {
     let results: Results = serde_json::from_slice(&std::fs::read(out.join("results.json"))?)?;
-    let markdown = render(&results);
+    let mut markdown = render(&results);
+    // `quire-bench history` writes its own section; it goes before the errors.
+    if let Ok(history) = std::fs::read_to_string(out.join("history.md")) {
+        let at = markdown.find("## Errors during the run").unwrap_or(markdown.len());
+        markdown.insert_str(at, &format!("{history}\n"));
+    }
     let path = if results.quick { out.join("BENCHMARKS.quick.md") } else { std::path::PathBuf::from("BENCHMARKS.md") };
     std::fs::write(&path, markdown)?;
     eprintln!("wrote {}", path.display());

@@ -62,6 +62,9 @@ pub enum LineKind {
     Removed,
 }
 
+/// A line's pieces, each marked if that word changed.
+pub type Parts = Vec<(bool, String)>;
+
 /// One line of a diff: its pieces, each marked if that word changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DiffLine {
@@ -172,7 +175,7 @@ fn trim_end(line: &str) -> String {
 /// mark stand alone, so "Monday." to "Friday." marks only the day. None when
 /// the lines have less than half in common: marking words of two different
 /// lines says nothing.
-fn word_diff(old: &str, new: &str) -> Option<(Vec<(bool, String)>, Vec<(bool, String)>)> {
+fn word_diff(old: &str, new: &str) -> Option<(Parts, Parts)> {
     let (old, new) = (old.strip_suffix('\n').unwrap_or(old), new.strip_suffix('\n').unwrap_or(new));
     let (old_words, new_words) = (words(old), words(new));
     // The browser's clock in the browser (similar's wasm32_web_time), the system's elsewhere.
@@ -184,7 +187,7 @@ fn word_diff(old: &str, new: &str) -> Option<(Vec<(bool, String)>, Vec<(bool, St
     if similar::get_diff_ratio(&ops, old_words.len(), new_words.len()) < 0.5 {
         return None;
     }
-    let (mut old_parts, mut new_parts): (Vec<(bool, String)>, Vec<(bool, String)>) = (Vec::new(), Vec::new());
+    let (mut old_parts, mut new_parts): (Parts, Parts) = (Vec::new(), Vec::new());
     let push = |parts: &mut Vec<(bool, String)>, changed: bool, text: &[&str]| {
         let text = text.concat();
         match parts.last_mut() {

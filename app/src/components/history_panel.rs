@@ -8,8 +8,7 @@
 //! text as a version, then the editor applies the difference like typing, so
 //! it reaches everyone live and Undo takes it back.
 //!
-//! A modal `<dialog>` like the Share panel: the focus stays inside, Escape
-//! closes it and the focus returns to the History button.
+//! A modal `<dialog>` like the Share panel (`modal.rs`).
 
 use leptos::html::Dialog;
 use leptos::prelude::*;
@@ -20,6 +19,7 @@ use crate::api::{
 };
 use crate::collab::compare::{DiffLine, LineKind};
 use crate::components::confirm_button::ConfirmButton;
+use crate::components::modal::modal;
 use crate::components::presence_bar::initial;
 use crate::components::when::{clock, day_heading, local, offset_minutes};
 
@@ -89,17 +89,7 @@ pub fn HistoryPanel(
     can_write: Signal<bool>,
 ) -> impl IntoView {
     let dialog = NodeRef::<Dialog>::new();
-    Effect::new(move |_| {
-        if let Some(dialog) = dialog.get() {
-            if !dialog.open() {
-                let _ = dialog.show_modal();
-            }
-        }
-    });
-    let close = move || match dialog.get_untracked() {
-        Some(dialog) if dialog.open() => dialog.close(),
-        _ => open.set(false),
-    };
+    let close = modal(dialog, open);
     let tab = RwSignal::new(Tab::Versions);
     let shown = RwSignal::new(Shown::Changes);
     let selected = RwSignal::new(None::<i64>);

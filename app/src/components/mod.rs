@@ -6,6 +6,7 @@ pub mod confirm_button;
 pub mod editor;
 pub mod format_toolbar;
 pub mod history_panel;
+pub mod modal;
 pub mod presence_bar;
 pub mod share_dialog;
 pub mod status;

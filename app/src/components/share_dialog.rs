@@ -17,6 +17,7 @@ use crate::api::{
     ShareDocument, UnshareDocument,
 };
 use crate::components::confirm_button::ConfirmButton;
+use crate::components::modal::modal;
 use crate::pages::settings::select_all;
 
 /// "Expires in 3 hours", "Expires in 7 days"… for a link expiring at
@@ -82,21 +83,7 @@ pub fn ShareDialog(
     let role_id = doc_id.clone();
     let history_id = doc_id;
     let dialog = NodeRef::<Dialog>::new();
-    // Shown as a modal once it is in the page (never on the server: the panel
-    // opens on a click).
-    Effect::new(move |_| {
-        if let Some(dialog) = dialog.get() {
-            if !dialog.open() {
-                let _ = dialog.show_modal();
-            }
-        }
-    });
-    // Closing through the element (not by unmounting it) lets the browser
-    // give the focus back to the Share button.
-    let close = move || match dialog.get_untracked() {
-        Some(dialog) if dialog.open() => dialog.close(),
-        _ => open.set(false),
-    };
+    let close = modal(dialog, open);
     let error = move || {
         [
             rename.value().get(),

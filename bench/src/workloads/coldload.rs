@@ -43,15 +43,21 @@ struct Txn {
 }
 
 /// Every patch of a gzipped trace, and the text they must produce.
-pub fn load_trace(path: &Path) -> anyhow::Result<(Vec<Patch>, String)> {
+pub fn read_trace(path: &Path) -> anyhow::Result<(Vec<Patch>, String)> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut json = String::new();
     flate2::read::GzDecoder::new(file).read_to_string(&mut json)?;
     let trace: Trace = serde_json::from_str(&json)?;
-    if !trace.end_content.is_ascii() {
+    Ok((trace.txns.into_iter().flat_map(|txn| txn.patches).collect(), trace.end_content))
+}
+
+/// [`read_trace`] for the replay, which counts positions in bytes: ASCII traces only.
+pub fn load_trace(path: &Path) -> anyhow::Result<(Vec<Patch>, String)> {
+    let (patches, end) = read_trace(path)?;
+    if !end.is_ascii() {
         bail!("the replay counts positions in bytes: it needs an ASCII trace");
     }
-    Ok((trace.txns.into_iter().flat_map(|txn| txn.patches).collect(), trace.end_content))
+    Ok((patches, end))
 }
 
 /// A document being written by replaying a trace.
