@@ -48,14 +48,20 @@ test('a version is named, compared, restored for everyone, and the restore undon
   await expectText(bobEditor, '# Plan\n\nWe ship on Monday.\n');
   await expect(alice.getByTestId('status')).toHaveText('Saved');
 
-  // The restore is Alice's own step: Undo brings Bob's text back, for both.
-  await alice.getByTestId('undo').click();
+  // The restore is Alice's own step, and the focus is back in the editor:
+  // Ctrl+Z brings Bob's text back, for both.
+  await alice.keyboard.press('Control+z');
   await expectText(aliceEditor, changed);
   await expectText(bobEditor, changed);
 
   // What the restore replaced was kept as a version too.
   await alice.getByTestId('history').click();
   await expect(dialog.getByTestId('version').filter({ hasText: 'Before a restore' })).toBeVisible();
+  // A click in the panel's own padding keeps it open; one on the backdrop closes it.
+  await dialog.click({ position: { x: 4, y: 4 } });
+  await expect(dialog).toBeVisible();
+  await alice.mouse.click(3, 3);
+  await expect(dialog).toHaveCount(0);
 });
 
 test('"Show authors" colours each person\'s text in their own colour', async ({ browser, request }) => {

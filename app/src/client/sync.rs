@@ -167,7 +167,9 @@ impl Inner {
 
     /// See [`super::session::Session::replace_text`].
     pub(super) fn replace_text(self: &Rc<Self>, target: &str) -> bool {
-        if !self.bound.get() || self.composing.get() || self.editor.read_only() {
+        // Synced (the Doc holds what the server has), not mid-composition,
+        // and writable: otherwise the edit would be made against a stale text.
+        if !self.bound.get() || !self.synced_now.get() || self.editor.holding() || self.editor.read_only() {
             return false;
         }
         let current = self.text.get_string(&self.doc.transact());
@@ -190,6 +192,8 @@ impl Inner {
         self.send_outgoing();
         self.publish_history();
         self.schedule_preview();
+        // Where Ctrl+Z takes the restore back.
+        self.editor.focus();
         true
     }
 

@@ -51,6 +51,9 @@ pub fn restore_edits(current: &str, target: &str) -> Vec<Edit> {
     edits
 }
 
+/// Longest line compared word by word.
+const MAX_WORD_DIFF_BYTES: usize = 4_000;
+
 /// Unchanged lines shown around each change.
 const CONTEXT_LINES: usize = 3;
 
@@ -114,6 +117,12 @@ pub fn line_diff(old: &str, new: &str, max_lines: usize) -> (Vec<DiffLine>, usiz
                 let paired = if out.full() { 0 } else { removed.len().min(added.len()) };
                 let mut added_out = Vec::new();
                 for (old_line, new_line) in removed.iter().zip(added.iter()).take(paired) {
+                    if out.full() {
+                        // Past the cap only counted, never compared.
+                        out.change(whole(LineKind::Removed, old_line));
+                        added_out.push(whole(LineKind::Added, new_line));
+                        continue;
+                    }
                     match word_diff(old_line, new_line) {
                         Some((old_parts, new_parts)) => {
                             out.change(DiffLine::Line { kind: LineKind::Removed, parts: old_parts });
@@ -177,6 +186,10 @@ fn trim_end(line: &str) -> String {
 /// lines says nothing.
 fn word_diff(old: &str, new: &str) -> Option<(Parts, Parts)> {
     let (old, new) = (old.strip_suffix('\n').unwrap_or(old), new.strip_suffix('\n').unwrap_or(new));
+    // A line this long (minified data, a pasted blob) is shown whole.
+    if old.len().max(new.len()) > MAX_WORD_DIFF_BYTES {
+        return None;
+    }
     let (old_words, new_words) = (words(old), words(new));
     // The browser's clock in the browser (similar's wasm32_web_time), the system's elsewhere.
     #[cfg(feature = "hydrate")]

@@ -19,7 +19,7 @@ use crate::api::{
 };
 use crate::collab::compare::{DiffLine, LineKind};
 use crate::components::confirm_button::ConfirmButton;
-use crate::components::modal::modal;
+use crate::components::modal::{clicked_backdrop, modal};
 use crate::components::presence_bar::initial;
 use crate::components::when::{clock, day_heading, local, offset_minutes};
 
@@ -144,13 +144,19 @@ pub fn HistoryPanel(
         }
     });
     // The server kept the current text; now the editor takes the version's.
+    // Closed first: the browser then gives the focus back to the History
+    // button, and the restore moves it on to the editor, where Ctrl+Z undoes it.
     Effect::new(move |_| {
         if let Some(Ok(text)) = prepare.value().get() {
-            let applied = restore_with.with_value(|restore| restore.as_ref().is_some_and(|restore| restore.run(text)));
-            if applied {
-                close();
-            } else {
+            if !can_write.get_untracked() {
                 notice.set(Some("The version could not be restored here: the editor is read-only right now.".into()));
+                return;
+            }
+            close();
+            let applied = restore_with.with_value(|restore| restore.as_ref().is_some_and(|restore| restore.run(text)));
+            if !applied {
+                open.set(true);
+                notice.set(Some("The version could not be restored yet: wait until the document is synced.".into()));
             }
         }
     });
@@ -265,7 +271,7 @@ pub fn HistoryPanel(
                         <a class="button subtle" href=download download data-testid="download-version">"Download .md"</a>
                         {can_edit.then(|| view! {
                             <button type="button" class="button primary" data-testid="restore-version"
-                                disabled=move || !can_write.get() || !changed
+                                disabled=move || !can_write.get() || !changed || prepare.pending().get()
                                 title=move || if changed { "Make the document read like this again (Undo takes it back)" } else { "The document reads like this now" }
                                 on:click=move |_| { prepare.dispatch(PrepareRestore { id: restore_id.clone(), version }); }>
                                 "Restore this version"
@@ -344,7 +350,7 @@ pub fn HistoryPanel(
         <dialog node_ref=dialog class="dialog history-dialog" aria-labelledby="history-heading" data-testid="history-dialog"
             on:close=move |_| open.set(false)
             on:click=move |event| {
-                if event.target() == event.current_target() {
+                if clicked_backdrop(&event) {
                     close();
                 }
             }>

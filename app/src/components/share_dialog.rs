@@ -17,7 +17,7 @@ use crate::api::{
     ShareDocument, UnshareDocument,
 };
 use crate::components::confirm_button::ConfirmButton;
-use crate::components::modal::modal;
+use crate::components::modal::{clicked_backdrop, modal};
 use crate::pages::settings::select_all;
 
 /// "Expires in 3 hours", "Expires in 7 days"… for a link expiring at
@@ -104,7 +104,7 @@ pub fn ShareDialog(
             on:close=move |_| open.set(false)
             // A press on the backdrop lands on the dialog element itself.
             on:click=move |event| {
-                if event.target() == event.current_target() {
+                if clicked_backdrop(&event) {
                     close();
                 }
             }>

@@ -144,6 +144,10 @@ struct RoomState {
     /// text shrinks when collected); measured again when it nears the limit.
     stored_bytes: u64,
     closed: bool,
+    /// Bumped by every change applied: a diff made against a copy of the text
+    /// still fits if this has not moved (a deletion alone leaves the state
+    /// vector as it was, so that cannot tell).
+    revision: u64,
     /// When the last peer left; None while anyone is connected.
     idle_since: Option<Instant>,
 }
@@ -171,6 +175,7 @@ impl Room {
                 peers: HashMap::new(),
                 stored_bytes,
                 closed: false,
+                revision: 0,
                 idle_since: Some(Instant::now()),
             }),
             access: watch::Sender::new(0),
@@ -300,6 +305,7 @@ impl Room {
             return Ok(Applied { change: None, unrooted, introduced: Vec::new() });
         }
         state.stored_bytes += change.len() as u64;
+        state.revision += 1;
         let frame = Bytes::from(protocol::update(change.clone()));
         fan_out(&state.peers, from, &frame);
         let change = Bytes::from(change);
@@ -327,15 +333,15 @@ impl Room {
                 if state.closed {
                     return Err(UpdateError::Internal);
                 }
-                let txn = state.doc.transact();
-                (qdoc::markdown(&state.text, &txn), txn.state_vector())
+                let text = qdoc::markdown(&state.text, &state.doc.transact());
+                (text, state.revision)
             };
             let wanted = target.to_string();
             let edits = tokio::task::spawn_blocking(move || app::collab::compare::restore_edits(&current, &wanted))
                 .await
                 .map_err(|_| UpdateError::Internal)?;
             let mut state = self.state();
-            if state.doc.transact().state_vector() == seen {
+            if state.revision == seen {
                 return self.apply_own_edits(&mut state, &edits);
             }
         }
@@ -367,6 +373,7 @@ impl Room {
             return Err(UpdateError::Internal);
         };
         state.stored_bytes += change.len() as u64;
+        state.revision += 1;
         fan_out(&state.peers, ConnId::MAX, &Bytes::from(protocol::update(change.clone())));
         let change = Bytes::from(change);
         self.relay.publish(&relay::Message::Update(self.id.clone(), change.clone()));
@@ -414,6 +421,7 @@ impl Room {
             Ok(Ok(change)) => {
                 if !protocol::is_empty_update(&change) {
                     state.stored_bytes += change.len() as u64;
+                    state.revision += 1;
                     fan_out(&state.peers, ConnId::MAX, &Bytes::from(protocol::update(change)));
                 }
                 true
@@ -509,25 +517,9 @@ impl Room {
         qdoc::markdown(&state.text, &txn)
     }
 
-    /// The text in pieces, each with the id (client, clock) of its first
-    /// character: consecutive characters of a piece have consecutive clocks.
-    /// Compared against an empty snapshot, yrs reports every visible item as
-    /// its own "added" piece with its id.
-    pub fn authored_pieces(&self) -> Vec<(u64, u32, String)> {
-        use yrs::types::text::ChangeKind;
-        use yrs::Text;
-        let state = self.state();
-        let mut txn = state.doc.transact_mut();
-        let now = txn.snapshot();
-        let nothing = yrs::Snapshot::new(StateVector::default(), yrs::IdSet::new());
-        let diff = state.text.diff_range(&mut txn, Some(&now), Some(&nothing), |change| change);
-        diff.into_iter()
-            .filter_map(|piece| {
-                let yrs::Out::Any(yrs::Any::String(text)) = piece.insert else { return None };
-                let change = piece.ychange.filter(|change| change.kind == ChangeKind::Added)?;
-                Some((change.id.client.get(), change.id.clock, text.to_string()))
-            })
-            .collect()
+    /// The whole document as one update, for work on a copy away from the lock.
+    pub fn encoded(&self) -> Vec<u8> {
+        self.state().doc.transact().encode_state_as_update_v1(&StateVector::default())
     }
 
     /// True if nobody has been connected since `idle_before`.

@@ -18,6 +18,9 @@ use crate::doc_id::DocId;
 use crate::hub::UpdateError;
 use crate::store::{now_ms, ClientRange, Cut, VersionRow, Write};
 
+/// Named versions one document may have (they are never thinned).
+const MAX_NAMED_VERSIONS: i64 = 1_000;
+
 /// Most lines of a diff the history panel is sent.
 const MAX_DIFF_LINES: usize = 2_000;
 
@@ -73,7 +76,11 @@ impl Service {
             return Err(Refusal::Forbidden);
         }
         let target = self.state.store.version_text(&id, version).await.map_err(internal)?.ok_or(Refusal::NotFound)?;
-        self.state.hub.persister().cut(id, Cut::BeforeRestore).await.map_err(internal)?;
+        // The browser's edit would be refused by the room (and retried for ever).
+        if target.encode_utf16().count() as u64 > u64::from(self.state.config.max_document_chars) {
+            return Err(too_large());
+        }
+        self.keep_before_restore(&id).await?;
         Ok(target)
     }
 
@@ -82,7 +89,15 @@ impl Service {
         let (id, _) = self.history_of(id).await?;
         let store = &self.state.store;
         let room = self.state.hub.room(&id).await.map_err(internal)?.ok_or(Refusal::NotFound)?;
-        let pieces = room.authored_pieces();
+        // On a copy of the document, away from the room's lock.
+        let encoded = room.encoded();
+        let pieces = tokio::task::spawn_blocking(move || {
+            app::collab::doc::doc_from_updates([encoded.as_slice()])
+                .map(|rebuilt| app::collab::doc::authored_pieces(&rebuilt.doc))
+        })
+        .await
+        .map_err(|_| Refusal::Internal)?
+        .map_err(|_| Refusal::Internal)?;
         let ranges = store.client_ranges(&id).await.map_err(internal)?;
         let people = store.people(&id).await.map_err(internal)?;
         let index: HashMap<&str, u32> =
@@ -118,6 +133,11 @@ impl Service {
         let (id, role) = self.history_of(id).await?;
         if !role.can_edit() {
             return Err(Refusal::Forbidden);
+        }
+        if self.state.store.named_versions(&id).await.map_err(internal)? >= MAX_NAMED_VERSIONS {
+            return Err(Refusal::Invalid(format!(
+                "This document has {MAX_NAMED_VERSIONS} named versions already: delete some to name another."
+            )));
         }
         // Through the writer: everything already accepted is in it.
         let persister = self.state.hub.persister();
@@ -158,7 +178,7 @@ impl Service {
         let store = &self.state.store;
         let target = store.version_text(&id, version).await.map_err(internal)?.ok_or(Refusal::NotFound)?;
         let persister = self.state.hub.persister();
-        let before = persister.cut(id.clone(), Cut::BeforeRestore).await.map_err(internal)?;
+        let before = self.keep_before_restore(&id).await?;
         // A room that closed under us (it was unloading) is opened afresh.
         for _ in 0..3 {
             let room = self.state.hub.room(&id).await.map_err(internal)?.ok_or(Refusal::NotFound)?;
@@ -173,13 +193,20 @@ impl Service {
                     persister.flush(None).await;
                     return Ok(before);
                 }
-                Err(UpdateError::TooLarge) => {
-                    return Err(Refusal::Invalid("that version is larger than documents may be now".into()))
-                }
+                Err(UpdateError::TooLarge) => return Err(too_large()),
                 Err(_) => continue,
             }
         }
         Err(Refusal::Internal)
+    }
+
+    /// Keeps the text as the document's room has it (everything accepted,
+    /// from this instance and relayed, committed or about to be) as the
+    /// version a restore is about to replace.
+    async fn keep_before_restore(&self, id: &DocId) -> Result<Option<i64>, Refusal> {
+        let room = self.state.hub.room(id).await.map_err(internal)?.ok_or(Refusal::NotFound)?;
+        let text = room.markdown();
+        self.state.hub.persister().keep(id.clone(), Cut::BeforeRestore, text).await.map_err(internal)
     }
 
     /// Lets viewers see the history, or not. Owner only.
@@ -211,16 +238,13 @@ fn attribute(
         let mut at = 0usize;
         while at < units.len() {
             let here = clock + at as u32;
-            let range = client_ranges.iter().find(|range| range.start <= here && here < range.end);
+            // Ranges come sorted by start: the last one starting at or before here.
+            let after = client_ranges.partition_point(|range| range.start <= here);
+            let range = after.checked_sub(1).map(|n| client_ranges[n]).filter(|range| here < range.end);
             // Up to where this range ends, or the next one starts.
             let until = match range {
                 Some(range) => (range.end - clock) as usize,
-                None => client_ranges
-                    .iter()
-                    .filter(|range| range.start > here)
-                    .map(|range| (range.start - clock) as usize)
-                    .min()
-                    .unwrap_or(units.len()),
+                None => client_ranges.get(after).map_or(units.len(), |next| (next.start - clock) as usize),
             };
             let mut end = until.clamp(at + 1, units.len());
             // Never between the halves of a surrogate pair.
@@ -253,6 +277,10 @@ fn distinct_colors(people: Vec<crate::store::Author>) -> Vec<Identity> {
             Identity { name: person.name, color }
         })
         .collect()
+}
+
+fn too_large() -> Refusal {
+    Refusal::Invalid("That version is larger than documents may be now, so it cannot be restored.".into())
 }
 
 fn info(row: VersionRow) -> VersionInfo {

@@ -70,8 +70,9 @@ enum PersistJob {
     Append(Write, Option<Ack>),
     /// Commit everything queued before, cut the versions still due, answer.
     Close(oneshot::Sender<()>),
-    /// Cut a version once everything queued before is committed.
-    Cut(DocId, Cut, CutReply),
+    /// Cut a version once everything queued before is committed (of this
+    /// text, if it is known: see `Store::keep_text`).
+    Cut(DocId, Cut, Option<String>, CutReply),
     /// Deliver an acknowledgement after everything queued before it committed
     /// (a write that changed nothing still waits for the ones before it).
     Ack(Ack),
@@ -147,8 +148,18 @@ impl Persister {
     /// Cuts a version of `doc` once everything queued so far is committed;
     /// answers the version that holds the text then (None: nothing stored).
     pub async fn cut(&self, doc: DocId, cut: Cut) -> crate::error::Result<Option<i64>> {
+        self.cut_job(doc, cut, None).await
+    }
+
+    /// [`Self::cut`] of a text known to be the document's (a room's, just
+    /// before a restore): nothing to rebuild from the database.
+    pub async fn keep(&self, doc: DocId, cut: Cut, text: String) -> crate::error::Result<Option<i64>> {
+        self.cut_job(doc, cut, Some(text)).await
+    }
+
+    async fn cut_job(&self, doc: DocId, cut: Cut, text: Option<String>) -> crate::error::Result<Option<i64>> {
         let (done, wait) = oneshot::channel();
-        self.jobs.send(PersistJob::Cut(doc, cut, done)).await.map_err(|_| shutting_down())?;
+        self.jobs.send(PersistJob::Cut(doc, cut, text, done)).await.map_err(|_| shutting_down())?;
         wait.await.map_err(|_| shutting_down())?
     }
 
@@ -228,7 +239,7 @@ impl Writer {
                     }
                     PersistJob::Ack(ack) => acks.push(ack),
                     PersistJob::Flush(doc, done) => flushes.push((doc, done)),
-                    PersistJob::Cut(doc, cut, done) => cuts.push((doc, cut, done)),
+                    PersistJob::Cut(doc, cut, text, done) => cuts.push((doc, cut, text, done)),
                     PersistJob::Close(done) => closing = Some(done),
                 }
             }
@@ -252,8 +263,8 @@ impl Writer {
                     .and_modify(|e| e.last = now)
                     .or_insert(Edited { first: now, last: now });
             }
-            for (doc, cut, done) in cuts {
-                let _ = done.send(self.cut(&doc, cut).await);
+            for (doc, cut, text, done) in cuts {
+                let _ = done.send(self.cut(&doc, cut, text).await);
             }
             let mut due: Vec<DocId> = self
                 .since_compaction
@@ -264,7 +275,7 @@ impl Writer {
             // A room unloading: its last version first, then its compaction.
             for doc in flushes.iter().filter_map(|(doc, _)| doc.as_ref()) {
                 if self.edited.contains_key(doc) {
-                    let _ = self.cut(doc, Cut::Auto).await;
+                    let _ = self.cut(doc, Cut::Auto, None).await;
                 }
                 self.authorship.forget(doc);
                 due.push(doc.clone());
@@ -278,7 +289,7 @@ impl Writer {
                 // Shutting down: what was edited since its last version gets one.
                 let edited: Vec<DocId> = self.edited.keys().cloned().collect();
                 for doc in edited {
-                    let _ = self.cut(&doc, Cut::Auto).await;
+                    let _ = self.cut(&doc, Cut::Auto, None).await;
                 }
             }
             for (_, done) in flushes {
@@ -298,7 +309,7 @@ impl Writer {
         let quiet: Vec<DocId> =
             self.edited.iter().filter(|(_, edited)| edited.due(pause) <= now).map(|(doc, _)| doc.clone()).collect();
         for doc in quiet {
-            if self.cut(&doc, Cut::Auto).await.is_err() {
+            if self.cut(&doc, Cut::Auto, None).await.is_err() {
                 // Try again after another pause.
                 let now = tokio::time::Instant::now();
                 self.edited.insert(doc, Edited { first: now, last: now });
@@ -307,8 +318,11 @@ impl Writer {
     }
 
     /// Cuts a version of what is committed, then thins the document's versions.
-    async fn cut(&mut self, doc: &DocId, cut: Cut) -> crate::error::Result<Option<i64>> {
-        let cut = self.store.cut_version(doc, cut).await;
+    async fn cut(&mut self, doc: &DocId, cut: Cut, text: Option<String>) -> crate::error::Result<Option<i64>> {
+        let cut = match text {
+            Some(text) => self.store.keep_text(doc, cut, text).await,
+            None => self.store.cut_version(doc, cut).await,
+        };
         match &cut {
             Ok(_) => {
                 self.edited.remove(doc);

@@ -113,8 +113,19 @@ impl Store {
     /// is still the one the delta was made against; if another instance cut
     /// one meanwhile, the cut starts over.
     pub async fn cut_version(&self, id: &DocId, cut: Cut) -> Result<Option<i64>> {
+        self.cut_with(id, cut, None).await
+    }
+
+    /// [`Self::cut_version`] of a text known to be the document's, everything
+    /// the database holds included (a room's, just before a restore
+    /// changes it): nothing to rebuild.
+    pub async fn keep_text(&self, id: &DocId, cut: Cut, text: String) -> Result<Option<i64>> {
+        self.cut_with(id, cut, Some(text)).await
+    }
+
+    async fn cut_with(&self, id: &DocId, cut: Cut, text: Option<String>) -> Result<Option<i64>> {
         for _ in 0..3 {
-            if let Some(outcome) = self.try_cut(id, &cut).await? {
+            if let Some(outcome) = self.try_cut(id, &cut, text.as_deref()).await? {
                 return Ok(outcome);
             }
         }
@@ -123,20 +134,24 @@ impl Store {
 
     /// One attempt of [`Self::cut_version`]; None if the newest version
     /// changed under it.
-    async fn try_cut(&self, id: &DocId, cut: &Cut) -> Result<Option<Option<i64>>> {
+    async fn try_cut(&self, id: &DocId, cut: &Cut, known: Option<&str>) -> Result<Option<Option<i64>>> {
         let mut conn = self.pool.acquire().await?;
         let newest = newest_version(&mut conn, id).await?;
         // The log before the snapshot (as in `load_updates`): a compaction
         // committing in between can only make rows appear twice, never vanish.
-        let rows = sqlx::query("SELECT seq, data, author FROM doc_updates WHERE doc_id = $1 ORDER BY seq")
-            .bind(id.as_str())
-            .fetch_all(&mut *conn)
-            .await?;
-        let snapshot = sqlx::query("SELECT data, version, authors FROM doc_snapshots WHERE doc_id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-        if snapshot.is_none() && rows.is_empty() {
+        let rows_query = if known.is_some() {
+            "SELECT seq, author FROM doc_updates WHERE doc_id = $1 ORDER BY seq"
+        } else {
+            "SELECT seq, data, author FROM doc_updates WHERE doc_id = $1 ORDER BY seq"
+        };
+        let rows = sqlx::query(rows_query).bind(id.as_str()).fetch_all(&mut *conn).await?;
+        let snapshot_query = if known.is_some() {
+            "SELECT version, authors FROM doc_snapshots WHERE doc_id = $1"
+        } else {
+            "SELECT data, version, authors FROM doc_snapshots WHERE doc_id = $1"
+        };
+        let snapshot = sqlx::query(snapshot_query).bind(id.as_str()).fetch_optional(&mut *conn).await?;
+        if snapshot.is_none() && rows.is_empty() && known.is_none_or(str::is_empty) {
             return Ok(Some(None));
         }
         let since = newest.as_ref().map_or(0, |n| n.upto);
@@ -146,8 +161,9 @@ impl Store {
             upto = upto.max(row.try_get::<i64, _>("seq")?);
         }
         // Nothing written since the newest version: it holds the text (and
-        // asking again and again costs no rebuild).
-        if let Some(newest) = &newest {
+        // asking again and again costs no rebuild). A known text may hold
+        // more than is written yet: its hash decides below.
+        if let Some(newest) = newest.as_ref().filter(|_| known.is_none()) {
             if upto <= newest.upto {
                 return Ok(Some(Some(self.keep_newest(&mut conn, newest, cut, None).await?)));
             }
@@ -155,19 +171,28 @@ impl Store {
         let mut updates = Vec::with_capacity(rows.len() + 1);
         let mut authors: BTreeSet<String> = BTreeSet::new();
         if let Some(snapshot) = &snapshot {
-            updates.push(snapshot.try_get::<Vec<u8>, _>("data")?);
+            if known.is_none() {
+                updates.push(snapshot.try_get::<Vec<u8>, _>("data")?);
+            }
             authors.extend(split_keys(&snapshot.try_get::<String, _>("authors")?).map(str::to_string));
         }
         for row in &rows {
-            updates.push(row.try_get::<Vec<u8>, _>("data")?);
+            if known.is_none() {
+                updates.push(row.try_get::<Vec<u8>, _>("data")?);
+            }
             if row.try_get::<i64, _>("seq")? > since {
                 authors.extend(row.try_get::<Option<String>, _>("author")?);
             }
         }
-        let doc_name = id.to_string();
-        let text = tokio::task::spawn_blocking(move || super::rebuild_text(&doc_name, &updates))
-            .await
-            .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??;
+        let text = match known {
+            Some(text) => text.to_string(),
+            None => {
+                let doc_name = id.to_string();
+                tokio::task::spawn_blocking(move || super::rebuild_text(&doc_name, &updates))
+                    .await
+                    .map_err(|e| Error::CorruptDocument(id.to_string(), e.to_string()))??
+            }
+        };
         let hash = Sha256::digest(text.as_bytes()).to_vec();
         if let Some(newest) = newest.as_ref().filter(|newest| newest.hash == hash) {
             return Ok(Some(Some(self.keep_newest(&mut conn, newest, cut, Some(upto)).await?)));
@@ -374,6 +399,15 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().filter_map(|row| row.try_get::<String, _>("id").ok().and_then(|id| DocId::parse(&id))).collect())
+    }
+
+    /// How many named versions a document has.
+    pub async fn named_versions(&self, id: &DocId) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM doc_versions WHERE doc_id = $1 AND name IS NOT NULL")
+            .bind(id.as_str())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")?)
     }
 
     /// Whether viewers may see the document's history.
