@@ -72,6 +72,27 @@ pub fn len_utf16<T: ReadTxn>(text: &TextRef, txn: &T) -> u32 {
     text.len(txn)
 }
 
+/// The text in pieces, each with the id (client, clock) of its first
+/// character: the characters of a piece have consecutive clocks of one
+/// client. Compared against an empty snapshot, yrs reports every visible item
+/// as an "added" piece of its own, with its id. (Splits items at nothing: it
+/// only reads, but yrs wants a write transaction for it.)
+pub fn authored_pieces(doc: &Doc) -> Vec<(u64, u32, String)> {
+    use yrs::types::text::ChangeKind;
+    let text = content(doc);
+    let mut txn = doc.transact_mut();
+    let now = txn.snapshot();
+    let nothing = yrs::Snapshot::new(yrs::StateVector::default(), yrs::IdSet::new());
+    text.diff_range(&mut txn, Some(&now), Some(&nothing), |change| change)
+        .into_iter()
+        .filter_map(|piece| {
+            let yrs::Out::Any(yrs::Any::String(chunk)) = piece.insert else { return None };
+            let change = piece.ychange.filter(|change| change.kind == ChangeKind::Added)?;
+            Some((change.id.client.get(), change.id.clock, chunk.to_string()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,25 +143,4 @@ mod tests {
         assert_eq!(rebuilt.refused, 1);
         assert_eq!(markdown(&content(&rebuilt.doc), &rebuilt.doc.transact()), "kept");
     }
-}
-
-/// The text in pieces, each with the id (client, clock) of its first
-/// character: the characters of a piece have consecutive clocks of one
-/// client. Compared against an empty snapshot, yrs reports every visible item
-/// as an "added" piece of its own, with its id. (Splits items at nothing: it
-/// only reads, but yrs wants a write transaction for it.)
-pub fn authored_pieces(doc: &Doc) -> Vec<(u64, u32, String)> {
-    use yrs::types::text::ChangeKind;
-    let text = content(doc);
-    let mut txn = doc.transact_mut();
-    let now = txn.snapshot();
-    let nothing = yrs::Snapshot::new(yrs::StateVector::default(), yrs::IdSet::new());
-    text.diff_range(&mut txn, Some(&now), Some(&nothing), |change| change)
-        .into_iter()
-        .filter_map(|piece| {
-            let yrs::Out::Any(yrs::Any::String(chunk)) = piece.insert else { return None };
-            let change = piece.ychange.filter(|change| change.kind == ChangeKind::Added)?;
-            Some((change.id.client.get(), change.id.clock, chunk.to_string()))
-        })
-        .collect()
 }
