@@ -49,6 +49,13 @@ async function createDoc(_request, title, baseURL = DEFAULT_BASE) {
   return id;
 }
 
+/** The text of each of a document's versions, newest first (read as its owner). */
+async function versionTexts(id, baseURL = DEFAULT_BASE) {
+  const { api } = await owner(baseURL);
+  const { versions } = await (await api.get(`/api/docs/${id}/versions`)).json();
+  return Promise.all(versions.map(async (v) => (await api.get(`/api/docs/${id}/versions/${v.id}/markdown`)).text()));
+}
+
 /** The path that opens a document for a new guest (its edit link). */
 function docLink(id) {
   return editLinks.get(id);
@@ -155,5 +162,5 @@ async function closeContexts({ browser }) {
 
 module.exports = {
   PASSWORD, closeContexts, createDoc, docLink, editorText, expectText, guestHeaders, markdown, myName, openDoc, randomName, select,
-  selection, signUp, signUpInBrowser, twoPeople,
+  selection, signUp, signUpInBrowser, twoPeople, versionTexts,
 };

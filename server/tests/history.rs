@@ -344,6 +344,71 @@ async fn two_instances_cut_one_version_and_both_list_it() {
     b.stop().await;
 }
 
+/// Two instances on one SQLite file (the e2e setup, or a restart overlapping
+/// the old process): cutting a version and compacting read, then write, in one
+/// transaction; while the other instance commits without pause, a deferred
+/// transaction's upgrade to writing would fail at once ("database is locked").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_and_compaction_succeed_while_another_instance_writes_the_same_sqlite_file() {
+    let (url, _dir) = sqlite_url();
+    let here = Store::connect(&url).await.unwrap();
+    let there = Store::connect(&url).await.unwrap();
+    assert!(here.create_user("u1", "ada", "not-a-real-hash").await.unwrap());
+    let (mine, busy) = (DocId::random(), DocId::random());
+    here.create_document(&mine, "Mine", "u1").await.unwrap();
+    here.create_document(&busy, "Busy", "u1").await.unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, busy) = (stop.clone(), busy.clone());
+        tokio::spawn(async move {
+            let doc = app::collab::doc::new_doc();
+            let text = app::collab::doc::content(&doc);
+            let mut written = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let update = {
+                    let mut txn = doc.transact_mut();
+                    text.insert(&mut txn, 0, "x");
+                    bytes::Bytes::from(txn.encode_update_v1())
+                };
+                there
+                    .append_updates(&[Write { doc: busy.clone(), update, author: None, introduced: Vec::new() }])
+                    .await
+                    .unwrap();
+                written += 1;
+            }
+            written
+        })
+    };
+    let doc = app::collab::doc::new_doc();
+    let text = app::collab::doc::content(&doc);
+    let mut failures = Vec::new();
+    for n in 0..60 {
+        let update = {
+            let mut txn = doc.transact_mut();
+            let len = text.len(&txn);
+            text.insert(&mut txn, len, &format!("line {n}\n"));
+            bytes::Bytes::from(txn.encode_update_v1())
+        };
+        here.append_updates(&[Write { doc: mine.clone(), update, author: None, introduced: Vec::new() }])
+            .await
+            .unwrap();
+        if let Err(error) = here.cut_version(&mine, Cut::Auto).await {
+            failures.push(format!("cut {n}: {error}"));
+        }
+        if n % 3 == 0 {
+            if let Err(error) = here.compact(&mine).await {
+                failures.push(format!("compact {n}: {error}"));
+            }
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.await.unwrap();
+    assert!(written > 60, "the other instance kept writing ({written} commits)");
+    assert!(failures.is_empty(), "{} of 80 failed: {:?}", failures.len(), &failures[..failures.len().min(5)]);
+    let newest = &here.versions(&mine).await.unwrap()[0];
+    assert_eq!(here.version_text(&mine, newest.id).await.unwrap().unwrap(), text.get_string(&doc.transact()));
+}
+
 /// A version's text must read back exactly however thinning rebased it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retention_keeps_storage_bounded_over_years_of_daily_editing() {

@@ -25,7 +25,8 @@ use sqlx::{AnyPool, Executor, Row};
 use crate::doc_id::DocId;
 use crate::error::{Error, Result};
 
-/// Which database a URL points at; they differ only in migrations and pragmas.
+/// Which database a URL points at; they differ only in migrations, pragmas
+/// and how a transaction that writes begins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -79,6 +80,7 @@ pub struct LogIndex {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    backend: Backend,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -147,7 +149,18 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Store { pool })
+        Ok(Store { pool, backend })
+    }
+
+    /// Begins a transaction that reads, then writes. SQLite starts a plain
+    /// BEGIN as a reader and, if another connection committed since, refuses
+    /// the upgrade to writer at once ("database is locked", no busy wait):
+    /// BEGIN IMMEDIATE takes the write lock first, waiting its turn.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// The connection pool, for the session store that shares the database.
@@ -269,7 +282,7 @@ impl Store {
     /// [`Self::append_updates`], recording who wrote them as `plan` says.
     async fn append_planned(&self, batch: &[Write], plan: &authors::Plan) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for write in batch {
             sqlx::query("INSERT INTO doc_updates (doc_id, data, created_at, author) VALUES ($1, $2, $3, $4)")
                 .bind(write.doc.as_str())
@@ -298,7 +311,7 @@ impl Store {
     /// merged state and deletes exactly the log rows it merged (by their seq, so
     /// rows appended meanwhile by anyone are kept). Returns how many rows merged.
     pub async fn compact(&self, id: &DocId) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let snapshot = sqlx::query("SELECT data, authors FROM doc_snapshots WHERE doc_id = $1")
             .bind(id.as_str())
             .fetch_optional(&mut *tx)

@@ -226,7 +226,7 @@ impl Store {
         };
         drop(conn);
 
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now_newest = newest_version(&mut tx, id).await?;
         if now_newest.as_ref().map(|n| n.id) != newest.as_ref().map(|n| n.id) {
             return Ok(None);
@@ -356,7 +356,7 @@ impl Store {
 
     /// Deletes a version; what was stored as a delta against it is rebased first.
     pub async fn delete_version(&self, id: &DocId, version: i64) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let deleted = delete_in(&mut tx, id, version).await?;
         tx.commit().await?;
         Ok(deleted)
@@ -381,7 +381,7 @@ impl Store {
         }
         // Oldest first, so each rebase lands on a version that stays.
         doomed.sort_unstable();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for version in &doomed {
             delete_in(&mut tx, id, *version).await?;
         }
