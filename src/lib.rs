@@ -7,5 +7,6 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    app::client::mark_hydrated();
     app::client::register_service_worker();
 }

@@ -27,7 +27,8 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use pages::auth::{SignInPage, SignUpPage};
+use pages::admin::AdminPage;
+use pages::auth::{ResetPasswordPage, SignInPage, SignUpPage};
 use pages::{doc::DocPage, home::HomePage, link_invalid::LinkInvalid, not_found::NotFound};
 use pages::{settings::SettingsPage, trash::TrashPage};
 
@@ -89,6 +90,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/d/:id") view=DocPage ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset") view=ResetPasswordPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                 <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/link-invalid") view=LinkInvalid ssr=SsrMode::Async/>

@@ -1,10 +1,9 @@
 // Accessibility as axe-core measures it (WCAG 2.1 A/AA rules): the home page,
-// the document page in both themes and layouts, the Share panel and the
-// history panel, with no
-// serious or critical violations.
+// the document page in both themes and layouts, the Share panel, the
+// history panel and the admin page, with no serious or critical violations.
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
-const { closeContexts, signUp } = require('./helpers');
+const { closeContexts, hydrated, promote, signUp } = require('./helpers');
 
 test.afterEach(closeContexts);
 
@@ -77,6 +76,32 @@ for (const scheme of ['light', 'dark']) {
     await dialog.getByTestId('show-authors').click();
     await expect(dialog.getByTestId('authors-view')).toBeVisible();
     expect(await violations(page)).toEqual([]);
+    await context.close();
+  });
+}
+
+for (const scheme of ['light', 'dark']) {
+  test(`no serious violations on the admin page, the invited sign-up and a password reset (${scheme})`, async ({ browser, baseURL }) => {
+    const admin = await signUp(baseURL);
+    promote(admin.username);
+    const someone = await signUp(baseURL);
+    const context = await browser.newContext({ colorScheme: scheme, storageState: await admin.api.storageState() });
+    const page = await context.newPage();
+    await page.goto('/admin');
+    await hydrated(page);
+    expect(await violations(page)).toEqual([]);
+    await page.getByTestId('create-invite').click();
+    const invite = await page.getByTestId('new-invite').inputValue();
+    await page.locator(`[data-testid="person"][data-username="${someone.username}"]`).getByTestId('reset-password').click();
+    const reset = await page.getByTestId('reset-link').inputValue();
+    expect(await violations(page)).toEqual([]);
+
+    const visitor = await (await browser.newContext({ colorScheme: scheme })).newPage();
+    await visitor.goto(invite);
+    await expect(visitor.getByTestId('invited')).toBeVisible();
+    expect(await violations(visitor)).toEqual([]);
+    await visitor.goto(reset);
+    expect(await violations(visitor)).toEqual([]);
     await context.close();
   });
 }

@@ -3,7 +3,9 @@
 // the document's edit link, so each is a separate guest, like a person who
 // was sent the link.
 const { expect, request: apiRequest } = require('@playwright/test');
+const { execFileSync } = require('child_process');
 const crypto = require('crypto');
+const path = require('path');
 
 const PASSWORD = 'correct horse battery';
 const DEFAULT_BASE = `http://127.0.0.1:${Number(process.env.QUIRE_E2E_PORT || 3100)}`;
@@ -47,6 +49,20 @@ async function createDoc(_request, title, baseURL = DEFAULT_BASE) {
   expect(link.status()).toBe(201);
   editLinks.set(id, (await link.json()).url);
   return id;
+}
+
+/** `quire admin promote NAME` against the suite's database, as an operator would. */
+function promote(username) {
+  execFileSync(process.env.QUIRE_BIN || 'target/debug/quire', ['admin', 'promote', username], {
+    cwd: path.resolve(__dirname, '../..'),
+    env: { ...process.env, DATABASE_URL: 'sqlite://target/e2e/quire.db' },
+    stdio: 'pipe',
+  });
+}
+
+/** Waits until the page runs its own buttons (a click before would post a plain form). */
+async function hydrated(page) {
+  await expect(page.locator('html[data-hydrated]')).toHaveCount(1, { timeout: 20_000 });
 }
 
 /** The text of each of a document's versions, newest first (read as its owner). */
@@ -161,6 +177,7 @@ async function closeContexts({ browser }) {
 }
 
 module.exports = {
-  PASSWORD, closeContexts, createDoc, docLink, editorText, expectText, guestHeaders, markdown, myName, openDoc, randomName, select,
+  PASSWORD, closeContexts, createDoc, docLink, editorText, expectText, guestHeaders, hydrated, markdown, myName, openDoc, promote,
+  randomName, select,
   selection, signUp, signUpInBrowser, twoPeople, versionTexts,
 };

@@ -76,6 +76,14 @@ pub struct Config {
     #[arg(long, env = "QUIRE_SIGNUPS_PER_HOUR", default_value_t = 20)]
     pub signups_per_hour: u32,
 
+    /// Who may create an account: `open` (anyone), `invite` (only through an
+    /// admin's invitation link) or `closed`. Unset: the admin page decides,
+    /// and until an admin changes it, `invite` (the very first account, which
+    /// becomes the admin, can always be created). Set: the admin page shows
+    /// it and cannot change it.
+    #[arg(long, env = "QUIRE_REGISTRATION", value_parser = parse_registration)]
+    pub registration: Option<app::api::Registration>,
+
     /// WebSockets one person (an account, or a guest's session) may hold at
     /// once, across documents; the next is closed with code 1008. 0: no limit.
     #[arg(long, env = "QUIRE_MAX_SOCKETS_PER_PERSON", default_value_t = 32)]
@@ -151,6 +159,31 @@ pub struct Config {
     /// intervals is disconnected.
     #[arg(long, env = "QUIRE_PING_SECS", default_value_t = 10)]
     pub ping_secs: u64,
+
+    /// Instead of serving: a one-off task (see `quire help admin`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// One-off tasks run from the command line against the configured database.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Administering the instance.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum AdminCommand {
+    /// Makes an account an admin (and enables it), for when no admin can sign in.
+    Promote {
+        /// The account's username.
+        name: String,
+    },
+}
+
+fn parse_registration(raw: &str) -> Result<app::api::Registration, String> {
+    app::api::Registration::parse(raw).ok_or_else(|| format!("{raw:?} is not one of open, invite, closed"))
 }
 
 impl Config {

@@ -25,7 +25,7 @@ pub enum Error {
     #[error("sign in or send an API token")]
     Unauthorized,
     #[error("forbidden")]
-    Forbidden(&'static str),
+    Forbidden(std::borrow::Cow<'static, str>),
     #[error("{0}")]
     Throttled(String),
     #[error("internal: {0}")]
@@ -46,7 +46,9 @@ impl From<app::api::ssr::Refusal> for Error {
         match refusal {
             Refusal::SignedOut => Error::Unauthorized,
             Refusal::NotFound => Error::NotFound,
-            Refusal::Forbidden => Error::Forbidden("only the owner can do that"),
+            Refusal::Forbidden => Error::Forbidden("only the owner can do that".into()),
+            Refusal::AdminOnly => Error::Forbidden("only an admin can do that".into()),
+            Refusal::Denied(message) => Error::Forbidden(message.into()),
             Refusal::Invalid(message) => Error::BadRequest(message),
             Refusal::Throttled(message) => Error::Throttled(message),
             Refusal::Internal => Error::Internal("see the log".into()),

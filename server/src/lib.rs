@@ -8,6 +8,7 @@ pub mod access;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cli;
 pub mod client_addr;
 pub mod config;
 pub mod doc_id;

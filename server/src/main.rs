@@ -1,4 +1,5 @@
-//! The `quire` binary: read config, start logging, serve until Ctrl+C or SIGTERM.
+//! The `quire` binary: read config, start logging, serve until Ctrl+C or
+//! SIGTERM (or run a one-off command, such as `quire admin promote NAME`).
 
 use server::{leptos_options, run, Config};
 use tracing_subscriber::EnvFilter;
@@ -9,6 +10,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .init();
     let config = Config::from_env();
+    if let Some(command) = &config.command {
+        return Ok(server::cli::run(&config, command).await?);
+    }
     let options = leptos_options(&config)?;
     let addr = config.addr.unwrap_or(options.site_addr);
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{any, delete, get, post, put};
+use axum::routing::{any, delete, get, patch, post, put};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
@@ -55,6 +55,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs/{id}/links/{link}", delete(api::revoke_link))
         .route("/api/docs/{id}/members/{username}", put(api::share).delete(api::unshare))
         .route("/api/users", post(api::sign_up))
+        .route("/api/admin/users", get(api::admin::users))
+        .route("/api/admin/users/{name}", patch(api::admin::update_user))
+        .route("/api/admin/users/{name}/reset", post(api::admin::reset_link))
+        .route("/api/admin/registration", get(api::admin::registration).put(api::admin::set_registration))
+        .route("/api/invites", get(api::admin::invites).post(api::admin::create_invite))
+        .route("/api/invites/{id}", delete(api::admin::revoke_invite))
         .route("/api/session", post(api::sign_in))
         .route("/api/tokens", post(api::create_token))
         .route("/api/tokens/{id}", delete(api::revoke_token))

@@ -84,6 +84,9 @@ pub async fn upgrade(
             return (StatusCode::SERVICE_UNAVAILABLE, "document unavailable").into_response();
         }
     };
+    if let Some(user) = &caller.user {
+        crate::auth::touch_last_seen(&state, &user.id);
+    }
     let room = match state.hub.room(&id).await {
         Ok(Some(room)) => room,
         Ok(None) => return (StatusCode::NOT_FOUND, "document not found").into_response(),

@@ -13,6 +13,8 @@ async fn server(signups_per_hour: u32) -> (TestServer, tempfile::TempDir) {
     let mut config = Config::defaults_with_database(url);
     config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     config.signups_per_hour = signups_per_hour;
+    // Sign-ups without an invitation, so only the per-address limit stops them.
+    config.registration = Some(app::api::Registration::Open);
     (TestServer::start_with(config).await, dir)
 }
 

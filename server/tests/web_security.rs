@@ -92,6 +92,7 @@ async fn over_https_cookies_are_secure_and_hsts_is_sent() {
     let (url, _dir) = sqlite_url();
     let mut config = Config::defaults_with_database(url);
     config.public_origin = Some("https://quire.example.com".into());
+    config.registration = Some(app::api::Registration::Open);
     let server = TestServer::start_with(config).await;
     let home = http_client().get(server.http("/signin")).send().await.unwrap();
     assert_eq!(home.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
@@ -323,11 +324,13 @@ async fn ordinary_mistakes_are_4xx_and_the_api_always_answers_json() {
         .unwrap();
     assert_eq!(wrong.status(), 400, "a wrong password is the caller's mistake");
     assert!(wrong.text().await.unwrap().contains("Wrong username or password"));
-    let sign_up = form_action(&server, "/signup", None, "sign_up").await;
+    // Sign-up is by invitation (the default): the form comes with the link.
+    let invite = server.invite(5).await;
+    let sign_up = form_action(&server, &format!("/signup?invite={invite}"), None, "sign_up").await;
     let taken = http_client()
         .post(server.http(&sign_up))
         .header("origin", format!("http://{}", server.addr))
-        .form(&[("username", "owner"), ("password", PASSWORD)])
+        .form(&[("username", "owner"), ("password", PASSWORD), ("invite", &invite)])
         .send()
         .await
         .unwrap();
@@ -335,7 +338,7 @@ async fn ordinary_mistakes_are_4xx_and_the_api_always_answers_json() {
     let short = http_client()
         .post(server.http(&sign_up))
         .header("origin", format!("http://{}", server.addr))
-        .form(&[("username", "x"), ("password", PASSWORD)])
+        .form(&[("username", "x"), ("password", PASSWORD), ("invite", &invite)])
         .send()
         .await
         .unwrap();

@@ -7,13 +7,15 @@ use super::types::*;
 
 #[server(prefix = "/rpc")]
 pub async fn whoami() -> Result<Me, ServerFnError> {
-    Ok(super::ssr::backend()?.me())
+    Ok(super::ssr::backend()?.me().await?)
 }
 
-/// Creates an account, signs in, and goes home (works without JavaScript).
+/// Creates an account (through an invitation, where sign-up needs one), signs
+/// in, and goes home (works without JavaScript).
 #[server(prefix = "/rpc")]
-pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnError> {
-    super::ssr::backend()?.sign_up(username, password).await?;
+pub async fn sign_up(username: String, password: String, invite: Option<String>) -> Result<(), ServerFnError> {
+    let invite = invite.filter(|invite| !invite.is_empty());
+    super::ssr::backend()?.sign_up(username, password, invite).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

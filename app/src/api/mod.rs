@@ -1,8 +1,9 @@
 //! What the pages ask the server for: the shared types ([`types`]), the Leptos
-//! server functions ([`docs`], [`account`], [`history`]) and, on the server, the
+//! server functions ([`docs`], [`account`], [`admin`], [`history`]) and, on the server, the
 //! [`ssr::Backend`] the server binary implements for each request.
 
 pub mod account;
+pub mod admin;
 pub mod docs;
 pub mod history;
 pub mod types;
@@ -11,6 +12,7 @@ pub mod types;
 pub mod ssr;
 
 pub use account::*;
+pub use admin::*;
 pub use docs::*;
 pub use history::*;
 pub use types::*;

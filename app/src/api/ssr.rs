@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::admin::{AdminView, NewInvite, Registration, ResetLink};
 use super::types::*;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -24,6 +25,10 @@ pub enum Refusal {
     NotFound,
     /// The caller may see it but not do this.
     Forbidden,
+    /// Only an admin of the instance may do this.
+    AdminOnly,
+    /// Not allowed, for the reason given (sign-up closed, a dead invitation).
+    Denied(String),
     /// The input is wrong; the message says how.
     Invalid(String),
     /// Too many attempts; the message says when to try again.
@@ -38,7 +43,8 @@ impl Refusal {
             Refusal::SignedOut => "Please sign in first.".into(),
             Refusal::NotFound => "That document does not exist or is not shared with you.".into(),
             Refusal::Forbidden => "Only the document's owner can do that.".into(),
-            Refusal::Invalid(message) | Refusal::Throttled(message) => message.clone(),
+            Refusal::AdminOnly => "Only an admin of this server can do that.".into(),
+            Refusal::Invalid(message) | Refusal::Throttled(message) | Refusal::Denied(message) => message.clone(),
             Refusal::Internal => "Something went wrong on the server. Please try again.".into(),
         }
     }
@@ -53,7 +59,7 @@ impl Refusal {
         match self {
             Refusal::SignedOut => StatusCode::UNAUTHORIZED,
             Refusal::NotFound => StatusCode::NOT_FOUND,
-            Refusal::Forbidden => StatusCode::FORBIDDEN,
+            Refusal::Forbidden | Refusal::AdminOnly | Refusal::Denied(_) => StatusCode::FORBIDDEN,
             Refusal::Invalid(_) => StatusCode::BAD_REQUEST,
             Refusal::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -91,9 +97,10 @@ pub fn invalid(message: &str) -> ServerFnError {
 
 /// Everything the pages can ask, as the caller of the current request.
 pub trait Backend: Send + Sync + 'static {
-    fn me(&self) -> Me;
+    fn me(&self) -> Outcome<'_, Me>;
 
-    fn sign_up(&self, username: String, password: String) -> Outcome<'_, ()>;
+    /// `invite`: the secret of an invitation link, which sign-up may need.
+    fn sign_up(&self, username: String, password: String, invite: Option<String>) -> Outcome<'_, ()>;
     fn sign_in(&self, username: String, password: String) -> Outcome<'_, ()>;
     fn sign_out(&self) -> Outcome<'_, ()>;
 
@@ -122,6 +129,19 @@ pub trait Backend: Send + Sync + 'static {
     fn delete_version(&self, id: String, version: i64) -> Outcome<'_, ()>;
     fn authorship(&self, id: String) -> Outcome<'_, Authorship>;
     fn set_history_access(&self, id: String, viewers: bool) -> Outcome<'_, ()>;
+
+    fn admin_view(&self) -> Outcome<'_, AdminView>;
+    fn set_registration(&self, mode: Registration) -> Outcome<'_, ()>;
+    fn create_invite(&self, expires_in_days: u32, uses: u32) -> Outcome<'_, NewInvite>;
+    fn revoke_invite(&self, invite_id: String) -> Outcome<'_, ()>;
+    fn set_admin(&self, username: String, admin: bool) -> Outcome<'_, ()>;
+    /// Disabling ends the person's sessions, tokens and sockets at once.
+    fn set_disabled(&self, username: String, disabled: bool) -> Outcome<'_, ()>;
+    fn reset_link(&self, username: String) -> Outcome<'_, ResetLink>;
+    /// Who may sign up now (anyone may ask).
+    fn registration(&self) -> Outcome<'_, Registration>;
+    /// Uses a reset link: new password, every session signed out, this one signed in.
+    fn reset_password(&self, token: String, password: String) -> Outcome<'_, ()>;
 
     fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>>;
     fn create_api_token(&self, name: String) -> Outcome<'_, NewApiToken>;

@@ -62,6 +62,8 @@ pub struct Identity {
 pub struct Me {
     pub identity: Identity,
     pub username: Option<String>,
+    /// Administers this instance (the account menu links the admin page).
+    pub admin: bool,
 }
 
 /// A row of a document list.

@@ -20,6 +20,15 @@ pub mod provider;
 pub mod session;
 pub mod sync;
 
+/// Marks the page as hydrated (`<html data-hydrated>`): from then on its
+/// buttons run in the page rather than posting plain forms, and tests (and
+/// styles) can tell.
+pub fn mark_hydrated() {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-hydrated", "");
+    }
+}
+
 /// Registers the service worker (`public/sw.js`) that keeps visited pages
 /// and the app's code for offline use. Browsers offer it only on https and
 /// localhost; elsewhere Quire works online as before.

@@ -3,6 +3,7 @@
 pub mod account_menu;
 pub mod brand;
 pub mod confirm_button;
+pub mod copy_link;
 pub mod editor;
 pub mod format_toolbar;
 pub mod history_panel;

@@ -17,8 +17,8 @@ use crate::api::{
     ShareDocument, UnshareDocument,
 };
 use crate::components::confirm_button::ConfirmButton;
+use crate::components::copy_link::CopyLink;
 use crate::components::modal::{clicked_backdrop, modal};
-use crate::pages::settings::select_all;
 
 /// "Expires in 3 hours", "Expires in 7 days"… for a link expiring at
 /// `expires_at` (ms since the epoch) seen at `now`.
@@ -229,23 +229,11 @@ pub fn ShareDialog(
                     </select>
                     <button type="submit" class="button" data-testid="create-link">"Create link"</button>
                 </ActionForm>
-                {move || create_link.value().get().and_then(Result::ok).map(|new| {
-                    let url = web_origin() + &new.path;
-                    let copied = RwSignal::new(false);
-                    let to_copy = url.clone();
-                    view! {
-                        <div class="notice" role="status">
-                            <p>"Anyone with this link " {if new.link.role == Role::Editor { "can edit" } else { "can view" }} ". It is shown only now:"</p>
-                            <div class="copy-row">
-                                <input class="secret" readonly value=url data-testid="new-link" aria-label="The new link"
-                                    on:focus=|ev| select_all(&ev)/>
-                                <button type="button" class="button" data-testid="copy-link"
-                                    on:click=move |_| copy_to_clipboard(&to_copy, copied)>
-                                    {move || if copied.get() { "Copied" } else { "Copy" }}
-                                </button>
-                            </div>
-                        </div>
-                    }
+                {move || create_link.value().get().and_then(Result::ok).map(|new| view! {
+                    <div class="notice" role="status">
+                        <p>"Anyone with this link " {if new.link.role == Role::Editor { "can edit" } else { "can view" }} ". It is shown only now:"</p>
+                        <CopyLink path=new.path label="The new link" testid="new-link"/>
+                    </div>
                 })}
 
                 <h3>"Delete"</h3>
@@ -286,34 +274,5 @@ fn RolePicker(name: &'static str) -> impl IntoView {
             <option value="editor">"Can edit"</option>
             <option value="viewer">"Can view"</option>
         </select>
-    }
-}
-
-/// Puts `text` on the clipboard; `copied` says so for a moment.
-fn copy_to_clipboard(text: &str, copied: RwSignal<bool>) {
-    #[cfg(feature = "hydrate")]
-    {
-        let Some(window) = web_sys::window() else { return };
-        let written = wasm_bindgen_futures::JsFuture::from(window.navigator().clipboard().write_text(text));
-        wasm_bindgen_futures::spawn_local(async move {
-            if written.await.is_ok() {
-                copied.set(true);
-                set_timeout(move || copied.set(false), std::time::Duration::from_secs(2));
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (text, copied);
-}
-
-/// `https://host` of the page, so a new link can be copied whole.
-fn web_origin() -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        String::new()
     }
 }

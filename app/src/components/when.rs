@@ -1,6 +1,7 @@
-//! Moments as the history panel names them, in the reader's own time zone:
-//! "Today", "Yesterday", "Monday 30 November" (with the year when it is not
-//! this one) for a day, "14:05" for a time.
+//! Moments as the pages name them: in the reader's own time zone, "Today",
+//! "Yesterday", "Monday 30 November" (with the year when it is not this one)
+//! for a day and "14:05" for a time (the history panel); and how long ago,
+//! "5 minutes ago" (lists).
 
 /// The parts of a moment in local time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +86,19 @@ pub fn offset_minutes(ms: i64) -> i64 {
     }
 }
 
+/// "just now", "5 minutes ago", "3 days ago".
+pub fn relative_time(now_ms: i64, then_ms: i64) -> String {
+    let seconds = (now_ms - then_ms).max(0) / 1000;
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    match seconds {
+        0..=44 => "just now".to_string(),
+        45..=3599 => plural((seconds / 60).max(1), "minute"),
+        3600..=86_399 => plural(seconds / 3600, "hour"),
+        86_400..=2_591_999 => plural(seconds / 86_400, "day"),
+        _ => plural(seconds / 2_592_000, "month"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +117,13 @@ mod tests {
         let late = local(1_796_340_600_000, 60);
         assert_eq!((late.day, clock(late)), (4, "00:30".into()));
         assert_eq!(local(1_796_340_600_000, 0).day, 3);
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        assert_eq!(relative_time(10_000, 9_000), "just now");
+        assert_eq!(relative_time(60_000 * 5, 0), "5 minutes ago");
+        assert_eq!(relative_time(3_600_000, 0), "1 hour ago");
+        assert_eq!(relative_time(86_400_000 * 3, 0), "3 days ago");
     }
 }

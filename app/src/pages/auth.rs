@@ -1,12 +1,12 @@
-//! `/signin` and `/signup`: plain forms that work without JavaScript too. The
-//! server validates again; the rules shown here are the same ones.
+//! `/signin`, `/signup` and `/reset`: plain forms that work without JavaScript
+//! too. The server validates again; the rules shown here are the same ones.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{error_text, SignIn, SignUp};
+use crate::api::{error_text, who_may_sign_up, Registration, ResetPassword, SignIn, SignUp};
 use crate::components::brand::Brand;
 
 #[component]
@@ -37,31 +37,85 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
+/// Signing up: the form, with the invitation it came with; or, where sign-up
+/// needs an invitation (or is closed) and there is none, what to do instead.
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
+    let query = use_query_map();
+    let invite = move || query.read().get("invite").filter(|invite| !invite.is_empty());
+    let mode = Resource::new(|| (), |_| who_may_sign_up());
+    let form = move |invite: Option<String>| {
+        let invited = invite.is_some();
+        view! {
+            {invited.then(|| view! { <p class="notice" data-testid="invited">"You were invited: choose a username and a password."</p> })}
+            <ActionForm action attr:class="stack-form">
+                <input type="hidden" name="invite" value=invite.unwrap_or_default()/>
+                <label for="username">"Username"</label>
+                <input id="username" name="username" type="text" required minlength="3" maxlength="32"
+                    pattern="[A-Za-z0-9_.\\-]+" autocomplete="username" autofocus
+                    aria-describedby="username-rule"/>
+                <p id="username-rule" class="hint">"3–32 letters, digits, “_”, “-” or “.”; others see it on your caret."</p>
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" required minlength="8" maxlength="256"
+                    autocomplete="new-password" aria-describedby="password-rule"/>
+                <p id="password-rule" class="hint">"At least 8 characters."</p>
+                <button type="submit" class="button primary">"Sign up"</button>
+            </ActionForm>
+        }
+    };
     view! {
         <Title text="Sign up"/>
         <header class="topbar"><Brand/></header>
         <main class="page auth-page">
             <div class="auth-card">
                 <h1>"Create your account"</h1>
-                <ActionForm action attr:class="stack-form">
-                    <label for="username">"Username"</label>
-                    <input id="username" name="username" type="text" required minlength="3" maxlength="32"
-                        pattern="[A-Za-z0-9_.\\-]+" autocomplete="username" autofocus
-                        aria-describedby="username-rule"/>
-                    <p id="username-rule" class="hint">"3–32 letters, digits, “_”, “-” or “.”; others see it on your caret."</p>
-                    <label for="password">"Password"</label>
-                    <input id="password" name="password" type="password" required minlength="8" maxlength="256"
-                        autocomplete="new-password" aria-describedby="password-rule"/>
-                    <p id="password-rule" class="hint">"At least 8 characters."</p>
-                    <button type="submit" class="button primary">"Sign up"</button>
-                </ActionForm>
+                <Suspense fallback=|| ()>
+                    {move || mode.get().map(|mode| match (invite(), mode) {
+                        (Some(invite), _) => form(Some(invite)).into_any(),
+                        (None, Ok(Registration::Open)) => form(None).into_any(),
+                        (None, Ok(Registration::Invite)) => view! {
+                            <p data-testid="sign-up-closed">"Accounts on this server are by invitation. Ask its admin for an invitation link, then open it."</p>
+                        }.into_any(),
+                        (None, Ok(Registration::Closed)) => view! {
+                            <p data-testid="sign-up-closed">"Sign-up is closed on this server. Ask its admin for an account."</p>
+                        }.into_any(),
+                        (None, Err(e)) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                    })}
+                </Suspense>
                 {move || action.value().get().and_then(|r| r.err()).map(|e| view! {
                     <p class="error" role="alert" data-testid="auth-error">{error_text(&e)}</p>
                 })}
                 <p class="muted">"Have an account? " <a href="/signin">"Sign in"</a></p>
+            </div>
+        </main>
+    }
+}
+
+/// `/reset?token=…`: a new password through the one-time link an admin made.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Choose a new password"/>
+        <header class="topbar"><Brand/></header>
+        <main class="page auth-page">
+            <div class="auth-card">
+                <h1>"Choose a new password"</h1>
+                <p class="muted">"Every device signed in to your account is signed out; this one is signed in with the new password."</p>
+                <ActionForm action attr:class="stack-form">
+                    <input type="hidden" name="token" value=token/>
+                    <label for="password">"New password"</label>
+                    <input id="password" name="password" type="password" required minlength="8" maxlength="256"
+                        autocomplete="new-password" autofocus aria-describedby="password-rule"/>
+                    <p id="password-rule" class="hint">"At least 8 characters."</p>
+                    <button type="submit" class="button primary">"Set the password"</button>
+                </ActionForm>
+                {move || action.value().get().and_then(|r| r.err()).map(|e| view! {
+                    <p class="error" role="alert" data-testid="auth-error">{error_text(&e)}</p>
+                })}
             </div>
         </main>
     }

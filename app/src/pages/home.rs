@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use crate::api::{error_text, list_documents, whoami, CreateDocument, DocSummary, Role};
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
+use crate::components::when::relative_time;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -129,31 +130,5 @@ fn DocRow(doc: DocSummary, now: i64) -> impl IntoView {
                 <span class="doc-edited muted">{detail} "Edited " {relative_time(now, doc.updated_at)}</span>
             </a>
         </li>
-    }
-}
-
-/// "just now", "5 minutes ago", "3 days ago".
-pub fn relative_time(now_ms: i64, then_ms: i64) -> String {
-    let seconds = (now_ms - then_ms).max(0) / 1000;
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
-    match seconds {
-        0..=44 => "just now".to_string(),
-        45..=3599 => plural((seconds / 60).max(1), "minute"),
-        3600..=86_399 => plural(seconds / 3600, "hour"),
-        86_400..=2_591_999 => plural(seconds / 86_400, "day"),
-        _ => plural(seconds / 2_592_000, "month"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::relative_time;
-
-    #[test]
-    fn relative_times_read_naturally() {
-        assert_eq!(relative_time(10_000, 9_000), "just now");
-        assert_eq!(relative_time(60_000 * 5, 0), "5 minutes ago");
-        assert_eq!(relative_time(3_600_000, 0), "1 hour ago");
-        assert_eq!(relative_time(86_400_000 * 3, 0), "3 days ago");
     }
 }

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use crate::api::{error_text, list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
+use crate::components::copy_link::select_all;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -58,16 +59,5 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Transition>
         </main>
-    }
-}
-
-/// Selects an input's whole content, so a secret is one keystroke from copied.
-pub fn select_all(_event: &leptos::ev::FocusEvent) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(input) = _event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-            input.select();
-        }
     }
 }

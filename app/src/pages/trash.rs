@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use crate::api::{error_text, list_trash, RestoreDocument};
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
-use crate::pages::home::relative_time;
+use crate::components::when::relative_time;
 
 #[component]
 pub fn TrashPage() -> impl IntoView {

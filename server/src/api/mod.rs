@@ -3,6 +3,7 @@
 //! or `Authorization: Bearer <personal API token>`; without either the answer
 //! is 401. Every handler goes through the same [`Service`] as the pages.
 
+pub mod admin;
 pub mod history;
 
 use axum::extract::rejection::JsonRejection;
@@ -87,15 +88,24 @@ pub async fn no_such_endpoint() -> Response {
     (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": "no such API endpoint" }))).into_response()
 }
 
-/// `POST /api/users {"username","password"}` -> 201, signed in (session cookie).
+#[derive(Deserialize)]
+pub struct NewAccount {
+    pub username: String,
+    pub password: String,
+    /// The secret of an invitation link (`qi_…`), where sign-up needs one.
+    #[serde(default)]
+    pub invite: Option<String>,
+}
+
+/// `POST /api/users {"username","password","invite"?}` -> 201, signed in (session cookie).
 pub async fn sign_up(
     State(state): State<AppState>,
     caller: Caller,
     ClientAddr(ip): ClientAddr,
-    Body(body): Body<Credentials>,
+    Body(body): Body<NewAccount>,
 ) -> Result<Response> {
     let username = app::api::normalize_username(&body.username);
-    Service::new(state, caller, ip).sign_up(username.clone(), body.password).await?;
+    Service::new(state, caller, ip).sign_up(username.clone(), body.password, body.invite).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "username": username }))).into_response())
 }
 

@@ -15,6 +15,10 @@ pub const LINKS_KEY: &str = "links";
 pub struct SessionUser {
     pub id: String,
     pub username: String,
+    /// The account's session epoch at sign-in; a session from an older one
+    /// is signed out (see the `users.session_epoch` migration).
+    #[serde(default)]
+    pub epoch: i64,
 }
 
 /// What a request proved who it is with; what must still stand for a

@@ -86,7 +86,7 @@ async fn token_user(state: &AppState, header: &str) -> crate::error::Result<Opti
     }
     let digest = secret::digest(token.trim());
     let found = state.store.user_by_token(&digest).await?;
-    Ok(found.map(|(id, username)| (SessionUser { id, username }, digest)))
+    Ok(found.map(|(id, username)| (SessionUser { id, username, epoch: 0 }, digest)))
 }
 
 /// Whether the credential a signed-in caller came with still stands: the
@@ -114,6 +114,17 @@ pub async fn still_signed_in(store: &crate::store::Store, caller: &Caller) -> cr
         }
         Credential::None => Ok(false),
     }
+}
+
+/// Notes (to the minute, off the request's path) that an account was here,
+/// for the admin page's "last seen".
+pub fn touch_last_seen(state: &AppState, user_id: &str) {
+    let (store, user_id) = (state.store.clone(), user_id.to_string());
+    tokio::spawn(async move {
+        if let Err(error) = store.touch_last_seen(&user_id).await {
+            tracing::debug!(%error, "could not note when an account was last seen");
+        }
+    });
 }
 
 /// The session's guest, created (and so the session saved and its cookie set)

@@ -27,16 +27,30 @@ fn encode(record: &Record) -> session_store::Result<String> {
     serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
+/// The account a session is signed in to and at which epoch, kept beside its
+/// data so that all of an account's sessions can be found (and ended) at once.
+fn signed_in(record: &Record) -> (Option<String>, Option<i64>) {
+    let Some(user) = record.data.get(super::USER_KEY) else { return (None, None) };
+    let id = user.get("id").and_then(|id| id.as_str()).map(str::to_string);
+    let epoch = id.as_ref().map(|_| user.get("epoch").and_then(|epoch| epoch.as_i64()).unwrap_or(0));
+    (id, epoch)
+}
+
 impl SqlSessionStore {
     /// Inserts the record; `on_conflict` says what an existing row with its id
     /// gets. Returns whether a row was written.
     async fn insert(&self, record: &Record, on_conflict: &str) -> session_store::Result<bool> {
-        let sql =
-            format!("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) {on_conflict}");
+        let sql = format!(
+            "INSERT INTO sessions (id, data, expires_at, user_id, user_epoch) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) {on_conflict}"
+        );
+        let (user_id, user_epoch) = signed_in(record);
         let done = sqlx::query(&sql)
             .bind(record.id.to_string())
             .bind(encode(record)?)
             .bind(record.expiry_date.unix_timestamp())
+            .bind(user_id)
+            .bind(user_epoch)
             .execute(&self.pool)
             .await
             .map_err(backend)?;
@@ -56,17 +70,28 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.insert(record, "DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at").await?;
+        self.insert(
+            record,
+            "DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id, \
+             user_epoch = excluded.user_epoch",
+        )
+        .await?;
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let row = sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-            .bind(id.to_string())
-            .bind(OffsetDateTime::now_utc().unix_timestamp())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
+        // A session signed in to an account that is disabled, gone, or was
+        // signed out everywhere since (a newer epoch) does not load at all.
+        let row = sqlx::query(
+            "SELECT s.data, s.expires_at FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
+             WHERE s.id = $1 AND s.expires_at > $2 \
+             AND (s.user_id IS NULL OR (u.disabled_at IS NULL AND u.session_epoch = s.user_epoch))",
+        )
+        .bind(id.to_string())
+        .bind(OffsetDateTime::now_utc().unix_timestamp())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
         let data: String = row.try_get("data").map_err(backend)?;
         let expires_at: i64 = row.try_get("expires_at").map_err(backend)?;

@@ -3,6 +3,7 @@
 //! request's [`Caller`]; the JSON API uses the same one, so every entry point
 //! shares one set of rules (see `access.rs`).
 
+mod admin;
 mod history;
 
 use std::net::IpAddr;
@@ -132,29 +133,16 @@ fn internal(error: crate::error::Error) -> Refusal {
 }
 
 impl Backend for Service {
-    fn me(&self) -> Me {
-        let person = self.caller.person().unwrap_or_else(auth::Person::random_guest);
-        Me { identity: person.identity, username: self.caller.user.as_ref().map(|u| u.username.clone()) }
+    fn me(&self) -> Outcome<'_, Me> {
+        Box::pin(async move {
+            let person = self.caller.person().unwrap_or_else(auth::Person::random_guest);
+            let admin = self.caller.user.is_some() && self.is_admin().await;
+            Ok(Me { identity: person.identity, username: self.caller.user.as_ref().map(|u| u.username.clone()), admin })
+        })
     }
 
-    fn sign_up(&self, username: String, password: String) -> Outcome<'_, ()> {
-        Box::pin(async move {
-            let username = validate_username(&username).map_err(invalid)?;
-            validate_password(&password).map_err(invalid)?;
-            let address = auth::throttle::address_key(self.ip);
-            if !self.state.throttle.sign_up(&address, self.state.config.signups_per_hour, Instant::now()) {
-                return Err(Refusal::Throttled(
-                    "Too many accounts were created from your address in the last hour. Please try again later.".into(),
-                ));
-            }
-            let hash = password::hash(password).await.map_err(internal)?;
-            let id = uuid::Uuid::new_v4().to_string();
-            if !self.state.store.create_user(&id, &username, &hash).await.map_err(internal)? {
-                return Err(Refusal::Invalid(format!("The username “{username}” is taken. Please choose another.")));
-            }
-            tracing::info!(%username, "account created");
-            self.sign_in_session(SessionUser { id, username }).await
-        })
+    fn sign_up(&self, username: String, password: String, invite: Option<String>) -> Outcome<'_, ()> {
+        Box::pin(self.create_account(username, password, invite))
     }
 
     fn sign_in(&self, username: String, password: String) -> Outcome<'_, ()> {
@@ -179,7 +167,12 @@ impl Backend for Service {
             let user = user.ok_or(Refusal::Internal)?;
             self.state.throttle.succeeded(&keys);
             self.state.hub.relay().publish(&relay::Message::SignInSucceeded(keys[1].clone()));
-            self.sign_in_session(SessionUser { id: user.id, username: user.username }).await
+            // Said only to whoever knows the password.
+            if user.disabled {
+                return Err(Refusal::Denied("This account is disabled. Ask an admin of this server.".into()));
+            }
+            self.state.store.touch_last_seen(&user.id).await.map_err(internal)?;
+            self.sign_in_session(SessionUser { id: user.id, username: user.username, epoch: user.session_epoch }).await
         })
     }
 
@@ -207,14 +200,14 @@ impl Backend for Service {
         Box::pin(async move {
             let (id, grant, doc) = self.granted(&id).await?;
             let markdown = self.state.hub.markdown(&id).await.map_err(internal)?.unwrap_or_default();
-            let me = self.me();
+            let me = self.caller.person().unwrap_or_else(auth::Person::random_guest);
             let history = self.may_see_history(&id, grant.role).await?;
             Ok(DocView {
                 history,
                 id: doc.id,
                 title: doc.title,
                 markdown,
-                signed_in: me.username.is_some(),
+                signed_in: self.caller.user.is_some(),
                 me: me.identity,
                 role: grant.role,
                 owner: doc.owner,
@@ -406,6 +399,48 @@ impl Backend for Service {
 
     fn set_history_access(&self, id: String, viewers: bool) -> Outcome<'_, ()> {
         Box::pin(async move { self.set_history_for_viewers(&id, viewers).await })
+    }
+
+    fn admin_view(&self) -> Outcome<'_, AdminView> {
+        Box::pin(self.admin_page())
+    }
+
+    fn set_registration(&self, mode: Registration) -> Outcome<'_, ()> {
+        Box::pin(self.choose_registration(mode))
+    }
+
+    fn create_invite(&self, expires_in_days: u32, uses: u32) -> Outcome<'_, NewInvite> {
+        Box::pin(self.invite(expires_in_days, uses))
+    }
+
+    fn revoke_invite(&self, invite_id: String) -> Outcome<'_, ()> {
+        Box::pin(async move { self.uninvite(&invite_id).await })
+    }
+
+    fn set_admin(&self, username: String, admin: bool) -> Outcome<'_, ()> {
+        Box::pin(async move { self.make_admin(&username, admin).await })
+    }
+
+    fn set_disabled(&self, username: String, disabled: bool) -> Outcome<'_, ()> {
+        Box::pin(async move { self.disable(&username, disabled).await })
+    }
+
+    fn reset_link(&self, username: String) -> Outcome<'_, ResetLink> {
+        Box::pin(async move { self.password_reset_link(&username).await })
+    }
+
+    fn registration(&self) -> Outcome<'_, Registration> {
+        Box::pin(async move {
+            // Before the first account (the admin) anyone may sign up.
+            if !self.state.store.has_users().await.map_err(internal)? {
+                return Ok(Registration::Open);
+            }
+            self.registration_mode().await
+        })
+    }
+
+    fn reset_password(&self, token: String, password: String) -> Outcome<'_, ()> {
+        Box::pin(async move { self.reset_password_with(&token, password).await })
     }
 
     fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>> {

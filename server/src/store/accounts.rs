@@ -1,12 +1,14 @@
 //! Accounts and personal API tokens in the database. Secrets arrive here
 //! already hashed (see `auth::password` and `auth::secret`).
 
-use sqlx::Row;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::{now_ms, Store};
 use crate::error::Result;
 
-/// How stale an API token's "last used" time may get before a request refreshes it.
+/// How stale an API token's "last used" (or an account's "last seen") time
+/// may get before a request refreshes it.
 const TOKEN_USE_RESOLUTION_MS: i64 = 60_000;
 
 /// An account as stored.
@@ -15,6 +17,9 @@ pub struct UserRow {
     pub id: String,
     pub username: String,
     pub password_hash: String,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub session_epoch: i64,
 }
 
 /// A token as listed to its owner.
@@ -27,34 +32,82 @@ pub struct TokenRow {
 }
 
 impl Store {
-    /// Creates an account; false when the username is taken.
+    /// Creates an account; false when the username is taken. The first
+    /// account of an instance is its admin.
     pub async fn create_user(&self, id: &str, username: &str, password_hash: &str) -> Result<bool> {
-        let inserted = sqlx::query(
-            "INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (username) DO NOTHING",
+        let mut tx = self.begin_write().await?;
+        let created = insert_user(&mut tx, id, username, password_hash).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// [`Self::create_user`] through an invitation, which loses one use in
+    /// the same transaction. None when the invitation does not work (unknown,
+    /// revoked, expired or used up); Some(false) when the username is taken,
+    /// and then the invitation keeps its use.
+    pub async fn create_invited_user(
+        &self,
+        id: &str,
+        username: &str,
+        password_hash: &str,
+        invite_hash: &str,
+    ) -> Result<Option<bool>> {
+        let mut tx = self.begin_write().await?;
+        let now = now_ms();
+        let spent = sqlx::query(
+            "UPDATE invites SET used = used + 1 WHERE token_hash = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2) AND used < max_uses",
         )
-        .bind(id)
-        .bind(username)
-        .bind(password_hash)
-        .bind(now_ms())
-        .execute(&self.pool)
+        .bind(invite_hash)
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
-        Ok(inserted.rows_affected() == 1)
+        if spent.rows_affected() != 1 {
+            return Ok(None);
+        }
+        if !insert_user(&mut tx, id, username, password_hash).await? {
+            return Ok(Some(false));
+        }
+        tx.commit().await?;
+        Ok(Some(true))
+    }
+
+    /// True once any account exists.
+    pub async fn has_users(&self) -> Result<bool> {
+        Ok(sqlx::query("SELECT id FROM users LIMIT 1").fetch_optional(&self.pool).await?.is_some())
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<UserRow>> {
-        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
+        let row = sqlx::query(
+            "SELECT id, username, password_hash, is_admin, disabled_at, session_epoch FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_row).transpose()
+    }
+
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
+        let row = sqlx::query(
+            "SELECT id, username, password_hash, is_admin, disabled_at, session_epoch FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_row).transpose()
+    }
+
+    /// Notes that the account was active, to the minute (a write at most
+    /// once a minute per account, whatever the number of pages opened).
+    pub async fn touch_last_seen(&self, user_id: &str) -> Result<()> {
+        let now = now_ms();
+        sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)")
+            .bind(now)
+            .bind(user_id)
+            .bind(now - TOKEN_USE_RESOLUTION_MS)
+            .execute(&self.pool)
             .await?;
-        Ok(match row {
-            Some(row) => Some(UserRow {
-                id: row.try_get("id")?,
-                username: row.try_get("username")?,
-                password_hash: row.try_get("password_hash")?,
-            }),
-            None => None,
-        })
+        Ok(())
     }
 
     pub async fn create_token(&self, id: &str, user_id: &str, name: &str, token_hash: &str) -> Result<TokenRow> {
@@ -107,7 +160,8 @@ impl Store {
     pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<(String, String)>> {
         let row = sqlx::query(
             "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+             JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+             AND u.disabled_at IS NULL",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -128,4 +182,34 @@ impl Store {
         }
         Ok(Some((row.try_get("user_id")?, row.try_get("username")?)))
     }
+}
+
+fn user_row(row: &AnyRow) -> Result<UserRow> {
+    Ok(UserRow {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        password_hash: row.try_get("password_hash")?,
+        is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+        disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+        session_epoch: row.try_get("session_epoch")?,
+    })
+}
+
+/// Inserts an account, the instance's admin if it is the first; false when
+/// the username is taken. Inside a write transaction, so two first sign-ups
+/// cannot both see an empty table (SQLite; PostgreSQL's read-committed could
+/// let both through, which makes two admins, not none).
+async fn insert_user(conn: &mut AnyConnection, id: &str, username: &str, password_hash: &str) -> Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, username, password_hash, created_at, is_admin) \
+         SELECT $1, $2, $3, $4, CASE WHEN EXISTS (SELECT 1 FROM users) THEN 0 ELSE 1 END WHERE TRUE \
+         ON CONFLICT (username) DO NOTHING",
+    )
+    .bind(id)
+    .bind(username)
+    .bind(password_hash)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
 }

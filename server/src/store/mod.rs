@@ -4,6 +4,7 @@
 //! placeholders, numbered in order of appearance, work on both).
 
 mod accounts;
+mod admin;
 mod authors;
 mod persister;
 mod sharing;
@@ -11,6 +12,7 @@ mod text_delta;
 mod versions;
 
 pub use accounts::{TokenRow, UserRow};
+pub use admin::{AccountChange, AccountRow, InviteRow};
 pub use authors::{Author, ClientRange};
 pub use persister::{Ack, Persister, VersionPolicy};
 pub use sharing::{LinkRow, SharedDoc};

@@ -207,14 +207,29 @@ impl TestServer {
         self.try_sign_up(username).await.expect("sign up")
     }
 
+    /// The instance's first account (the owner, its admin) needs no
+    /// invitation; everyone after it signs up through one the owner makes,
+    /// as sign-up is by invitation by default.
     async fn try_sign_up(&self, username: &str) -> Option<String> {
+        let invite = if self.owner.is_empty() { None } else { Some(self.invite(1).await) };
         let response = http_client()
             .post(self.http("/api/users"))
-            .json(&serde_json::json!({ "username": username, "password": PASSWORD }))
+            .json(&serde_json::json!({ "username": username, "password": PASSWORD, "invite": invite }))
             .send()
             .await
             .expect("POST /api/users");
         (response.status() == 201).then(|| session_cookie(&response).expect("sign-up sets a cookie"))
+    }
+
+    /// The secret of a new invitation for `uses` sign-ups, made by the owner.
+    pub async fn invite(&self, uses: u32) -> String {
+        let response = self
+            .send_as(&self.owner, reqwest::Method::POST, "/api/invites", Some(serde_json::json!({ "uses": uses })))
+            .await;
+        assert_eq!(response.status(), 201, "the owner (the first account) is an admin and invites");
+        let body: serde_json::Value = response.json().await.unwrap();
+        let url = body["url"].as_str().unwrap();
+        url.strip_prefix("/signup?invite=").expect("an invitation is a sign-up link").to_string()
     }
 
     /// Signs in; the cookie, or the status code when refused.

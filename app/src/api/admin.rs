@@ -1,0 +1,156 @@
+//! Running an instance: who may join ([`Registration`]), the people on it,
+//! invitations and password-reset links. The types, and the server functions
+//! of the admin page and of signing up or resetting a password through a link.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Who may create an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    /// Anyone who reaches the server.
+    Open,
+    /// Only through an invitation an admin made.
+    Invite,
+    /// Nobody (invitations included).
+    Closed,
+}
+
+impl Registration {
+    pub const ALL: [Registration; 3] = [Registration::Open, Registration::Invite, Registration::Closed];
+
+    pub fn parse(raw: &str) -> Option<Registration> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "open" => Some(Registration::Open),
+            "invite" => Some(Registration::Invite),
+            "closed" => Some(Registration::Closed),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::Open => "open",
+            Registration::Invite => "invite",
+            Registration::Closed => "closed",
+        }
+    }
+
+    /// What it means, as the admin page says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Registration::Open => "Anyone who can reach this server can sign up",
+            Registration::Invite => "Only people with an invitation link can sign up",
+            Registration::Closed => "Nobody can sign up, not even with an invitation",
+        }
+    }
+}
+
+/// A person as the admin page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub username: String,
+    pub created_at: i64,
+    pub last_seen_at: Option<i64>,
+    pub documents: i64,
+    pub storage_bytes: i64,
+    pub admin: bool,
+    pub disabled: bool,
+}
+
+/// An invitation that still works (its secret is never listed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    pub id: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub uses: i64,
+    pub used: i64,
+}
+
+/// An invitation just made, with its link (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewInvite {
+    pub invite: Invite,
+    /// `/signup?invite=…`
+    pub path: String,
+}
+
+/// A one-time password-reset link, to hand to its person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetLink {
+    pub username: String,
+    /// `/reset?token=…`
+    pub path: String,
+    pub expires_at: i64,
+}
+
+/// Everything the admin page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminView {
+    pub accounts: Vec<Account>,
+    pub registration: Registration,
+    /// Set by the server's configuration (`QUIRE_REGISTRATION`): the page
+    /// cannot change it.
+    pub registration_fixed: bool,
+    pub invites: Vec<Invite>,
+    /// The admin looking, who cannot disable or demote themselves here.
+    pub me: String,
+    pub now: i64,
+}
+
+/// Longest an invitation can be made to last, in days.
+pub const MAX_INVITE_DAYS: u32 = 365;
+/// Most sign-ups one invitation can allow.
+pub const MAX_INVITE_USES: u32 = 1000;
+
+#[server(prefix = "/rpc")]
+pub async fn load_admin() -> Result<AdminView, ServerFnError> {
+    Ok(super::ssr::backend()?.admin_view().await?)
+}
+
+#[server(prefix = "/rpc")]
+pub async fn set_registration(mode: String) -> Result<(), ServerFnError> {
+    let mode = Registration::parse(&mode).ok_or_else(|| super::ssr::invalid("Choose open, invite or closed."))?;
+    Ok(super::ssr::backend()?.set_registration(mode).await?)
+}
+
+#[server(prefix = "/rpc")]
+pub async fn create_invite(expires_in_days: u32, uses: u32) -> Result<NewInvite, ServerFnError> {
+    Ok(super::ssr::backend()?.create_invite(expires_in_days, uses).await?)
+}
+
+#[server(prefix = "/rpc")]
+pub async fn revoke_invite(invite_id: String) -> Result<(), ServerFnError> {
+    Ok(super::ssr::backend()?.revoke_invite(invite_id).await?)
+}
+
+#[server(prefix = "/rpc")]
+pub async fn set_admin(username: String, admin: bool) -> Result<(), ServerFnError> {
+    Ok(super::ssr::backend()?.set_admin(username, admin).await?)
+}
+
+#[server(prefix = "/rpc")]
+pub async fn set_disabled(username: String, disabled: bool) -> Result<(), ServerFnError> {
+    Ok(super::ssr::backend()?.set_disabled(username, disabled).await?)
+}
+
+#[server(prefix = "/rpc")]
+pub async fn create_reset_link(username: String) -> Result<ResetLink, ServerFnError> {
+    Ok(super::ssr::backend()?.reset_link(username).await?)
+}
+
+/// Who may sign up right now (the sign-up page asks before showing its form).
+#[server(prefix = "/rpc")]
+pub async fn who_may_sign_up() -> Result<Registration, ServerFnError> {
+    Ok(super::ssr::backend()?.registration().await?)
+}
+
+/// Sets a new password through a reset link, signs in, and goes home.
+#[server(prefix = "/rpc")]
+pub async fn reset_password(token: String, password: String) -> Result<(), ServerFnError> {
+    super::ssr::backend()?.reset_password(token, password).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}

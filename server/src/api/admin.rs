@@ -1,0 +1,149 @@
+//! The admin endpoints (README, "Running Quire for a team"): the people on
+//! the instance, disabling and promoting them, reset links, invitations and
+//! who may sign up. Every one answers 403 to anyone but an admin.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use app::api::{Invite, Registration};
+
+use super::{service, Body};
+use crate::auth::Caller;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+fn invite_json(invite: &Invite) -> serde_json::Value {
+    serde_json::json!({
+        "id": invite.id,
+        "created_at": invite.created_at,
+        "expires_at": invite.expires_at,
+        "uses": invite.uses,
+        "used": invite.used,
+    })
+}
+
+/// `GET /api/admin/users` -> `{"users": [...]}`, by username.
+pub async fn users(State(state): State<AppState>, caller: Caller) -> Result<Response> {
+    let view = service(state, caller)?.admin_page().await?;
+    let users: Vec<serde_json::Value> = view
+        .accounts
+        .iter()
+        .map(|account| {
+            serde_json::json!({
+                "username": account.username,
+                "created_at": account.created_at,
+                "last_seen_at": account.last_seen_at,
+                "documents": account.documents,
+                "storage_bytes": account.storage_bytes,
+                "admin": account.admin,
+                "disabled": account.disabled,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "users": users })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    pub disabled: Option<bool>,
+    pub admin: Option<bool>,
+}
+
+/// `PATCH /api/admin/users/{name} {"disabled"?, "admin"?}` -> 204.
+pub async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    Body(patch): Body<AccountPatch>,
+) -> Result<StatusCode> {
+    if patch.disabled.is_none() && patch.admin.is_none() {
+        return Err(Error::BadRequest("send \"disabled\" or \"admin\"".into()));
+    }
+    let service = service(state, caller)?;
+    if let Some(admin) = patch.admin {
+        service.make_admin(&name, admin).await?;
+    }
+    if let Some(disabled) = patch.disabled {
+        service.disable(&name, disabled).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/admin/users/{name}/reset` -> 201 `{"url","expires_at"}`: a
+/// one-time link with which the person sets a new password.
+pub async fn reset_link(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Response> {
+    let link = service(state, caller)?.password_reset_link(&name).await?;
+    let body = serde_json::json!({ "username": link.username, "url": link.path, "expires_at": link.expires_at });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    #[serde(default)]
+    pub expires_in_days: u32,
+    #[serde(default = "one")]
+    pub uses: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `POST /api/invites {"expires_in_days","uses"}` -> 201 `{"id","url",...}`.
+pub async fn create_invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<NewInvite>,
+) -> Result<Response> {
+    let made = service(state, caller)?.invite(body.expires_in_days, body.uses).await?;
+    let mut json = invite_json(&made.invite);
+    json["url"] = serde_json::Value::String(made.path);
+    Ok((StatusCode::CREATED, Json(json)).into_response())
+}
+
+/// `GET /api/invites` -> `{"invites": [...]}`: those that still work.
+pub async fn invites(State(state): State<AppState>, caller: Caller) -> Result<Response> {
+    let view = service(state, caller)?.admin_page().await?;
+    let invites: Vec<serde_json::Value> = view.invites.iter().map(invite_json).collect();
+    Ok(Json(serde_json::json!({ "invites": invites })).into_response())
+}
+
+/// `DELETE /api/invites/{id}` -> 204.
+pub async fn revoke_invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    service(state, caller)?.uninvite(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationBody {
+    pub mode: String,
+}
+
+/// `GET /api/admin/registration` -> `{"mode","fixed"}`.
+pub async fn registration(State(state): State<AppState>, caller: Caller) -> Result<Response> {
+    let view = service(state, caller)?.admin_page().await?;
+    Ok(Json(serde_json::json!({ "mode": view.registration.as_str(), "fixed": view.registration_fixed }))
+        .into_response())
+}
+
+/// `PUT /api/admin/registration {"mode": "open"|"invite"|"closed"}` -> 204.
+pub async fn set_registration(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<RegistrationBody>,
+) -> Result<StatusCode> {
+    let mode = Registration::parse(&body.mode)
+        .ok_or_else(|| Error::BadRequest("mode must be open, invite or closed".into()))?;
+    service(state, caller)?.choose_registration(mode).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,256 @@
+//! Running the instance, as the caller: who may join, signing up (through an
+//! invitation where needed), the admin's people list and what an admin does to
+//! an account (promote, disable, hand over a reset link), and resetting a
+//! password through such a link.
+
+use std::time::Instant;
+
+use app::api::ssr::Refusal;
+use app::api::*;
+
+use super::{internal, invalid, Service};
+use crate::auth::{self, password, secret, SessionUser};
+use crate::store::{now_ms, AccountChange, AccountRow, InviteRow};
+
+/// Prefix of invitation secrets.
+pub const INVITE_TOKEN_PREFIX: &str = "qi_";
+/// Prefix of password-reset secrets.
+pub const RESET_TOKEN_PREFIX: &str = "qr_";
+/// How long a password-reset link works.
+const RESET_MS: i64 = 24 * 3600 * 1000;
+/// The settings key of the registration mode the admin page chose.
+const REGISTRATION_KEY: &str = "registration";
+
+impl Service {
+    /// The caller, if they administer this instance (checked against the
+    /// database, so a demotion counts at once).
+    async fn admin(&self) -> Result<SessionUser, Refusal> {
+        let user = self.user()?.clone();
+        let row = self.state.store.user_by_id(&user.id).await.map_err(internal)?;
+        match row {
+            Some(row) if row.is_admin && !row.disabled => Ok(user),
+            _ => Err(Refusal::AdminOnly),
+        }
+    }
+
+    pub async fn is_admin(&self) -> bool {
+        self.admin().await.is_ok()
+    }
+
+    /// Who may sign up: the configuration's mode if it sets one, else the
+    /// admin page's, else invitations only.
+    pub async fn registration_mode(&self) -> Result<Registration, Refusal> {
+        if let Some(fixed) = self.state.config.registration {
+            return Ok(fixed);
+        }
+        let chosen = self.state.store.setting(REGISTRATION_KEY).await.map_err(internal)?;
+        Ok(chosen.as_deref().and_then(Registration::parse).unwrap_or(Registration::Invite))
+    }
+
+    /// Creates an account and signs this session in to it. The first account
+    /// of an instance can always be made (it becomes the admin); after that
+    /// the registration mode decides, and an invitation is spent.
+    pub async fn create_account(
+        &self,
+        username: String,
+        password: String,
+        invite: Option<String>,
+    ) -> Result<(), Refusal> {
+        let username = validate_username(&username).map_err(invalid)?;
+        validate_password(&password).map_err(invalid)?;
+        let store = &self.state.store;
+        let first = !store.has_users().await.map_err(internal)?;
+        let invite = match (first, self.registration_mode().await?, invite) {
+            (true, _, _) => None,
+            (false, Registration::Closed, _) => {
+                return Err(Refusal::Denied("Sign-up is closed on this server. Ask its admin for an account.".into()))
+            }
+            (false, Registration::Invite, None) => {
+                return Err(Refusal::Denied(
+                    "Sign-up on this server is by invitation: ask its admin for an invitation link.".into(),
+                ))
+            }
+            (false, _, Some(invite)) => {
+                if !secret::looks_valid(INVITE_TOKEN_PREFIX, invite.trim()) {
+                    return Err(dead_invite());
+                }
+                Some(secret::digest(invite.trim()))
+            }
+            (false, Registration::Open, None) => None,
+        };
+        let address = auth::throttle::address_key(self.ip);
+        if !self.state.throttle.sign_up(&address, self.state.config.signups_per_hour, Instant::now()) {
+            return Err(Refusal::Throttled(
+                "Too many accounts were created from your address in the last hour. Please try again later.".into(),
+            ));
+        }
+        let hash = password::hash(password).await.map_err(internal)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let created = match &invite {
+            Some(invite) => store.create_invited_user(&id, &username, &hash, invite).await.map_err(internal)?,
+            None => Some(store.create_user(&id, &username, &hash).await.map_err(internal)?),
+        };
+        match created {
+            None => return Err(dead_invite()),
+            Some(false) => {
+                return Err(Refusal::Invalid(format!("The username “{username}” is taken. Please choose another.")))
+            }
+            Some(true) => {}
+        }
+        tracing::info!(%username, invited = invite.is_some(), "account created");
+        self.sign_in_session(SessionUser { id, username, epoch: 0 }).await
+    }
+
+    pub async fn admin_page(&self) -> Result<AdminView, Refusal> {
+        let me = self.admin().await?;
+        let store = &self.state.store;
+        let accounts = store.accounts().await.map_err(internal)?;
+        let invites = store.invites().await.map_err(internal)?;
+        Ok(AdminView {
+            accounts: accounts.into_iter().map(account).collect(),
+            registration: self.registration_mode().await?,
+            registration_fixed: self.state.config.registration.is_some(),
+            invites: invites.into_iter().map(invite).collect(),
+            me: me.username,
+            now: now_ms(),
+        })
+    }
+
+    pub async fn choose_registration(&self, mode: Registration) -> Result<(), Refusal> {
+        self.admin().await?;
+        if self.state.config.registration.is_some() {
+            return Err(Refusal::Invalid(
+                "The server's configuration (QUIRE_REGISTRATION) sets who may sign up; change it there.".into(),
+            ));
+        }
+        self.state.store.set_setting(REGISTRATION_KEY, mode.as_str()).await.map_err(internal)?;
+        tracing::info!(mode = mode.as_str(), "registration changed");
+        Ok(())
+    }
+
+    /// An invitation link for `uses` sign-ups, lasting `expires_in_days` (0: no end).
+    pub async fn invite(&self, expires_in_days: u32, uses: u32) -> Result<NewInvite, Refusal> {
+        let me = self.admin().await?;
+        if expires_in_days > MAX_INVITE_DAYS {
+            return Err(Refusal::Invalid(format!("An invitation can last at most {MAX_INVITE_DAYS} days.")));
+        }
+        if !(1..=MAX_INVITE_USES).contains(&uses) {
+            return Err(Refusal::Invalid(format!("An invitation is for 1 to {MAX_INVITE_USES} people.")));
+        }
+        let expires_at = (expires_in_days > 0).then(|| now_ms() + i64::from(expires_in_days) * 86_400_000);
+        let token = secret::generate(INVITE_TOKEN_PREFIX);
+        let id = uuid::Uuid::new_v4().to_string();
+        let row = self
+            .state
+            .store
+            .create_invite(&id, &secret::digest(&token), &me.id, expires_at, i64::from(uses))
+            .await
+            .map_err(internal)?;
+        Ok(NewInvite { invite: invite(row), path: format!("/signup?invite={token}") })
+    }
+
+    pub async fn uninvite(&self, invite_id: &str) -> Result<(), Refusal> {
+        self.admin().await?;
+        if !self.state.store.revoke_invite(invite_id).await.map_err(internal)? {
+            return Err(Refusal::Invalid("No such invitation.".into()));
+        }
+        Ok(())
+    }
+
+    pub async fn make_admin(&self, username: &str, admin: bool) -> Result<(), Refusal> {
+        self.admin().await?;
+        let username = normalize_username(username);
+        account_change(self.state.store.set_admin(&username, admin).await.map_err(internal)?)?;
+        tracing::info!(%username, admin, "admin changed");
+        Ok(())
+    }
+
+    /// Disables (or enables) an account; a disabled one's sessions, tokens
+    /// and open connections end at once, on every instance.
+    pub async fn disable(&self, username: &str, disabled: bool) -> Result<(), Refusal> {
+        let me = self.admin().await?;
+        let username = normalize_username(username);
+        if disabled && username == me.username {
+            return Err(Refusal::Invalid("You cannot disable your own account.".into()));
+        }
+        let (change, id) = self.state.store.set_disabled(&username, disabled).await.map_err(internal)?;
+        account_change(change)?;
+        if let (true, Some(id)) = (disabled, id) {
+            self.credentials_ended(&id);
+        }
+        tracing::info!(%username, disabled, "account disabled or enabled");
+        Ok(())
+    }
+
+    /// A one-time link with which the person sets a new password.
+    pub async fn password_reset_link(&self, username: &str) -> Result<ResetLink, Refusal> {
+        self.admin().await?;
+        let username = normalize_username(username);
+        let store = &self.state.store;
+        let user = store.user_by_name(&username).await.map_err(internal)?.ok_or_else(no_such_account)?;
+        if user.disabled {
+            return Err(Refusal::Invalid("The account is disabled: enable it first.".into()));
+        }
+        let token = secret::generate(RESET_TOKEN_PREFIX);
+        let expires_at = now_ms() + RESET_MS;
+        store.create_password_reset(&user.id, &secret::digest(&token), expires_at).await.map_err(internal)?;
+        tracing::info!(%username, "password reset link made");
+        Ok(ResetLink { username, path: format!("/reset?token={token}"), expires_at })
+    }
+
+    /// Uses a reset link: the new password, every session of the account
+    /// signed out (and its sockets closed), this one signed in.
+    pub async fn reset_password_with(&self, token: &str, new_password: String) -> Result<(), Refusal> {
+        validate_password(&new_password).map_err(invalid)?;
+        let token = token.trim();
+        if !secret::looks_valid(RESET_TOKEN_PREFIX, token) {
+            return Err(dead_reset());
+        }
+        let hash = password::hash(new_password).await.map_err(internal)?;
+        let store = &self.state.store;
+        let (id, username) =
+            store.use_password_reset(&secret::digest(token), &hash).await.map_err(internal)?.ok_or_else(dead_reset)?;
+        self.credentials_ended(&id);
+        let epoch = store.user_by_id(&id).await.map_err(internal)?.map_or(0, |user| user.session_epoch);
+        tracing::info!(%username, "password reset");
+        self.sign_in_session(SessionUser { id, username, epoch }).await
+    }
+}
+
+fn account(row: AccountRow) -> Account {
+    Account {
+        username: row.username,
+        created_at: row.created_at,
+        last_seen_at: row.last_seen_at,
+        documents: row.documents,
+        storage_bytes: row.storage_bytes,
+        admin: row.is_admin,
+        disabled: row.disabled,
+    }
+}
+
+fn invite(row: InviteRow) -> Invite {
+    Invite { id: row.id, created_at: row.created_at, expires_at: row.expires_at, uses: row.max_uses, used: row.used }
+}
+
+fn account_change(change: AccountChange) -> Result<(), Refusal> {
+    match change {
+        AccountChange::Done => Ok(()),
+        AccountChange::NoSuchAccount => Err(no_such_account()),
+        AccountChange::LastAdmin => {
+            Err(Refusal::Invalid("This server needs at least one enabled admin: make someone else one first.".into()))
+        }
+    }
+}
+
+fn no_such_account() -> Refusal {
+    Refusal::Invalid("There is no account with that username.".into())
+}
+
+fn dead_invite() -> Refusal {
+    Refusal::Denied("This invitation link does not work: it expired, was used up or was withdrawn.".into())
+}
+
+fn dead_reset() -> Refusal {
+    Refusal::Denied("This password-reset link does not work: it expired or was used already.".into())
+}
