@@ -66,7 +66,8 @@ test('an admin invites a colleague, who signs up through the link and is then di
   await expect(listed).toHaveCount(0);
   const row = page.locator(`[data-testid="person"][data-username="${name}"]`);
   await expect(row).toContainText(name);
-  await expect(row.locator('td.number').first()).toHaveText('0');
+  await expect(row.locator('td').nth(1)).toContainText('just now'); // last seen: they opened the document
+  await expect(row.locator('td.number').first()).toHaveText(/^0\b/); // documents they own
   await row.getByTestId('disable').click();
   await expect(row.getByTestId('disable')).toHaveText(`Disable ${name}?`);
   await row.getByTestId('disable').click();
@@ -83,13 +84,14 @@ test('an admin invites a colleague, who signs up through the link and is then di
   const reset = await page.getByTestId('reset-link').inputValue();
   expect(reset).toMatch(/\/reset\?token=qr_[0-9a-f]{64}$/);
   await colleague.goto(reset);
+  await expect(colleague.getByTestId('reset-for')).toHaveText(name);
   await colleague.getByLabel('New password').fill('a whole new password');
   await colleague.getByRole('button', { name: 'Set the password' }).click();
   await expect(colleague.getByTestId('account-name')).toContainText(name, { timeout: 20_000 });
+  // Once used, the link says so at once.
   await colleague.goto(reset);
-  await colleague.getByLabel('New password').fill('and yet another one');
-  await colleague.getByRole('button', { name: 'Set the password' }).click();
   await expect(colleague.getByTestId('auth-error')).toContainText('does not work');
+  await expect(colleague.getByLabel('New password')).toHaveCount(0);
 });
 
 test('the admin page is for admins only', async ({ browser }) => {

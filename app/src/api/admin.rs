@@ -147,6 +147,12 @@ pub async fn who_may_sign_up() -> Result<Registration, ServerFnError> {
     Ok(super::ssr::backend()?.registration().await?)
 }
 
+/// Whose password a reset link sets; None if it does not work (any more).
+#[server(prefix = "/rpc")]
+pub async fn reset_account(token: String) -> Result<Option<String>, ServerFnError> {
+    Ok(super::ssr::backend()?.reset_account(token).await?)
+}
+
 /// Sets a new password through a reset link, signs in, and goes home.
 #[server(prefix = "/rpc")]
 pub async fn reset_password(token: String, password: String) -> Result<(), ServerFnError> {

@@ -140,6 +140,8 @@ pub trait Backend: Send + Sync + 'static {
     fn reset_link(&self, username: String) -> Outcome<'_, ResetLink>;
     /// Who may sign up now (anyone may ask).
     fn registration(&self) -> Outcome<'_, Registration>;
+    /// Whose password a reset link sets; None if it does not work (any more).
+    fn reset_account(&self, token: String) -> Outcome<'_, Option<String>>;
     /// Uses a reset link: new password, every session signed out, this one signed in.
     fn reset_password(&self, token: String, password: String) -> Outcome<'_, ()>;
 

@@ -240,10 +240,12 @@ fn person_row(account: Account, is_me: bool, now: i64, actions: Actions) -> impl
                 {admin.then(|| view! { <span class="badge accent">"admin"</span> })}
                 {disabled.then(|| view! { <span class="badge danger">"disabled"</span> })}
             </th>
-            <td>{relative_time(now, created_at)}</td>
-            <td>{last_seen}</td>
-            <td class="number">{documents}</td>
-            <td class="number">{bytes(storage_bytes)}</td>
+            // The units and labels inside the cells show only on a phone,
+            // where the rows become cards without the table's header.
+            <td><span class="cell-unit">"Joined "</span>{relative_time(now, created_at)}</td>
+            <td><span class="cell-unit">"Last seen "</span>{last_seen}</td>
+            <td class="number">{documents}<span class="cell-unit">{if documents == 1 { " document" } else { " documents" }}</span></td>
+            <td class="number">{bytes(storage_bytes)}<span class="cell-unit">" stored"</span></td>
             <td class="person-actions">
                 {(!is_me).then(|| view! {
                     <button type="button" class="button subtle" data-testid="toggle-admin"

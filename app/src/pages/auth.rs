@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{error_text, who_may_sign_up, Registration, ResetPassword, SignIn, SignUp};
+use crate::api::{error_text, reset_account, who_may_sign_up, Registration, ResetPassword, SignIn, SignUp};
 use crate::components::brand::Brand;
 
 #[component]
@@ -92,27 +92,45 @@ pub fn SignUpPage() -> impl IntoView {
     }
 }
 
-/// `/reset?token=…`: a new password through the one-time link an admin made.
+/// `/reset?token=…`: a new password through the one-time link an admin made,
+/// naming the account it is for (or saying at once that it no longer works).
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
+    let account = Resource::new(token, reset_account);
+    let form = move |username: String| {
+        view! {
+            <p class="muted">"For " <strong data-testid="reset-for">{username}</strong>
+                ". Every device signed in to the account is signed out; this one is signed in with the new password."</p>
+            <ActionForm action attr:class="stack-form">
+                <input type="hidden" name="token" value=token/>
+                <label for="password">"New password"</label>
+                <input id="password" name="password" type="password" required minlength="8" maxlength="256"
+                    autocomplete="new-password" autofocus aria-describedby="password-rule"/>
+                <p id="password-rule" class="hint">"At least 8 characters."</p>
+                <button type="submit" class="button primary">"Set the password"</button>
+            </ActionForm>
+        }
+    };
     view! {
         <Title text="Choose a new password"/>
         <header class="topbar"><Brand/></header>
         <main class="page auth-page">
             <div class="auth-card">
                 <h1>"Choose a new password"</h1>
-                <p class="muted">"Every device signed in to your account is signed out; this one is signed in with the new password."</p>
-                <ActionForm action attr:class="stack-form">
-                    <input type="hidden" name="token" value=token/>
-                    <label for="password">"New password"</label>
-                    <input id="password" name="password" type="password" required minlength="8" maxlength="256"
-                        autocomplete="new-password" autofocus aria-describedby="password-rule"/>
-                    <p id="password-rule" class="hint">"At least 8 characters."</p>
-                    <button type="submit" class="button primary">"Set the password"</button>
-                </ActionForm>
+                <Suspense fallback=|| ()>
+                    {move || account.get().map(|found| match found {
+                        Ok(Some(username)) => form(username).into_any(),
+                        Ok(None) => view! {
+                            <p class="error" role="alert" data-testid="auth-error">
+                                "This password-reset link does not work: it expired or was used already. Ask an admin for a new one."
+                            </p>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                    })}
+                </Suspense>
                 {move || action.value().get().and_then(|r| r.err()).map(|e| view! {
                     <p class="error" role="alert" data-testid="auth-error">{error_text(&e)}</p>
                 })}

@@ -98,6 +98,7 @@ impl Service {
             Some(true) => {}
         }
         tracing::info!(%username, invited = invite.is_some(), "account created");
+        store.touch_last_seen(&id).await.map_err(internal)?;
         self.sign_in_session(SessionUser { id, username, epoch: 0 }).await
     }
 
@@ -196,6 +197,16 @@ impl Service {
         store.create_password_reset(&user.id, &secret::digest(&token), expires_at).await.map_err(internal)?;
         tracing::info!(%username, "password reset link made");
         Ok(ResetLink { username, path: format!("/reset?token={token}"), expires_at })
+    }
+
+    /// The username a reset link is for, if it still works.
+    pub async fn reset_link_account(&self, token: &str) -> Result<Option<String>, Refusal> {
+        let token = token.trim();
+        if !secret::looks_valid(RESET_TOKEN_PREFIX, token) {
+            return Ok(None);
+        }
+        let account = self.state.store.password_reset_user(&secret::digest(token)).await.map_err(internal)?;
+        Ok(account.map(|(_, username)| username))
     }
 
     /// Uses a reset link: the new password, every session of the account

@@ -439,6 +439,10 @@ impl Backend for Service {
         })
     }
 
+    fn reset_account(&self, token: String) -> Outcome<'_, Option<String>> {
+        Box::pin(async move { self.reset_link_account(&token).await })
+    }
+
     fn reset_password(&self, token: String, password: String) -> Outcome<'_, ()> {
         Box::pin(async move { self.reset_password_with(&token, password).await })
     }
