@@ -104,7 +104,11 @@ impl Running {
             let log = std::fs::File::create(self.data.join(format!("server-{index}.log")))?;
             let mut command = match self.spec {
                 Spec::Quire { .. } => {
-                    let mut command = pinned(&self.setup, self.setup.root.join("target/release/quire"));
+                    // QUIRE_BENCH_BIN: another build of Quire (an older commit, for
+                    // a same-machine before/after); the release build by default.
+                    let binary = std::env::var_os("QUIRE_BENCH_BIN")
+                        .map_or_else(|| self.setup.root.join("target/release/quire"), std::path::PathBuf::from);
+                    let mut command = pinned(&self.setup, binary);
                     command
                         .env("DATABASE_URL", format!("sqlite://{}/quire.db", self.data.display()))
                         .env("QUIRE_ADDR", addr.to_string())

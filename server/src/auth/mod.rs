@@ -116,9 +116,24 @@ pub async fn still_signed_in(store: &crate::store::Store, caller: &Caller) -> cr
     }
 }
 
+/// When this process last wrote each account's "last seen": a person opening
+/// many documents (or a script opening thousands of sockets) costs one write a
+/// minute, not one per connection. Keyed by account id (UUIDs, so servers
+/// sharing a process in tests cannot collide); at most one entry per account.
+static LAST_WRITTEN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>> =
+    std::sync::LazyLock::new(Default::default);
+
 /// Notes (to the minute, off the request's path) that an account was here,
 /// for the admin page's "last seen".
 pub fn touch_last_seen(state: &AppState, user_id: &str) {
+    let now = std::time::Instant::now();
+    {
+        let mut written = LAST_WRITTEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match written.get(user_id) {
+            Some(at) if now.duration_since(*at) < std::time::Duration::from_secs(60) => return,
+            _ => written.insert(user_id.to_string(), now),
+        };
+    }
     let (store, user_id) = (state.store.clone(), user_id.to_string());
     tokio::spawn(async move {
         if let Err(error) = store.touch_last_seen(&user_id).await {
