@@ -247,17 +247,6 @@ async fn disabling_ends_sessions_tokens_and_sockets_at_once_postgres() {
     disabling_ends_everything(url, &redis).await;
 }
 
-/// The URL a form on `page` posts to, the one whose action names `function`.
-async fn form_action(server: &TestServer, page: &str, function: &str) -> String {
-    let html = http_client().get(server.http(page)).send().await.unwrap().text().await.unwrap();
-    html.split("action=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .find(|action| action.contains(function))
-        .unwrap_or_else(|| panic!("no form posting to {function} on {page}"))
-        .to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_link_works_once_and_signs_the_person_out_everywhere_else() {
     let (url, _dir) = sqlite_url();
@@ -280,7 +269,7 @@ async fn a_reset_link_works_once_and_signs_the_person_out_everywhere_else() {
     let page = http_client().get(server.http(&path)).send().await.unwrap();
     assert_eq!(page.status(), 200);
 
-    let action = form_action(&server, &path, "reset_password").await;
+    let action = server.form_action(&path, None, "reset_password").await;
     let origin = format!("http://{}", server.addr);
     let reset = |password: &'static str| {
         http_client()

@@ -107,24 +107,8 @@ async fn over_https_cookies_are_secure_and_hsts_is_sent() {
     server.stop().await;
 }
 
-/// The URL a form on `page` posts to, the one whose action names `function`
-/// (a server function), as the page shows it to the holder of `cookie`.
-async fn form_action(server: &TestServer, page: &str, cookie: Option<&str>, function: &str) -> String {
-    let mut request = http_client().get(server.http(page));
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    let html = request.send().await.unwrap().text().await.unwrap();
-    html.split("action=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .find(|action| action.contains(function))
-        .unwrap_or_else(|| panic!("no form posting to {function} on {page}"))
-        .to_string()
-}
-
 async fn sign_in_action(server: &TestServer) -> String {
-    form_action(server, "/signin", None, "sign_in").await
+    server.form_action("/signin", None, "sign_in").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -247,7 +231,7 @@ async fn signing_out_closes_that_sessions_sockets_and_event_streams() {
     let mut other_socket =
         common::YClient::try_open(server.addr, &id, &[("cookie", &other), ("origin", &origin)]).await.unwrap();
 
-    let action = form_action(&server, "/", Some(&cookie), "sign_out").await;
+    let action = server.form_action("/", Some(&cookie), "sign_out").await;
     let out = http_client()
         .post(server.http(&action))
         .header("cookie", &cookie)
@@ -326,7 +310,7 @@ async fn ordinary_mistakes_are_4xx_and_the_api_always_answers_json() {
     assert!(wrong.text().await.unwrap().contains("Wrong username or password"));
     // Sign-up is by invitation (the default): the form comes with the link.
     let invite = server.invite(5).await;
-    let sign_up = form_action(&server, &format!("/signup?invite={invite}"), None, "sign_up").await;
+    let sign_up = server.form_action(&format!("/signup?invite={invite}"), None, "sign_up").await;
     let taken = http_client()
         .post(server.http(&sign_up))
         .header("origin", format!("http://{}", server.addr))

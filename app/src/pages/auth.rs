@@ -56,10 +56,7 @@ pub fn SignUpPage() -> impl IntoView {
                     pattern="[A-Za-z0-9_.\\-]+" autocomplete="username" autofocus
                     aria-describedby="username-rule"/>
                 <p id="username-rule" class="hint">"3–32 letters, digits, “_”, “-” or “.”; others see it on your caret."</p>
-                <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" required minlength="8" maxlength="256"
-                    autocomplete="new-password" aria-describedby="password-rule"/>
-                <p id="password-rule" class="hint">"At least 8 characters."</p>
+                <NewPassword label="Password" autofocus=false/>
                 <button type="submit" class="button primary">"Sign up"</button>
             </ActionForm>
         }
@@ -106,10 +103,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 ". Every device signed in to the account is signed out; this one is signed in with the new password."</p>
             <ActionForm action attr:class="stack-form">
                 <input type="hidden" name="token" value=token/>
-                <label for="password">"New password"</label>
-                <input id="password" name="password" type="password" required minlength="8" maxlength="256"
-                    autocomplete="new-password" autofocus aria-describedby="password-rule"/>
-                <p id="password-rule" class="hint">"At least 8 characters."</p>
+                <NewPassword label="New password" autofocus=true/>
                 <button type="submit" class="button primary">"Set the password"</button>
             </ActionForm>
         }
@@ -136,5 +130,16 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 })}
             </div>
         </main>
+    }
+}
+
+/// A password being chosen (sign-up, reset), with the rule the server applies.
+#[component]
+fn NewPassword(label: &'static str, autofocus: bool) -> impl IntoView {
+    view! {
+        <label for="password">{label}</label>
+        <input id="password" name="password" type="password" required minlength="8" maxlength="256"
+            autocomplete="new-password" autofocus=autofocus aria-describedby="password-rule"/>
+        <p id="password-rule" class="hint">"At least 8 characters."</p>
     }
 }

@@ -122,14 +122,6 @@ impl Store {
         Ok((AccountChange::Done, Some(id)))
     }
 
-    /// Ends every session of an account (signed out on every device).
-    pub async fn end_sessions(&self, user_id: &str) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        end_sessions_in(&mut tx, user_id).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// One instance setting, if an admin set it.
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.pool).await?;

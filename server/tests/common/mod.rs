@@ -267,6 +267,23 @@ impl TestServer {
         session_cookie(&response).expect("a share link starts a session")
     }
 
+    /// The URL a form on `page` posts to, the one whose action names
+    /// `function` (a server function), as the page shows it to the holder of
+    /// `cookie`.
+    pub async fn form_action(&self, page: &str, cookie: Option<&str>, function: &str) -> String {
+        let mut request = http_client().get(self.http(page));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let html = request.send().await.unwrap().text().await.unwrap();
+        html.split("action=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .find(|action| action.contains(function))
+            .unwrap_or_else(|| panic!("no form posting to {function} on {page}"))
+            .to_string()
+    }
+
     pub fn http(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
