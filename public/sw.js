@@ -6,8 +6,12 @@
 // each successful answer refreshes the cache. Only when the network fails is
 // the cached copy used. Live traffic (WebSocket, events, API, server
 // functions) is never cached.
-const CACHE = 'quire-shell-v1';
+// v2: drops any copy of the private pages an earlier worker kept.
+const CACHE = 'quire-shell-v2';
 const LIVE = ['/ws/', '/events', '/api/', '/rpc/', '/s/', '/healthz'];
+// Pages with a secret in their address (invitation and password-reset links)
+// or other people's details (the admin page) are never kept on the device.
+const PRIVATE = ['/admin', '/reset', '/signup'];
 // The app's code (cargo-leptos output names; see Leptos.toml).
 const SHELL = ['/pkg/quire.js', '/pkg/quire.wasm', '/pkg/quire.css', '/favicon.svg'];
 
@@ -52,6 +56,7 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (LIVE.some((prefix) => url.pathname.startsWith(prefix))) return;
+  if (PRIVATE.some((page) => url.pathname === page)) return;
   event.respondWith(networkFirst(request));
 });
 

@@ -251,13 +251,45 @@ async fn disabling_ends_sessions_tokens_and_sockets_at_once_postgres() {
 async fn a_reset_link_works_once_and_signs_the_person_out_everywhere_else() {
     let (url, _dir) = sqlite_url();
     let server = TestServer::start(&url).await;
-    let laptop = server.sign_up("ada").await;
+    server.sign_up("ada").await;
     let doc = server.create_doc("Shared").await;
     let share = json!({ "role": "editor" });
     assert_eq!(
         status_of(&server, &server.owner, Method::PUT, &format!("/api/docs/{doc}/members/ada"), Some(share)).await,
         204
     );
+    // Not for oneself, and not with an API token (it would turn a token into a session).
+    assert_eq!(status_of(&server, &server.owner, Method::POST, "/api/admin/users/owner/reset", None).await, 400);
+    let owner_token: Value = server
+        .send_as(&server.owner, Method::POST, "/api/tokens", Some(json!({ "name": "admin script" })))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let by_token = http_client()
+        .post(server.http("/api/admin/users/ada/reset"))
+        .header("authorization", format!("Bearer {}", owner_token["token"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), 403);
+    // A link made before the account was disabled dies with the disabling.
+    let early: Value =
+        server.send_as(&server.owner, Method::POST, "/api/admin/users/ada/reset", None).await.json().await.unwrap();
+    for disabled in [true, false] {
+        let change = json!({ "disabled": disabled });
+        assert_eq!(status_of(&server, &server.owner, Method::PATCH, "/api/admin/users/ada", Some(change)).await, 204);
+    }
+    let early = http_client().get(server.http(early["url"].as_str().unwrap())).send().await.unwrap();
+    assert!(early.text().await.unwrap().contains("does not work"), "the page says so at once");
+    let laptop = server.sign_in("ada", PASSWORD).await.expect("enabled again");
+    let script: Value = server
+        .send_as(&laptop, Method::POST, "/api/tokens", Some(json!({ "name": "script" })))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let script_token = script["token"].as_str().unwrap().to_string();
     let mut socket = YClient::connect_with_cookie(server.addr, &doc, &laptop).await;
     socket.hello().await;
 
@@ -290,6 +322,13 @@ async fn a_reset_link_works_once_and_signs_the_person_out_everywhere_else() {
         "and that session's socket closed"
     );
     assert_eq!(server.sign_in("ada", PASSWORD).await.unwrap_err().0, 400, "the old password no longer works");
+    let by_token = http_client()
+        .get(server.http("/api/docs"))
+        .header("authorization", format!("Bearer {script_token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), 401, "a reset takes the account back from scripts too");
     server.sign_in("ada", "a brand new secret").await.expect("the new one does");
     let again = reset("yet another secret").await.unwrap();
     assert_eq!(again.status(), 403, "a reset link works once");
@@ -362,4 +401,41 @@ async fn quire_admin_promote_makes_an_admin_from_the_command_line() {
         String::from_utf8_lossy(&missing.stderr)
     );
     server.stop().await;
+}
+
+/// Two first sign-ups at once make one admin; two admins removing each other
+/// at once leave one. Store-level, so the requests truly overlap.
+async fn admin_changes_are_serialised(url: &str) {
+    let store = server::store::Store::connect(url).await.unwrap();
+    let (a, b) = tokio::join!(
+        store.create_first_user("id-a", "alpha", "not-a-real-hash"),
+        store.create_first_user("id-b", "beta", "not-a-real-hash")
+    );
+    assert!(a.unwrap() ^ b.unwrap(), "exactly one first account");
+    let loser = if store.user_by_name("alpha").await.unwrap().is_some() { "beta" } else { "alpha" };
+    assert!(store.create_user(&format!("id-{loser}"), loser, "not-a-real-hash").await.unwrap());
+    let winner = if loser == "alpha" { "beta" } else { "alpha" };
+    use server::store::AccountChange;
+    assert_eq!(store.set_admin(loser, true).await.unwrap(), AccountChange::Done);
+    for _ in 0..10 {
+        let (x, y) = tokio::join!(store.set_admin(winner, false), store.set_admin(loser, false));
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert!(x == AccountChange::LastAdmin || y == AccountChange::LastAdmin, "one of them must be refused");
+        let admins = store.accounts().await.unwrap().into_iter().filter(|a| a.is_admin && !a.disabled).count();
+        assert_eq!(admins, 1);
+        assert_eq!(store.set_admin(winner, true).await.unwrap(), AccountChange::Done);
+        assert_eq!(store.set_admin(loser, true).await.unwrap(), AccountChange::Done);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_changes_are_serialised_sqlite() {
+    let (url, _dir) = sqlite_url();
+    admin_changes_are_serialised(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_changes_are_serialised_postgres() {
+    let Some(url) = common::postgres_url().await else { return };
+    admin_changes_are_serialised(&url).await;
 }

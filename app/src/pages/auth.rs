@@ -3,7 +3,7 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{error_text, reset_account, who_may_sign_up, Registration, ResetPassword, SignIn, SignUp};
@@ -63,6 +63,8 @@ pub fn SignUpPage() -> impl IntoView {
     };
     view! {
         <Title text="Sign up"/>
+        // The address may hold an invitation's secret: never sent on as a Referer.
+        <Meta name="referrer" content="no-referrer"/>
         <header class="topbar"><Brand/></header>
         <main class="page auth-page">
             <div class="auth-card">
@@ -110,6 +112,8 @@ pub fn ResetPasswordPage() -> impl IntoView {
     };
     view! {
         <Title text="Choose a new password"/>
+        // The address holds the reset link's secret: never sent on as a Referer.
+        <Meta name="referrer" content="no-referrer"/>
         <header class="topbar"><Brand/></header>
         <main class="page auth-page">
             <div class="auth-card">

@@ -108,8 +108,8 @@ pub async fn create_invite(
 
 /// `GET /api/invites` -> `{"invites": [...]}`: those that still work.
 pub async fn invites(State(state): State<AppState>, caller: Caller) -> Result<Response> {
-    let view = service(state, caller)?.admin_page().await?;
-    let invites: Vec<serde_json::Value> = view.invites.iter().map(invite_json).collect();
+    let invites: Vec<serde_json::Value> =
+        service(state, caller)?.open_invites().await?.iter().map(invite_json).collect();
     Ok(Json(serde_json::json!({ "invites": invites })).into_response())
 }
 
@@ -131,9 +131,8 @@ pub struct RegistrationBody {
 
 /// `GET /api/admin/registration` -> `{"mode","fixed"}`.
 pub async fn registration(State(state): State<AppState>, caller: Caller) -> Result<Response> {
-    let view = service(state, caller)?.admin_page().await?;
-    Ok(Json(serde_json::json!({ "mode": view.registration.as_str(), "fixed": view.registration_fixed }))
-        .into_response())
+    let (mode, fixed) = service(state, caller)?.registration_setting().await?;
+    Ok(Json(serde_json::json!({ "mode": mode.as_str(), "fixed": fixed })).into_response())
 }
 
 /// `PUT /api/admin/registration {"mode": "open"|"invite"|"closed"}` -> 204.

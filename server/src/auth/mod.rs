@@ -119,7 +119,7 @@ pub async fn still_signed_in(store: &crate::store::Store, caller: &Caller) -> cr
 /// When this process last wrote each account's "last seen": a person opening
 /// many documents (or a script opening thousands of sockets) costs one write a
 /// minute, not one per connection. Keyed by account id (UUIDs, so servers
-/// sharing a process in tests cannot collide); at most one entry per account.
+/// sharing a process in tests cannot collide); pruned to the last minute's.
 static LAST_WRITTEN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>> =
     std::sync::LazyLock::new(Default::default);
 
@@ -129,10 +129,15 @@ pub fn touch_last_seen(state: &AppState, user_id: &str) {
     let now = std::time::Instant::now();
     {
         let mut written = LAST_WRITTEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
         match written.get(user_id) {
-            Some(at) if now.duration_since(*at) < std::time::Duration::from_secs(60) => return,
+            Some(at) if now.duration_since(*at) < MINUTE => return,
             _ => written.insert(user_id.to_string(), now),
         };
+        // Entries older than a minute decide nothing: dropped now and then.
+        if written.len() > 4096 {
+            written.retain(|_, at| now.duration_since(*at) < MINUTE);
+        }
     }
     let (store, user_id) = (state.store.clone(), user_id.to_string());
     tokio::spawn(async move {

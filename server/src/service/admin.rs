@@ -60,24 +60,8 @@ impl Service {
         validate_password(&password).map_err(invalid)?;
         let store = &self.state.store;
         let first = !store.has_users().await.map_err(internal)?;
-        let invite = match (first, self.registration_mode().await?, invite) {
-            (true, _, _) => None,
-            (false, Registration::Closed, _) => {
-                return Err(Refusal::Denied("Sign-up is closed on this server. Ask its admin for an account.".into()))
-            }
-            (false, Registration::Invite, None) => {
-                return Err(Refusal::Denied(
-                    "Sign-up on this server is by invitation: ask its admin for an invitation link.".into(),
-                ))
-            }
-            (false, _, Some(invite)) => {
-                if !secret::looks_valid(INVITE_TOKEN_PREFIX, invite.trim()) {
-                    return Err(dead_invite());
-                }
-                Some(secret::digest(invite.trim()))
-            }
-            (false, Registration::Open, None) => None,
-        };
+        // Refused before any slow hashing when it could not succeed.
+        let admission = if first { None } else { Some(self.admission(invite.as_deref()).await?) };
         let address = auth::throttle::address_key(self.ip);
         if !self.state.throttle.sign_up(&address, self.state.config.signups_per_hour, Instant::now()) {
             return Err(Refusal::Throttled(
@@ -86,7 +70,16 @@ impl Service {
         }
         let hash = password::hash(password).await.map_err(internal)?;
         let id = uuid::Uuid::new_v4().to_string();
-        let created = match &invite {
+        let admission = match admission {
+            Some(admission) => admission,
+            None if store.create_first_user(&id, &username, &hash).await.map_err(internal)? => {
+                tracing::info!(%username, "first account created: the instance's admin");
+                return self.sign_in_session(SessionUser { id, username, epoch: 0 }).await;
+            }
+            // Someone else was first meanwhile: the rules for everyone else apply.
+            None => self.admission(invite.as_deref()).await?,
+        };
+        let created = match &admission {
             Some(invite) => store.create_invited_user(&id, &username, &hash, invite).await.map_err(internal)?,
             None => Some(store.create_user(&id, &username, &hash).await.map_err(internal)?),
         };
@@ -97,9 +90,24 @@ impl Service {
             }
             Some(true) => {}
         }
-        tracing::info!(%username, invited = invite.is_some(), "account created");
-        store.touch_last_seen(&id).await.map_err(internal)?;
+        tracing::info!(%username, invited = admission.is_some(), "account created");
         self.sign_in_session(SessionUser { id, username, epoch: 0 }).await
+    }
+
+    /// Whether someone may sign up now (not the first account): Ok with the
+    /// digest of the invitation to spend, or None where none is needed.
+    async fn admission(&self, invite: Option<&str>) -> Result<Option<String>, Refusal> {
+        match (self.registration_mode().await?, invite.map(str::trim).filter(|invite| !invite.is_empty())) {
+            (Registration::Closed, _) => {
+                Err(Refusal::Denied("Sign-up is closed on this server. Ask its admin for an account.".into()))
+            }
+            (Registration::Invite, None) => Err(Refusal::Denied(
+                "Sign-up on this server is by invitation: ask its admin for an invitation link.".into(),
+            )),
+            (_, Some(invite)) if !secret::looks_valid(INVITE_TOKEN_PREFIX, invite) => Err(dead_invite()),
+            (_, Some(invite)) => Ok(Some(secret::digest(invite))),
+            (Registration::Open, None) => Ok(None),
+        }
     }
 
     pub async fn admin_page(&self) -> Result<AdminView, Refusal> {
@@ -115,6 +123,18 @@ impl Service {
             me: me.username,
             now: now_ms(),
         })
+    }
+
+    /// The registration mode, and whether the configuration fixes it (admins).
+    pub async fn registration_setting(&self) -> Result<(Registration, bool), Refusal> {
+        self.admin().await?;
+        Ok((self.registration_mode().await?, self.state.config.registration.is_some()))
+    }
+
+    /// The invitations that still work (admins).
+    pub async fn open_invites(&self) -> Result<Vec<Invite>, Refusal> {
+        self.admin().await?;
+        Ok(self.state.store.invites().await.map_err(internal)?.into_iter().map(invite).collect())
     }
 
     pub async fn choose_registration(&self, mode: Registration) -> Result<(), Refusal> {
@@ -183,10 +203,20 @@ impl Service {
         Ok(())
     }
 
-    /// A one-time link with which the person sets a new password.
+    /// A one-time link with which the person sets a new password. Made from a
+    /// signed-in browser only, and never for oneself: with an API token it
+    /// would turn a token into a session (which tokens cannot mint).
     pub async fn password_reset_link(&self, username: &str) -> Result<ResetLink, Refusal> {
-        self.admin().await?;
+        let me = self.admin().await?;
+        if self.caller.session.is_none() {
+            return Err(Refusal::Denied(
+                "Reset links are made from a signed-in browser, not with an API token.".into(),
+            ));
+        }
         let username = normalize_username(username);
+        if username == me.username {
+            return Err(Refusal::Invalid("Reset links are for other people's accounts, not your own.".into()));
+        }
         let store = &self.state.store;
         let user = store.user_by_name(&username).await.map_err(internal)?.ok_or_else(no_such_account)?;
         if user.disabled {
@@ -217,8 +247,12 @@ impl Service {
         if !secret::looks_valid(RESET_TOKEN_PREFIX, token) {
             return Err(dead_reset());
         }
-        let hash = password::hash(new_password).await.map_err(internal)?;
         let store = &self.state.store;
+        // Hashing is slow and shared by every sign-in: only for a live link.
+        if store.password_reset_user(&secret::digest(token)).await.map_err(internal)?.is_none() {
+            return Err(dead_reset());
+        }
+        let hash = password::hash(new_password).await.map_err(internal)?;
         let (id, username) =
             store.use_password_reset(&secret::digest(token), &hash).await.map_err(internal)?.ok_or_else(dead_reset)?;
         self.credentials_ended(&id);

@@ -171,7 +171,9 @@ impl Backend for Service {
             if user.disabled {
                 return Err(Refusal::Denied("This account is disabled. Ask an admin of this server.".into()));
             }
-            self.state.store.touch_last_seen(&user.id).await.map_err(internal)?;
+            if let Err(error) = self.state.store.touch_last_seen(&user.id).await {
+                tracing::warn!(%error, "could not note a sign-in as seen");
+            }
             self.sign_in_session(SessionUser { id: user.id, username: user.username, epoch: user.session_epoch }).await
         })
     }

@@ -32,11 +32,25 @@ pub struct TokenRow {
 }
 
 impl Store {
-    /// Creates an account; false when the username is taken. The first
-    /// account of an instance is its admin.
+    /// Creates an account (not an admin); false when the username is taken.
     pub async fn create_user(&self, id: &str, username: &str, password_hash: &str) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let created = insert_user(&mut tx, id, username, password_hash).await?;
+        let created = insert_user(&mut tx, id, username, password_hash, false).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Creates the instance's first account, its admin; false (and nothing
+    /// created) if any account exists by now. Serialised with every other
+    /// change to who administers the instance, so two first sign-ups at once
+    /// make one admin, and the other goes by the rules for everyone else.
+    pub async fn create_first_user(&self, id: &str, username: &str, password_hash: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        self.lock_admins(&mut tx).await?;
+        if sqlx::query("SELECT id FROM users LIMIT 1").fetch_optional(&mut *tx).await?.is_some() {
+            return Ok(false);
+        }
+        let created = insert_user(&mut tx, id, username, password_hash, true).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -65,7 +79,7 @@ impl Store {
         if spent.rows_affected() != 1 {
             return Ok(None);
         }
-        if !insert_user(&mut tx, id, username, password_hash).await? {
+        if !insert_user(&mut tx, id, username, password_hash, false).await? {
             return Ok(Some(false));
         }
         tx.commit().await?;
@@ -195,20 +209,23 @@ fn user_row(row: &AnyRow) -> Result<UserRow> {
     })
 }
 
-/// Inserts an account, the instance's admin if it is the first; false when
-/// the username is taken. Inside a write transaction, so two first sign-ups
-/// cannot both see an empty table (SQLite; PostgreSQL's read-committed could
-/// let both through, which makes two admins, not none).
-async fn insert_user(conn: &mut AnyConnection, id: &str, username: &str, password_hash: &str) -> Result<bool> {
+/// Inserts an account; false when the username is taken.
+async fn insert_user(
+    conn: &mut AnyConnection,
+    id: &str,
+    username: &str,
+    password_hash: &str,
+    admin: bool,
+) -> Result<bool> {
     let inserted = sqlx::query(
-        "INSERT INTO users (id, username, password_hash, created_at, is_admin) \
-         SELECT $1, $2, $3, $4, CASE WHEN EXISTS (SELECT 1 FROM users) THEN 0 ELSE 1 END WHERE TRUE \
-         ON CONFLICT (username) DO NOTHING",
+        "INSERT INTO users (id, username, password_hash, created_at, is_admin, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT (username) DO NOTHING",
     )
     .bind(id)
     .bind(username)
     .bind(password_hash)
     .bind(now_ms())
+    .bind(i64::from(admin))
     .execute(&mut *conn)
     .await?;
     Ok(inserted.rows_affected() == 1)

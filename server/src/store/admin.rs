@@ -73,6 +73,7 @@ impl Store {
     /// Makes an account an admin, or not. The last enabled admin stays one.
     pub async fn set_admin(&self, username: &str, admin: bool) -> Result<AccountChange> {
         let mut tx = self.begin_write().await?;
+        self.lock_admins(&mut tx).await?;
         let Some(id) = account_id(&mut tx, username).await? else { return Ok(AccountChange::NoSuchAccount) };
         if !admin && other_enabled_admins(&mut tx, &id).await? == 0 {
             return Ok(AccountChange::LastAdmin);
@@ -91,6 +92,7 @@ impl Store {
     /// with the outcome, so its open connections can be told.
     pub async fn set_disabled(&self, username: &str, disabled: bool) -> Result<(AccountChange, Option<String>)> {
         let mut tx = self.begin_write().await?;
+        self.lock_admins(&mut tx).await?;
         let Some(id) = account_id(&mut tx, username).await? else { return Ok((AccountChange::NoSuchAccount, None)) };
         if !disabled {
             sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1").bind(&id).execute(&mut *tx).await?;
@@ -113,7 +115,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         end_sessions_in(&mut tx, &id).await?;
-        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        revoke_tokens_in(&mut tx, &id, now).await?;
+        // A reset link made before must not work once the account is enabled again.
+        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
             .bind(now)
             .bind(&id)
             .execute(&mut *tx)
@@ -256,7 +260,10 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(account) = account else { return Ok(None) };
+        // A reset is how an account is taken back: whatever had its
+        // credentials (sessions, scripts' tokens) loses them.
         end_sessions_in(&mut tx, &user_id).await?;
+        revoke_tokens_in(&mut tx, &user_id, now).await?;
         tx.commit().await?;
         Ok(Some((account.try_get("id")?, account.try_get("username")?)))
     }
@@ -273,6 +280,15 @@ async fn other_enabled_admins(conn: &mut sqlx::AnyConnection, id: &str) -> Resul
         .fetch_one(&mut *conn)
         .await?;
     Ok(row.try_get("n")?)
+}
+
+async fn revoke_tokens_in(conn: &mut sqlx::AnyConnection, user_id: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Signs an account out everywhere: a new epoch (so a session written back

@@ -165,6 +165,21 @@ impl Store {
         })
     }
 
+    /// Inside a write transaction: waits until no other transaction is
+    /// changing who administers the instance (the first account, promotions,
+    /// disabling), so "at least one enabled admin" and "one first account"
+    /// hold however requests interleave. SQLite's BEGIN IMMEDIATE already
+    /// admits one writer at a time; PostgreSQL takes a transaction-scoped
+    /// advisory lock.
+    async fn lock_admins(&self, tx: &mut sqlx::AnyConnection) -> Result<()> {
+        /// Any constant: the lock's name among PostgreSQL advisory locks.
+        const ADMINS_LOCK: i64 = 0x5155_4952_4501;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(ADMINS_LOCK).execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
+
     /// The connection pool, for the session store that shares the database.
     pub fn pool(&self) -> AnyPool {
         self.pool.clone()
