@@ -1,6 +1,7 @@
 //! Turns `results.json` into BENCHMARKS.md at the repository root: the
 //! headline ratios, the targets with pass/fail, and every table (with the
-//! version-history section `quire-bench history` wrote, when it is there).
+//! version-history section `quire-bench history` wrote and a before/after
+//! comparison of two builds, when they are there).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -12,10 +13,14 @@ use crate::report_browser;
 pub fn write(out: &Path) -> anyhow::Result<()> {
     let results: Results = serde_json::from_slice(&std::fs::read(out.join("results.json"))?)?;
     let mut markdown = render(&results);
-    // `quire-bench history` writes its own section; it goes before the errors.
-    if let Ok(history) = std::fs::read_to_string(out.join("history.md")) {
-        let at = markdown.find("## Errors during the run").unwrap_or(markdown.len());
-        markdown.insert_str(at, &format!("{history}\n"));
+    // `quire-bench history` writes its own section, and a before/after
+    // comparison of two builds (bench/README.md) may follow it: both go
+    // before the errors.
+    for section in ["history.md", "before-after.md"] {
+        if let Ok(text) = std::fs::read_to_string(out.join(section)) {
+            let at = markdown.find("## Errors during the run").unwrap_or(markdown.len());
+            markdown.insert_str(at, &format!("{text}\n"));
+        }
     }
     let path = if results.quick { out.join("BENCHMARKS.quick.md") } else { std::path::PathBuf::from("BENCHMARKS.md") };
     std::fs::write(&path, markdown)?;
