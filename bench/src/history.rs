@@ -292,6 +292,9 @@ fn scatter_edits(text: &str) -> String {
 async fn restore_latency(url: &str, version_text: &str, current: &str) -> anyhow::Result<f64> {
     let mut config = server::Config::defaults_with_database(url);
     config.version_pause_ms = 600_000;
+    // The database already holds the bench's own account: without this, a
+    // second sign-up would need an invitation.
+    config.registration = Some(app::api::Registration::Open);
     let options = leptos::config::LeptosOptions::builder()
         .output_name("quire")
         .site_root("target/site")
