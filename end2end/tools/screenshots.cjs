@@ -43,7 +43,8 @@ async function main() {
   const username = `shots-${Date.now().toString(36)}`;
   const api = await request.newContext({ baseURL: BASE });
   const signedUp = await api.post('/api/users', { data: { username, password: 'correct horse battery' } });
-  if (signedUp.status() !== 201) throw new Error(`sign-up failed: ${signedUp.status()}`);
+  // A fresh account each run: start that Quire with QUIRE_REGISTRATION=open.
+  if (signedUp.status() !== 201) throw new Error(`sign-up failed: ${signedUp.status()} (is QUIRE_REGISTRATION=open set?)`);
   const created = await (await api.post('/api/docs', { data: { title: 'Launch plan' } })).json();
   const cookies = (await api.storageState()).cookies;
 
