@@ -29,6 +29,7 @@ use leptos_router::{path, SsrMode};
 
 use pages::admin::AdminPage;
 use pages::auth::{ResetPasswordPage, SignInPage, SignUpPage};
+use pages::groups::GroupsPage;
 use pages::{doc::DocPage, home::HomePage, link_invalid::LinkInvalid, not_found::NotFound};
 use pages::{settings::SettingsPage, trash::TrashPage};
 
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async/>
                 <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/link-invalid") view=LinkInvalid ssr=SsrMode::Async/>

@@ -67,6 +67,8 @@ pub struct Invite {
     pub expires_at: Option<i64>,
     pub uses: i64,
     pub used: i64,
+    /// The group whoever signs up through it joins.
+    pub group: Option<String>,
 }
 
 /// An invitation just made, with its link (shown once).
@@ -95,6 +97,10 @@ pub struct AdminView {
     /// cannot change it.
     pub registration_fixed: bool,
     pub invites: Vec<Invite>,
+    /// The groups an invitation can add people to.
+    pub groups: Vec<super::groups::GroupChoice>,
+    /// Anyone, not only admins, may create groups.
+    pub anyone_creates_groups: bool,
     /// The admin looking, who cannot disable or demote themselves here.
     pub me: String,
     pub now: i64,
@@ -117,8 +123,10 @@ pub async fn set_registration(mode: String) -> Result<(), ServerFnError> {
 }
 
 #[server(prefix = "/rpc")]
-pub async fn create_invite(expires_in_days: u32, uses: u32) -> Result<NewInvite, ServerFnError> {
-    Ok(super::ssr::backend()?.create_invite(expires_in_days, uses).await?)
+/// `group`: a group's id, or empty for none.
+pub async fn create_invite(expires_in_days: u32, uses: u32, group: String) -> Result<NewInvite, ServerFnError> {
+    let group = Some(group).filter(|group| !group.is_empty());
+    Ok(super::ssr::backend()?.create_invite(expires_in_days, uses, group).await?)
 }
 
 #[server(prefix = "/rpc")]

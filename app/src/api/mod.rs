@@ -1,10 +1,11 @@
 //! What the pages ask the server for: the shared types ([`types`]), the Leptos
-//! server functions ([`docs`], [`account`], [`admin`], [`history`]) and, on the server, the
+//! server functions ([`docs`], [`account`], [`admin`], [`groups`], [`history`]) and, on the server, the
 //! [`ssr::Backend`] the server binary implements for each request.
 
 pub mod account;
 pub mod admin;
 pub mod docs;
+pub mod groups;
 pub mod history;
 pub mod types;
 
@@ -14,6 +15,7 @@ pub mod ssr;
 pub use account::*;
 pub use admin::*;
 pub use docs::*;
+pub use groups::*;
 pub use history::*;
 pub use types::*;
 

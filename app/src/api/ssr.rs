@@ -10,6 +10,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::admin::{AdminView, NewInvite, Registration, ResetLink};
+use super::groups::{GroupChoice, GroupsView};
 use super::types::*;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -132,7 +133,8 @@ pub trait Backend: Send + Sync + 'static {
 
     fn admin_view(&self) -> Outcome<'_, AdminView>;
     fn set_registration(&self, mode: Registration) -> Outcome<'_, ()>;
-    fn create_invite(&self, expires_in_days: u32, uses: u32) -> Outcome<'_, NewInvite>;
+    /// `group`: the id of a group whoever signs up through it joins.
+    fn create_invite(&self, expires_in_days: u32, uses: u32, group: Option<String>) -> Outcome<'_, NewInvite>;
     fn revoke_invite(&self, invite_id: String) -> Outcome<'_, ()>;
     fn set_admin(&self, username: String, admin: bool) -> Outcome<'_, ()>;
     /// Disabling ends the person's sessions, tokens and sockets at once.
@@ -144,6 +146,17 @@ pub trait Backend: Send + Sync + 'static {
     fn reset_account(&self, token: String) -> Outcome<'_, Option<String>>;
     /// Uses a reset link: new password, every session signed out, this one signed in.
     fn reset_password(&self, token: String, password: String) -> Outcome<'_, ()>;
+
+    fn groups(&self) -> Outcome<'_, GroupsView>;
+    fn create_group(&self, name: String) -> Outcome<'_, GroupChoice>;
+    /// Documents shared with it lose those grants at once, open ones included.
+    fn delete_group(&self, group_id: String) -> Outcome<'_, ()>;
+    fn add_group_member(&self, group_id: String, username: String) -> Outcome<'_, ()>;
+    /// Their open documents shared through the group re-check at once.
+    fn remove_group_member(&self, group_id: String, username: String) -> Outcome<'_, ()>;
+    fn share_group(&self, id: String, group_id: String, role: Role) -> Outcome<'_, ()>;
+    fn unshare_group(&self, id: String, group_id: String) -> Outcome<'_, ()>;
+    fn set_group_creation(&self, anyone: bool) -> Outcome<'_, ()>;
 
     fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>>;
     fn create_api_token(&self, name: String) -> Outcome<'_, NewApiToken>;

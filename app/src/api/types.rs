@@ -145,6 +145,10 @@ pub struct Sharing {
     /// sees the people).
     pub can_manage: bool,
     pub members: Vec<Member>,
+    /// The groups it is shared with.
+    pub groups: Vec<super::groups::GroupShare>,
+    /// Every group, to share with (for the owner; empty for an editor).
+    pub group_choices: Vec<super::groups::GroupChoice>,
     /// Links that still work.
     pub links: Vec<ShareLink>,
     /// Viewers may see the document's history.

@@ -1,5 +1,6 @@
 //! The owner's "Share" panel: rename, people (by username, as viewer or
-//! editor, the role changeable in place), share links (view or edit,
+//! editor, the role changeable in place), groups (every member gets the
+//! role), share links (view or edit,
 //! optionally expiring, copied with one press, revocable), and moving the
 //! document to the trash; what cannot be undone asks first. Every change
 //! takes effect on the others' open pages within a second (the server
@@ -13,8 +14,8 @@ use leptos::html::Dialog;
 use leptos::prelude::*;
 
 use crate::api::{
-    error_text, get_sharing, CreateShareLink, DeleteDocument, RenameDocument, RevokeShareLink, Role, SetHistoryAccess,
-    ShareDocument, UnshareDocument,
+    error_text, get_sharing, CreateShareLink, DeleteDocument, GroupChoice, GroupShare, RenameDocument, RevokeShareLink,
+    Role, SetHistoryAccess, ShareDocument, ShareWithGroup, UnshareDocument, UnshareGroup,
 };
 use crate::components::confirm_button::ConfirmButton;
 use crate::components::copy_link::CopyLink;
@@ -59,10 +60,19 @@ pub fn ShareDialog(
     let revoke_link = ServerAction::<RevokeShareLink>::new();
     let delete = ServerAction::<DeleteDocument>::new();
     let history_access = ServerAction::<SetHistoryAccess>::new();
+    let share_group = ServerAction::<ShareWithGroup>::new();
+    let unshare_group = ServerAction::<UnshareGroup>::new();
     let id = doc_id.clone();
     let sharing = Resource::new(
         move || {
-            (share.version().get(), unshare.version().get(), create_link.version().get(), revoke_link.version().get())
+            (
+                share.version().get(),
+                unshare.version().get(),
+                create_link.version().get(),
+                revoke_link.version().get(),
+                share_group.version().get(),
+                unshare_group.version().get(),
+            )
         },
         move |_| get_sharing(id.clone()),
     );
@@ -81,6 +91,7 @@ pub fn ShareDialog(
     let (unshare_id, revoke_id, delete_id) = (doc_id.clone(), doc_id.clone(), doc_id.clone());
     let (rename_id, share_id, link_id) = (doc_id.clone(), doc_id.clone(), doc_id.clone());
     let role_id = doc_id.clone();
+    let groups_id = doc_id.clone();
     let history_id = doc_id;
     let dialog = NodeRef::<Dialog>::new();
     let close = modal(dialog, open);
@@ -92,6 +103,8 @@ pub fn ShareDialog(
             revoke_link.value().get(),
             delete.value().get(),
             history_access.value().get(),
+            share_group.value().get(),
+            unshare_group.value().get(),
         ]
         .into_iter()
         .flatten()
@@ -137,6 +150,14 @@ pub fn ShareDialog(
                     let revoke_id = revoke_id.clone();
                     let role_id = role_id.clone();
                     let history_id = history_id.clone();
+                    let groups = GroupsPart {
+                        doc_id: groups_id.clone(),
+                        shared: sharing.groups.clone(),
+                        choices: sharing.group_choices.clone(),
+                        manage,
+                        share: share_group,
+                        unshare: unshare_group,
+                    };
                     let now = sharing.now;
                     let history_for_viewers = sharing.history_for_viewers;
                     let owner = owner.clone();
@@ -183,6 +204,7 @@ pub fn ShareDialog(
                                 .into_any()
                             }).collect_view()}
                         </ul>
+                        {groups.view()}
                         <h3 hidden=!manage>"Links"</h3>
                         <ul class="share-list" data-testid="links">
                             {sharing.links.into_iter().map(|link| {
@@ -264,6 +286,79 @@ mod tests {
         assert_eq!(expiry_text(Some(now + 24 * hour), now), "Expires in 1 day");
         // A link made "for 7 days" a few seconds ago still says 7 days.
         assert_eq!(expiry_text(Some(now + 7 * 24 * hour - 5_000), now), "Expires in 7 days");
+    }
+}
+
+/// The panel's groups: those the document is shared with (role changeable,
+/// removable by the owner), and a form to share with one more.
+struct GroupsPart {
+    doc_id: String,
+    shared: Vec<GroupShare>,
+    choices: Vec<GroupChoice>,
+    manage: bool,
+    share: ServerAction<ShareWithGroup>,
+    unshare: ServerAction<UnshareGroup>,
+}
+
+impl GroupsPart {
+    fn view(self) -> impl IntoView {
+        let GroupsPart { doc_id, shared, choices, manage, share, unshare } = self;
+        // Nothing to show: no groups on the server, or none shared (for an editor).
+        if shared.is_empty() && (!manage || choices.is_empty()) {
+            return ().into_any();
+        }
+        let unshared: Vec<GroupChoice> =
+            choices.into_iter().filter(|choice| !shared.iter().any(|group| group.id == choice.id)).collect();
+        let form_id = doc_id.clone();
+        view! {
+            <h3>"Groups"</h3>
+            {(manage && !unshared.is_empty()).then(|| view! {
+                <ActionForm action=share attr:class="row-form">
+                    <input type="hidden" name="id" value=form_id/>
+                    <select name="group_id" aria-label="Group to share with" data-testid="share-group-choice" required>
+                        {unshared.into_iter().map(|group| view! { <option value=group.id>{group.name}</option> }).collect_view()}
+                    </select>
+                    <RolePicker name="role"/>
+                    <button type="submit" class="button primary" data-testid="share-group">"Share"</button>
+                </ActionForm>
+            })}
+            <ul class="share-list" data-testid="groups">
+                {shared.into_iter().map(|group| {
+                    let people = format!("{} {}", group.members, if group.members == 1 { "person" } else { "people" });
+                    if !manage {
+                        return view! {
+                            <li>
+                                <span class="who">{group.name}<span class="muted">{format!(" · {people}")}</span></span>
+                                <span class="muted">{group.role.label()}</span>
+                            </li>
+                        }
+                        .into_any();
+                    }
+                    let (doc, group_id) = (doc_id.clone(), group.id.clone());
+                    let change_role = move |event: leptos::ev::Event| {
+                        share.dispatch(ShareWithGroup { id: doc.clone(), group_id: group_id.clone(), role: event_target_value(&event) });
+                    };
+                    let (doc, group_id) = (doc_id.clone(), group.id.clone());
+                    let remove = Callback::new(move |()| {
+                        unshare.dispatch(UnshareGroup { id: doc.clone(), group_id: group_id.clone() });
+                    });
+                    let is_editor = group.role == Role::Editor;
+                    view! {
+                        <li data-group-id=group.id.clone()>
+                            <span class="who">{group.name.clone()}<span class="muted">{format!(" · {people}")}</span></span>
+                            <select aria-label=format!("Role of the group {}", group.name) data-testid="group-role" on:change=change_role>
+                                <option value="editor" selected=is_editor>"Can edit"</option>
+                                <option value="viewer" selected=!is_editor>"Can view"</option>
+                            </select>
+                            <ConfirmButton label="Remove".into() question=format!("Remove {}?", group.name)
+                                class="subtle" testid="remove-group" on_confirm=remove/>
+                        </li>
+                    }
+                    .into_any()
+                }).collect_view()}
+            </ul>
+        }
+        .into_any()
     }
 }
 

@@ -1,4 +1,5 @@
-//! `/admin`: running the instance. Who may sign up, invitation links, and the
+//! `/admin`: running the instance. Who may sign up, invitation links (which
+//! can put whoever signs up into a group), who may create groups, and the
 //! people on it (when they joined and were last seen, what they store), each
 //! of whom an admin can promote, disable or hand a password-reset link.
 //! Everything works without JavaScript too (plain forms).
@@ -8,8 +9,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{
-    error_text, load_admin, Account, AdminView, CreateInvite, CreateResetLink, Invite, Registration, RevokeInvite,
-    SetAdmin, SetDisabled, SetRegistration, MAX_INVITE_USES,
+    error_text, load_admin, Account, AdminView, CreateInvite, CreateResetLink, GroupChoice, Invite, Registration,
+    RevokeInvite, SetAdmin, SetDisabled, SetGroupCreation, SetRegistration, MAX_INVITE_USES,
 };
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
@@ -26,6 +27,7 @@ struct Actions {
     set_admin: ServerAction<SetAdmin>,
     set_disabled: ServerAction<SetDisabled>,
     reset: ServerAction<CreateResetLink>,
+    group_creation: ServerAction<SetGroupCreation>,
 }
 
 #[component]
@@ -37,6 +39,7 @@ pub fn AdminPage() -> impl IntoView {
         set_admin: ServerAction::new(),
         set_disabled: ServerAction::new(),
         reset: ServerAction::new(),
+        group_creation: ServerAction::new(),
     };
     let page = Resource::new(
         move || {
@@ -46,6 +49,7 @@ pub fn AdminPage() -> impl IntoView {
                 actions.revoke_invite.version().get(),
                 actions.set_admin.version().get(),
                 actions.set_disabled.version().get(),
+                actions.group_creation.version().get(),
             )
         },
         |_| load_admin(),
@@ -58,6 +62,7 @@ pub fn AdminPage() -> impl IntoView {
             actions.set_admin.value().get().and_then(Result::err),
             actions.set_disabled.value().get().and_then(Result::err),
             actions.reset.value().get().and_then(Result::err),
+            actions.group_creation.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -81,10 +86,12 @@ pub fn AdminPage() -> impl IntoView {
 }
 
 fn sections(view: AdminView, actions: Actions) -> impl IntoView {
-    let AdminView { accounts, registration, registration_fixed, invites, me, now } = view;
+    let AdminView { accounts, registration, registration_fixed, invites, groups, anyone_creates_groups, me, now } =
+        view;
     view! {
         {registration_section(registration, registration_fixed, actions)}
-        {invites_section(invites, registration, now, actions)}
+        {invites_section(invites, groups, registration, now, actions)}
+        {groups_section(anyone_creates_groups, actions)}
         {people_section(accounts, me, now, actions)}
     }
 }
@@ -126,8 +133,15 @@ fn title(mode: Registration) -> &'static str {
     }
 }
 
-fn invites_section(invites: Vec<Invite>, mode: Registration, now: i64, actions: Actions) -> impl IntoView {
+fn invites_section(
+    invites: Vec<Invite>,
+    groups: Vec<GroupChoice>,
+    mode: Registration,
+    now: i64,
+    actions: Actions,
+) -> impl IntoView {
     let empty = invites.is_empty();
+    let no_groups = groups.is_empty();
     view! {
         <section class="admin-section" aria-labelledby="invites-heading">
             <h2 id="invites-heading">"Invitations"</h2>
@@ -147,6 +161,13 @@ fn invites_section(invites: Vec<Invite>, mode: Registration, now: i64, actions: 
                 <label class="inline-label" for="invite-uses">"People"</label>
                 <input id="invite-uses" name="uses" type="number" min="1" max=MAX_INVITE_USES.to_string() value="1"
                     required class="narrow-number"/>
+                // Always sent, empty for none: the server function expects it.
+                <select name="group" aria-label="Group they join" hidden=no_groups data-testid="invite-group">
+                    <option value="">"No group"</option>
+                    {groups.into_iter().map(|group| view! {
+                        <option value=group.id>{format!("Joins {}", group.name)}</option>
+                    }).collect_view()}
+                </select>
                 <button type="submit" class="button primary" data-testid="create-invite">"Create invitation link"</button>
             </ActionForm>
             {move || actions.create_invite.value().get().and_then(Result::ok).map(|new| view! {
@@ -184,11 +205,31 @@ fn invite_row(invite: Invite, now: i64, actions: Actions) -> impl IntoView {
     let id = invite.id.clone();
     view! {
         <li class="doc-row" data-testid="invite" data-invite-id=invite.id.clone()>
-            <span class="doc-title">{format!("Used {} of {}", invite.used, invite.uses)}</span>
+            <span class="doc-title">
+                {format!("Used {} of {}", invite.used, invite.uses)}
+                {invite.group.map(|group| view! { <span class="badge">{format!("joins {group}")}</span> })}
+            </span>
             <span class="doc-edited muted">{format!("{expiry} · made {}", relative_time(now, invite.created_at))}</span>
             <ConfirmButton label="Withdraw".into() question="Withdraw it?".into() class="danger" testid="revoke-invite"
                 on_confirm=Callback::new(move |()| { actions.revoke_invite.dispatch(RevokeInvite { invite_id: id.clone() }); })/>
         </li>
+    }
+}
+
+fn groups_section(anyone: bool, actions: Actions) -> impl IntoView {
+    view! {
+        <section class="admin-section" aria-labelledby="groups-heading">
+            <h2 id="groups-heading">"Groups"</h2>
+            <p class="muted">"Documents shared with a group are open to everyone in it. "
+                <a href="/groups" data-testid="manage-groups">"Manage groups"</a></p>
+            <label class="check">
+                <input type="checkbox" data-testid="anyone-creates-groups" checked=anyone
+                    on:change=move |event| {
+                        actions.group_creation.dispatch(SetGroupCreation { anyone: event_target_checked(&event) });
+                    }/>
+                "Anyone with an account can create groups (otherwise only admins)"
+            </label>
+        </section>
     }
 }
 

@@ -86,7 +86,7 @@ fn Documents() -> impl IntoView {
                     Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
                 })}
             </Transition>
-            <p class="muted footer-links"><a href="/trash">"Trash"</a></p>
+            <p class="muted footer-links"><a href="/groups">"Groups"</a><a href="/trash">"Trash"</a></p>
         </main>
     }
 }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod doc;
+pub mod groups;
 pub mod home;
 pub mod link_invalid;
 pub mod not_found;

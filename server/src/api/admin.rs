@@ -22,6 +22,7 @@ fn invite_json(invite: &Invite) -> serde_json::Value {
         "expires_at": invite.expires_at,
         "uses": invite.uses,
         "used": invite.used,
+        "group": invite.group,
     })
 }
 
@@ -88,19 +89,22 @@ pub struct NewInvite {
     pub expires_in_days: u32,
     #[serde(default = "one")]
     pub uses: u32,
+    /// The id of a group whoever signs up through it joins.
+    #[serde(default)]
+    pub group: Option<String>,
 }
 
 fn one() -> u32 {
     1
 }
 
-/// `POST /api/invites {"expires_in_days","uses"}` -> 201 `{"id","url",...}`.
+/// `POST /api/invites {"expires_in_days","uses","group"}` -> 201 `{"id","url",...}`.
 pub async fn create_invite(
     State(state): State<AppState>,
     caller: Caller,
     Body(body): Body<NewInvite>,
 ) -> Result<Response> {
-    let made = service(state, caller)?.invite(body.expires_in_days, body.uses).await?;
+    let made = service(state, caller)?.invite(body.expires_in_days, body.uses, body.group.as_deref()).await?;
     let mut json = invite_json(&made.invite);
     json["url"] = serde_json::Value::String(made.path);
     Ok((StatusCode::CREATED, Json(json)).into_response())

@@ -4,6 +4,7 @@
 //! is 401. Every handler goes through the same [`Service`] as the pages.
 
 pub mod admin;
+pub mod groups;
 pub mod history;
 
 use axum::extract::rejection::JsonRejection;

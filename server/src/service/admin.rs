@@ -24,7 +24,7 @@ const REGISTRATION_KEY: &str = "registration";
 impl Service {
     /// The caller, if they administer this instance (checked against the
     /// database, so a demotion counts at once).
-    async fn admin(&self) -> Result<SessionUser, Refusal> {
+    pub(super) async fn admin(&self) -> Result<SessionUser, Refusal> {
         let user = self.user()?.clone();
         let row = self.state.store.user_by_id(&user.id).await.map_err(internal)?;
         match row {
@@ -120,6 +120,8 @@ impl Service {
             registration: self.registration_mode().await?,
             registration_fixed: self.state.config.registration.is_some(),
             invites: invites.into_iter().map(invite).collect(),
+            groups: self.group_choices().await?,
+            anyone_creates_groups: self.anyone_creates_groups().await?,
             me: me.username,
             now: now_ms(),
         })
@@ -149,8 +151,9 @@ impl Service {
         Ok(())
     }
 
-    /// An invitation link for `uses` sign-ups, lasting `expires_in_days` (0: no end).
-    pub async fn invite(&self, expires_in_days: u32, uses: u32) -> Result<NewInvite, Refusal> {
+    /// An invitation link for `uses` sign-ups, lasting `expires_in_days` (0:
+    /// no end); whoever signs up through it joins `group` (an id), if given.
+    pub async fn invite(&self, expires_in_days: u32, uses: u32, group: Option<&str>) -> Result<NewInvite, Refusal> {
         let me = self.admin().await?;
         if expires_in_days > MAX_INVITE_DAYS {
             return Err(Refusal::Invalid(format!("An invitation can last at most {MAX_INVITE_DAYS} days.")));
@@ -158,13 +161,22 @@ impl Service {
         if !(1..=MAX_INVITE_USES).contains(&uses) {
             return Err(Refusal::Invalid(format!("An invitation is for 1 to {MAX_INVITE_USES} people.")));
         }
+        let store = &self.state.store;
+        let group = match group {
+            Some(group) => {
+                let row = store.group(group).await.map_err(internal)?;
+                Some(
+                    row.map(|row| (row.id, row.name))
+                        .ok_or_else(|| Refusal::Invalid("There is no such group.".into()))?,
+                )
+            }
+            None => None,
+        };
         let expires_at = (expires_in_days > 0).then(|| now_ms() + i64::from(expires_in_days) * 86_400_000);
         let token = secret::generate(INVITE_TOKEN_PREFIX);
         let id = uuid::Uuid::new_v4().to_string();
-        let row = self
-            .state
-            .store
-            .create_invite(&id, &secret::digest(&token), &me.id, expires_at, i64::from(uses))
+        let row = store
+            .create_invite(&id, &secret::digest(&token), &me.id, expires_at, i64::from(uses), group)
             .await
             .map_err(internal)?;
         Ok(NewInvite { invite: invite(row), path: format!("/signup?invite={token}") })
@@ -275,7 +287,14 @@ fn account(row: AccountRow) -> Account {
 }
 
 fn invite(row: InviteRow) -> Invite {
-    Invite { id: row.id, created_at: row.created_at, expires_at: row.expires_at, uses: row.max_uses, used: row.used }
+    Invite {
+        id: row.id,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        uses: row.max_uses,
+        used: row.used,
+        group: row.group.map(|(_, name)| name),
+    }
 }
 
 fn account_change(change: AccountChange) -> Result<(), Refusal> {

@@ -4,6 +4,7 @@
 //! shares one set of rules (see `access.rs`).
 
 mod admin;
+mod groups;
 mod history;
 
 use std::net::IpAddr;
@@ -285,10 +286,13 @@ impl Backend for Service {
             let now = now_ms();
             let links = if can_manage { store.links(&id).await.map_err(internal)? } else { Vec::new() };
             let history_for_viewers = store.history_for_viewers(&id).await.map_err(internal)?;
+            let (groups, group_choices) = self.document_groups(&id, can_manage).await?;
             Ok(Sharing {
                 history_for_viewers,
                 can_manage,
                 members: members.into_iter().map(|(username, role)| Member { username, role }).collect(),
+                groups,
+                group_choices,
                 links: links
                     .into_iter()
                     .filter(|link| link.works_at(now))
@@ -411,8 +415,8 @@ impl Backend for Service {
         Box::pin(self.choose_registration(mode))
     }
 
-    fn create_invite(&self, expires_in_days: u32, uses: u32) -> Outcome<'_, NewInvite> {
-        Box::pin(self.invite(expires_in_days, uses))
+    fn create_invite(&self, expires_in_days: u32, uses: u32, group: Option<String>) -> Outcome<'_, NewInvite> {
+        Box::pin(async move { self.invite(expires_in_days, uses, group.as_deref()).await })
     }
 
     fn revoke_invite(&self, invite_id: String) -> Outcome<'_, ()> {
@@ -447,6 +451,38 @@ impl Backend for Service {
 
     fn reset_password(&self, token: String, password: String) -> Outcome<'_, ()> {
         Box::pin(async move { self.reset_password_with(&token, password).await })
+    }
+
+    fn groups(&self) -> Outcome<'_, GroupsView> {
+        Box::pin(self.groups_view())
+    }
+
+    fn create_group(&self, name: String) -> Outcome<'_, GroupChoice> {
+        Box::pin(async move { self.make_group(&name).await })
+    }
+
+    fn delete_group(&self, group_id: String) -> Outcome<'_, ()> {
+        Box::pin(async move { self.remove_group(&group_id).await })
+    }
+
+    fn add_group_member(&self, group_id: String, username: String) -> Outcome<'_, ()> {
+        Box::pin(async move { self.join_group(&group_id, &username).await })
+    }
+
+    fn remove_group_member(&self, group_id: String, username: String) -> Outcome<'_, ()> {
+        Box::pin(async move { self.leave_group(&group_id, &username).await })
+    }
+
+    fn share_group(&self, id: String, group_id: String, role: Role) -> Outcome<'_, ()> {
+        Box::pin(async move { self.share_with_group(&id, &group_id, role).await })
+    }
+
+    fn unshare_group(&self, id: String, group_id: String) -> Outcome<'_, ()> {
+        Box::pin(async move { self.unshare_with_group(&id, &group_id).await })
+    }
+
+    fn set_group_creation(&self, anyone: bool) -> Outcome<'_, ()> {
+        Box::pin(self.choose_group_creation(anyone))
     }
 
     fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>> {

@@ -58,7 +58,8 @@ impl Store {
     /// [`Self::create_user`] through an invitation, which loses one use in
     /// the same transaction. None when the invitation does not work (unknown,
     /// revoked, expired or used up); Some(false) when the username is taken,
-    /// and then the invitation keeps its use.
+    /// and then the invitation keeps its use. The new account joins the
+    /// invitation's group, if it has one.
     pub async fn create_invited_user(
         &self,
         id: &str,
@@ -70,17 +71,24 @@ impl Store {
         let now = now_ms();
         let spent = sqlx::query(
             "UPDATE invites SET used = used + 1 WHERE token_hash = $1 AND revoked_at IS NULL \
-             AND (expires_at IS NULL OR expires_at > $2) AND used < max_uses",
+             AND (expires_at IS NULL OR expires_at > $2) AND used < max_uses RETURNING group_id",
         )
         .bind(invite_hash)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        if spent.rows_affected() != 1 {
-            return Ok(None);
-        }
+        let Some(spent) = spent else { return Ok(None) };
         if !insert_user(&mut tx, id, username, password_hash, false).await? {
             return Ok(Some(false));
+        }
+        // The invitation's group, if it still exists (deleting a group clears it).
+        if let Some(group_id) = spent.try_get::<Option<String>, _>("group_id")? {
+            sqlx::query("INSERT INTO group_members (group_id, user_id, created_at) VALUES ($1, $2, $3)")
+                .bind(group_id)
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(Some(true))

@@ -30,6 +30,8 @@ pub struct InviteRow {
     pub expires_at: Option<i64>,
     pub max_uses: i64,
     pub used: i64,
+    /// The group whoever signs up through it joins: (id, name).
+    pub group: Option<(String, String)>,
 }
 
 /// Why an admin's change to an account was not made.
@@ -152,11 +154,12 @@ impl Store {
         created_by: &str,
         expires_at: Option<i64>,
         max_uses: i64,
+        group: Option<(String, String)>,
     ) -> Result<InviteRow> {
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO invites (id, token_hash, created_by, created_at, expires_at, max_uses) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO invites (id, token_hash, created_by, created_at, expires_at, max_uses, group_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id)
         .bind(token_hash)
@@ -164,16 +167,18 @@ impl Store {
         .bind(now)
         .bind(expires_at)
         .bind(max_uses)
+        .bind(group.as_ref().map(|(id, _)| id.clone()))
         .execute(&self.pool)
         .await?;
-        Ok(InviteRow { id: id.into(), created_at: now, expires_at, max_uses, used: 0 })
+        Ok(InviteRow { id: id.into(), created_at: now, expires_at, max_uses, used: 0, group })
     }
 
     /// Invitations that still work, newest first.
     pub async fn invites(&self) -> Result<Vec<InviteRow>> {
         let rows = sqlx::query(
-            "SELECT id, created_at, expires_at, max_uses, used FROM invites WHERE revoked_at IS NULL \
-             AND (expires_at IS NULL OR expires_at > $1) AND used < max_uses ORDER BY created_at DESC, id",
+            "SELECT i.id, i.created_at, i.expires_at, i.max_uses, i.used, g.id AS group_id, g.name AS group_name \
+             FROM invites i LEFT JOIN user_groups g ON g.id = i.group_id WHERE i.revoked_at IS NULL \
+             AND (i.expires_at IS NULL OR i.expires_at > $1) AND i.used < i.max_uses ORDER BY i.created_at DESC, i.id",
         )
         .bind(now_ms())
         .fetch_all(&self.pool)
@@ -186,6 +191,10 @@ impl Store {
                     expires_at: row.try_get("expires_at")?,
                     max_uses: row.try_get("max_uses")?,
                     used: row.try_get("used")?,
+                    group: match (row.try_get("group_id")?, row.try_get("group_name")?) {
+                        (Some(id), Some(name)) => Some((id, name)),
+                        _ => None,
+                    },
                 })
             })
             .collect()

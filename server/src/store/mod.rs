@@ -6,6 +6,7 @@
 mod accounts;
 mod admin;
 mod authors;
+mod groups;
 mod persister;
 mod sharing;
 mod text_delta;
@@ -14,6 +15,7 @@ mod versions;
 pub use accounts::{TokenRow, UserRow};
 pub use admin::{AccountChange, AccountRow, InviteRow};
 pub use authors::{Author, ClientRange};
+pub use groups::{DocGroupRow, GroupRow};
 pub use persister::{Ack, Persister, VersionPolicy};
 pub use sharing::{LinkRow, SharedDoc};
 pub use versions::{Cut, Retention, VersionRow};

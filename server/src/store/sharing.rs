@@ -1,6 +1,7 @@
-//! Who may open which document: owners, members (shared by username), share
-//! links, and the trash. Roles are stored as 'viewer' / 'editor'; the owner is
-//! the document's `owner_id`, never a member row.
+//! Who may open which document: owners, members (shared by username or
+//! through a group, see `groups.rs`), share links, and the trash. Roles are
+//! stored as 'viewer' / 'editor'; the owner is the document's `owner_id`,
+//! never a member row.
 
 use app::api::Role;
 use sqlx::Row;
@@ -49,20 +50,29 @@ impl Store {
         rows.iter().map(document_row).collect()
     }
 
-    /// Documents shared with the user by name (not in the trash).
+    /// Documents shared with the user, by name or through a group they are
+    /// in (not in the trash, not their own), each with the most generous role.
     pub async fn shared_documents(&self, user_id: &str) -> Result<Vec<SharedDoc>> {
         let rows = sqlx::query(
             "SELECT d.id, d.title, d.created_at, d.updated_at, d.owner_id, u.username AS owner, d.deleted_at, \
-             m.role AS member_role FROM doc_members m JOIN documents d ON d.id = m.doc_id \
-             LEFT JOIN users u ON u.id = d.owner_id \
-             WHERE m.user_id = $1 AND d.deleted_at IS NULL ORDER BY d.updated_at DESC, d.id",
+             MAX(CASE s.role WHEN 'editor' THEN 2 ELSE 1 END) AS role_rank \
+             FROM (SELECT doc_id, role FROM doc_members WHERE user_id = $1 \
+                   UNION ALL SELECT g.doc_id, g.role FROM doc_groups g \
+                   JOIN group_members m ON m.group_id = g.group_id WHERE m.user_id = $2) s \
+             JOIN documents d ON d.id = s.doc_id LEFT JOIN users u ON u.id = d.owner_id \
+             WHERE d.deleted_at IS NULL AND (d.owner_id IS NULL OR d.owner_id <> $3) \
+             GROUP BY d.id, d.title, d.created_at, d.updated_at, d.owner_id, u.username, d.deleted_at \
+             ORDER BY d.updated_at DESC, d.id",
         )
+        .bind(user_id)
+        .bind(user_id)
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
-                Ok(SharedDoc { doc: document_row(row)?, role: role_of(&row.try_get::<String, _>("member_role")?)? })
+                let role = if row.try_get::<i64, _>("role_rank")? >= 2 { Role::Editor } else { Role::Viewer };
+                Ok(SharedDoc { doc: document_row(row)?, role })
             })
             .collect()
     }
@@ -107,13 +117,25 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// The most generous role the account has in the document by being
+    /// shared with, by name or through any of its groups.
     pub async fn member_role(&self, id: &DocId, user_id: &str) -> Result<Option<Role>> {
-        let row = sqlx::query("SELECT role FROM doc_members WHERE doc_id = $1 AND user_id = $2")
-            .bind(id.as_str())
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| role_of(&row.try_get::<String, _>("role")?)).transpose()
+        let rows = sqlx::query(
+            "SELECT role FROM doc_members WHERE doc_id = $1 AND user_id = $2 \
+             UNION ALL SELECT g.role FROM doc_groups g JOIN group_members m ON m.group_id = g.group_id \
+             WHERE g.doc_id = $3 AND m.user_id = $4",
+        )
+        .bind(id.as_str())
+        .bind(user_id)
+        .bind(id.as_str())
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut best = None;
+        for row in &rows {
+            best = best.max(Some(role_of(&row.try_get::<String, _>("role")?)?));
+        }
+        Ok(best)
     }
 
     /// Members by username, alphabetically.
@@ -153,12 +175,16 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Everyone whose document lists show this document: owner and members.
+    /// Everyone whose document lists show this document: owner, members,
+    /// and the members of groups it is shared with.
     pub async fn audience(&self, id: &DocId) -> Result<Vec<String>> {
         let rows = sqlx::query(
             "SELECT owner_id AS user_id FROM documents WHERE id = $1 AND owner_id IS NOT NULL \
-             UNION SELECT user_id FROM doc_members WHERE doc_id = $2",
+             UNION SELECT user_id FROM doc_members WHERE doc_id = $2 \
+             UNION SELECT m.user_id FROM doc_groups g JOIN group_members m ON m.group_id = g.group_id \
+             WHERE g.doc_id = $3",
         )
+        .bind(id.as_str())
         .bind(id.as_str())
         .bind(id.as_str())
         .fetch_all(&self.pool)
