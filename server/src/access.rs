@@ -5,14 +5,16 @@
 //! member (shared by username), and any working share link their session
 //! opened. Documents from before accounts (no owner) are open to editors
 //! holding their link, as they always were. Nobody has a role in a document
-//! in the trash; its owner sees it only in the Trash list.
+//! in the trash; its owner sees it only in the Trash list. A read-only API
+//! token makes any of these a viewer's, and an expiring one ends the grant
+//! when it expires.
 
 use app::api::Role;
 
 use crate::auth::Caller;
 use crate::doc_id::DocId;
 use crate::error::Result;
-use crate::store::{now_ms, DocumentRow, Store};
+use crate::store::{now_ms, DocumentRow, Store, TokenLimits};
 
 /// A role, and until when it holds if it comes from an expiring link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +55,18 @@ pub async fn grant(store: &Store, caller: &Caller, id: &DocId) -> Result<Option<
             offer(Grant { role: link.role, until: link.expires_at });
         }
     }
-    Ok(best.map(|grant| (grant, doc)))
+    Ok(best.map(|grant| (within_token_limits(grant, caller.token_limits), doc)))
+}
+
+/// What is left of a grant through a token with these limits.
+fn within_token_limits(mut grant: Grant, limits: TokenLimits) -> Grant {
+    if limits.read_only {
+        grant.role = grant.role.min(Role::Viewer);
+    }
+    if let Some(end) = limits.expires_at {
+        grant.until = Some(grant.until.map_or(end, |until| until.min(end)));
+    }
+    grant
 }
 
 /// The later of two ends, where None (no end) is latest.
@@ -66,7 +79,19 @@ fn later(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::later;
+    use super::{later, within_token_limits, Grant, Role, TokenLimits};
+
+    #[test]
+    fn a_read_only_or_expiring_token_narrows_every_grant() {
+        let owner = Grant { role: Role::Owner, until: None };
+        let read_only = TokenLimits { expires_at: None, read_only: true };
+        assert_eq!(within_token_limits(owner, read_only).role, Role::Viewer);
+        let expiring = TokenLimits { expires_at: Some(50), read_only: false };
+        assert_eq!(within_token_limits(owner, expiring), Grant { role: Role::Owner, until: Some(50) });
+        let link = Grant { role: Role::Editor, until: Some(20) };
+        assert_eq!(within_token_limits(link, expiring).until, Some(20), "the earlier end holds");
+        assert_eq!(within_token_limits(link, TokenLimits::default()), link);
+    }
 
     #[test]
     fn a_grant_without_end_outlasts_any_expiry() {

@@ -93,7 +93,7 @@ pub async fn stream(State(state): State<AppState>, caller: Caller) -> Response {
     let Some(user) = &caller.user else {
         return Error::Unauthorized.into_response();
     };
-    crate::auth::touch_last_seen(&state, &user.id);
+    crate::auth::touch_last_seen(&state, &caller);
     let receiver = state.events.subscribe(&user.id);
     Sse::new(events(receiver, state, caller))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

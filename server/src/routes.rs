@@ -67,7 +67,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/invites", get(api::admin::invites).post(api::admin::create_invite))
         .route("/api/invites/{id}", delete(api::admin::revoke_invite))
         .route("/api/session", post(api::sign_in))
-        .route("/api/tokens", post(api::create_token))
+        .route("/api/tokens", get(api::me::tokens).post(api::create_token))
+        .route("/api/me/password", put(api::me::change_password))
+        .route("/api/me/sessions", get(api::me::sessions).delete(api::me::end_other_sessions))
+        .route("/api/me/sessions/{id}", delete(api::me::end_session))
         .route("/api/tokens/{id}", delete(api::revoke_token))
         // Everything under /api answers JSON, an unknown path too.
         .route("/api/{*rest}", any(api::no_such_endpoint))
@@ -103,7 +106,9 @@ async fn attach_backend(
             caller.guest = Some(auth::guest_for(session).await);
         }
     }
-    let backend: BackendHandle = Arc::new(Service::new(state, caller, ip));
+    auth::touch_last_seen(&state, &caller);
+    let user_agent = request.headers().get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+    let backend: BackendHandle = Arc::new(Service::new(state, caller, ip).with_user_agent(user_agent));
     request.extensions_mut().insert(backend);
     next.run(request).await
 }

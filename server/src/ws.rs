@@ -84,9 +84,7 @@ pub async fn upgrade(
             return (StatusCode::SERVICE_UNAVAILABLE, "document unavailable").into_response();
         }
     };
-    if let Some(user) = &caller.user {
-        crate::auth::touch_last_seen(&state, &user.id);
-    }
+    crate::auth::touch_last_seen(&state, &caller);
     let room = match state.hub.room(&id).await {
         Ok(Some(room)) => room,
         Ok(None) => return (StatusCode::NOT_FOUND, "document not found").into_response(),

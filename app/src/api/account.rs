@@ -1,9 +1,56 @@
-//! Server functions about the caller's account: signing up, in and out, and
-//! personal API tokens.
+//! Server functions about the caller's account: signing up, in and out,
+//! their password and sessions, and personal API tokens.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::types::*;
+
+/// One of the caller's signed-in sessions, as "Your sessions" lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Names the session (derived from its secret id, which it does not reveal).
+    pub id: String,
+    /// "Firefox on Linux", from the browser's User-Agent when it signed in.
+    pub device: String,
+    /// The address it signed in from.
+    pub address: Option<String>,
+    pub signed_in_at: Option<i64>,
+    pub last_active_at: Option<i64>,
+    /// The session this page is open in.
+    pub current: bool,
+}
+
+/// The caller's sessions, the current one first, then the most recently active.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionList {
+    pub sessions: Vec<SessionInfo>,
+    pub now: i64,
+}
+
+#[server(prefix = "/rpc")]
+pub async fn list_sessions() -> Result<SessionList, ServerFnError> {
+    Ok(super::ssr::backend()?.sessions().await?)
+}
+
+/// Signs one session out (its open pages lose access at once).
+#[server(prefix = "/rpc")]
+pub async fn end_session(session_id: String) -> Result<(), ServerFnError> {
+    Ok(super::ssr::backend()?.end_session(session_id).await?)
+}
+
+/// Signs out every session but this one.
+#[server(prefix = "/rpc")]
+pub async fn end_other_sessions() -> Result<(), ServerFnError> {
+    Ok(super::ssr::backend()?.end_other_sessions().await?)
+}
+
+/// A new password (the current one is needed); every other session is
+/// signed out, this one stays.
+#[server(prefix = "/rpc")]
+pub async fn change_password(current: String, new_password: String) -> Result<(), ServerFnError> {
+    Ok(super::ssr::backend()?.change_password(current, new_password).await?)
+}
 
 #[server(prefix = "/rpc")]
 pub async fn whoami() -> Result<Me, ServerFnError> {
@@ -35,14 +82,28 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
     Ok(())
 }
 
-#[server(prefix = "/rpc")]
-pub async fn list_api_tokens() -> Result<Vec<ApiToken>, ServerFnError> {
-    Ok(super::ssr::backend()?.api_tokens().await?)
+/// The caller's tokens that still work, and the server's clock to read their expiry by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenList {
+    pub tokens: Vec<ApiToken>,
+    pub now: i64,
 }
 
 #[server(prefix = "/rpc")]
-pub async fn create_api_token(name: String) -> Result<NewApiToken, ServerFnError> {
-    Ok(super::ssr::backend()?.create_api_token(name).await?)
+pub async fn list_api_tokens() -> Result<TokenList, ServerFnError> {
+    let tokens = super::ssr::backend()?.api_tokens().await?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    Ok(TokenList { tokens, now })
+}
+
+/// `expires_in_days` 0: until revoked; `access`: "read" for a read-only token.
+#[server(prefix = "/rpc")]
+pub async fn create_api_token(
+    name: String,
+    expires_in_days: u32,
+    access: String,
+) -> Result<NewApiToken, ServerFnError> {
+    Ok(super::ssr::backend()?.create_api_token(name, expires_in_days, access == "read").await?)
 }
 
 #[server(prefix = "/rpc")]

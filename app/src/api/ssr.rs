@@ -158,8 +158,14 @@ pub trait Backend: Send + Sync + 'static {
     fn unshare_group(&self, id: String, group_id: String) -> Outcome<'_, ()>;
     fn set_group_creation(&self, anyone: bool) -> Outcome<'_, ()>;
 
+    fn sessions(&self) -> Outcome<'_, super::account::SessionList>;
+    fn end_session(&self, session_id: String) -> Outcome<'_, ()>;
+    fn end_other_sessions(&self) -> Outcome<'_, ()>;
+    fn change_password(&self, current: String, new_password: String) -> Outcome<'_, ()>;
+
     fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>>;
-    fn create_api_token(&self, name: String) -> Outcome<'_, NewApiToken>;
+    /// `expires_in_days` 0: until revoked.
+    fn create_api_token(&self, name: String, expires_in_days: u32, read_only: bool) -> Outcome<'_, NewApiToken>;
     fn revoke_api_token(&self, token_id: String) -> Outcome<'_, ()>;
 }
 

@@ -171,7 +171,14 @@ pub struct ApiToken {
     pub name: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// When it stops working; None: when revoked.
+    pub expires_at: Option<i64>,
+    /// It may only read (no writes through the API, viewer on every socket).
+    pub read_only: bool,
 }
+
+/// Longest an API token can be made to last, in days.
+pub const MAX_TOKEN_DAYS: u32 = 365;
 
 /// A token just made; `secret` is shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

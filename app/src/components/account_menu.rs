@@ -17,7 +17,7 @@ pub fn AccountMenu() -> impl IntoView {
                 Some(username) => view! {
                     <nav class="account" aria-label="Account">
                         {me.admin.then(|| view! { <a class="button subtle" href="/admin" data-testid="admin-link">"Admin"</a> })}
-                        <a class="account-link" href="/settings" data-testid="account-name" title="Settings and API tokens">
+                        <a class="account-link" href="/settings" data-testid="account-name" title="Your account: password, sessions, API tokens">
                             <span class="account-avatar" style=format!("background:{}", me.identity.color) aria-hidden="true">
                                 {username.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()}
                             </span>

@@ -1,63 +1,203 @@
-//! `/settings`: personal API tokens for scripts (`Authorization: Bearer`).
-//! A new token's secret is shown once; revoking one stops it at once.
+//! `/settings`: your account. Change the password (the current one needed;
+//! every other session is signed out), see where you are signed in (device,
+//! address, when last active) and sign any of those out, or all of them, and
+//! personal API tokens for scripts (`Authorization: Bearer`), optionally
+//! expiring or read-only. A new token's secret is shown once; revoking one,
+//! or signing a session out, ends what it opened at once.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{error_text, list_api_tokens, CreateApiToken, RevokeApiToken};
+use crate::api::{
+    error_text, list_api_tokens, list_sessions, ApiToken, ChangePassword, CreateApiToken, EndOtherSessions, EndSession,
+    RevokeApiToken, SessionInfo, MIN_PASSWORD_CHARS,
+};
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
+use crate::components::confirm_button::ConfirmButton;
 use crate::components::copy_link::select_all;
+use crate::components::share_dialog::expiry_text;
+use crate::components::when::relative_time;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <Title text="Your account"/>
+        <header class="topbar"><Brand/><span class="spacer"></span><AccountMenu/></header>
+        <main class="page narrow account-page">
+            <h1>"Your account"</h1>
+            <PasswordSection/>
+            <SessionsSection/>
+            <TokensSection/>
+        </main>
+    }
+}
+
+#[component]
+fn PasswordSection() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    view! {
+        <section class="admin-section" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Password"</h2>
+            <ActionForm action=change attr:class="stack-form">
+                <label for="current-password">"Current password"</label>
+                <input id="current-password" name="current" type="password" required autocomplete="current-password"/>
+                <label for="new-password">"New password"</label>
+                <input id="new-password" name="new_password" type="password" required minlength=MIN_PASSWORD_CHARS.to_string()
+                    autocomplete="new-password"/>
+                <button type="submit" class="button primary" data-testid="change-password">"Change password"</button>
+            </ActionForm>
+            {move || change.value().get().map(|result| match result {
+                Ok(()) => view! {
+                    <p class="notice" role="status" data-testid="password-changed">
+                        "Your password is changed. Every other session was signed out; this one stays."
+                    </p>
+                }.into_any(),
+                Err(e) => view! { <p class="error" role="alert" data-testid="password-error">{error_text(&e)}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn SessionsSection() -> impl IntoView {
+    let end = ServerAction::<EndSession>::new();
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    let sessions = Resource::new(move || (end.version().get(), end_others.version().get()), |_| list_sessions());
+    let failure = move || {
+        [end.value().get().and_then(Result::err), end_others.value().get().and_then(Result::err)]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|e| view! { <p class="error" role="alert">{error_text(&e)}</p> })
+    };
+    view! {
+        <section class="admin-section" aria-labelledby="sessions-heading">
+            <h2 id="sessions-heading">"Where you are signed in"</h2>
+            <p class="muted">"Sign out a session you do not recognise or a device you lost: its open pages lose access at once."</p>
+            {failure}
+            <Transition fallback=|| ()>
+                {move || sessions.get().map(|result| match result {
+                    Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                    Ok(list) => {
+                        let others = list.sessions.iter().filter(|session| !session.current).count();
+                        let now = list.now;
+                        view! {
+                            <ul class="doc-list" data-testid="sessions">
+                                {list.sessions.into_iter().map(|session| session_row(session, now, end)).collect_view()}
+                            </ul>
+                            {(others > 0).then(|| view! {
+                                <div class="section-actions">
+                                    <ConfirmButton label="Sign out everywhere else".into()
+                                        question=format!("Sign out {others} other session{}?", if others == 1 { "" } else { "s" })
+                                        class="danger" testid="end-other-sessions"
+                                        on_confirm=Callback::new(move |()| { end_others.dispatch(EndOtherSessions {}); })/>
+                                </div>
+                            })}
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn session_row(session: SessionInfo, now: i64, end: ServerAction<EndSession>) -> impl IntoView {
+    let SessionInfo { id, device, address, signed_in_at, last_active_at, current } = session;
+    let mut details = Vec::new();
+    if let Some(address) = address {
+        details.push(address);
+    }
+    if let Some(at) = signed_in_at {
+        details.push(format!("signed in {}", relative_time(now, at)));
+    }
+    if current {
+        details.push("active now".to_string());
+    } else if let Some(at) = last_active_at {
+        details.push(format!("active {}", relative_time(now, at)));
+    }
+    let question = format!("Sign out {device}?");
+    let session_id = id.clone();
+    view! {
+        <li class="doc-row" data-testid="session" data-session-id=id.clone() data-current=current.to_string()>
+            <span class="doc-title">
+                {device}
+                {current.then(|| view! { <span class="badge accent">"this browser"</span> })}
+            </span>
+            <span class="doc-edited muted">{details.join(" · ")}</span>
+            {(!current).then(|| view! {
+                <ConfirmButton label="Sign out".into() question class="subtle" testid="end-session"
+                    on_confirm=Callback::new(move |()| { end.dispatch(EndSession { session_id: session_id.clone() }); })/>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn TokensSection() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
     let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_tokens());
     view! {
-        <Title text="Settings"/>
-        <header class="topbar"><Brand/><span class="spacer"></span><AccountMenu/></header>
-        <main class="page narrow">
-            <h1>"API tokens"</h1>
+        <section class="admin-section" aria-labelledby="tokens-heading">
+            <h2 id="tokens-heading">"API tokens"</h2>
             <p class="muted">"Scripts can use the JSON API as you by sending "
                 <code>"Authorization: Bearer <token>"</code>". Revoke a token you no longer use."</p>
-            <ActionForm action=create attr:class="new-doc-form">
+            <ActionForm action=create attr:class="row-form token-form">
                 <label class="visually-hidden" for="token-name">"Name of the new token"</label>
                 <input id="token-name" name="name" type="text" required maxlength="60" placeholder="What is it for?" autocomplete="off"/>
+                <select name="access" aria-label="What the token may do">
+                    <option value="write">"Read and write"</option>
+                    <option value="read">"Read only"</option>
+                </select>
+                <select name="expires_in_days" aria-label="Token expires">
+                    <option value="0">"Never expires"</option>
+                    <option value="7">"Expires in 7 days"</option>
+                    <option value="30">"Expires in 30 days"</option>
+                    <option value="90">"Expires in 90 days"</option>
+                    <option value="365">"Expires in a year"</option>
+                </select>
                 <button type="submit" class="button primary">"Create token"</button>
             </ActionForm>
             {move || create.value().get().map(|result| match result {
                 Ok(new) => view! {
                     <div class="notice" role="status">
                         <p>"Copy this token now; it will not be shown again."</p>
-                        <input class="secret" readonly value=new.secret data-testid="new-token" on:focus=|ev| select_all(&ev)/>
+                        <input class="secret" readonly value=new.secret data-testid="new-token" aria-label="The new token"
+                            on:focus=|ev| select_all(&ev)/>
                     </div>
                 }.into_any(),
                 Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
             })}
             <Transition fallback=|| ()>
                 {move || tokens.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => view! { <p class="empty muted">"No tokens."</p> }.into_any(),
+                    Ok(list) if list.tokens.is_empty() => view! { <p class="empty muted">"No tokens."</p> }.into_any(),
                     Ok(list) => view! {
-                        <ul class="doc-list">
-                            {list.into_iter().map(|token| {
-                                let id = token.id.clone();
-                                view! {
-                                    <li class="doc-row">
-                                        <span class="doc-title">{token.name}</span>
-                                        <span class="doc-edited muted">{if token.last_used_at.is_some() { "used" } else { "never used" }}</span>
-                                        <button class="button danger" on:click=move |_| { revoke.dispatch(RevokeApiToken { token_id: id.clone() }); }>
-                                            "Revoke"
-                                        </button>
-                                    </li>
-                                }
-                            }).collect_view()}
+                        <ul class="doc-list" data-testid="tokens">
+                            {list.tokens.into_iter().map(|token| token_row(token, list.now, revoke)).collect_view()}
                         </ul>
                     }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
                 })}
             </Transition>
-        </main>
+        </section>
+    }
+}
+
+fn token_row(token: ApiToken, now: i64, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+    let ApiToken { id, name, created_at: _, last_used_at, expires_at, read_only } = token;
+    let used = if last_used_at.is_some() { "used" } else { "never used" };
+    view! {
+        <li class="doc-row" data-testid="token">
+            <span class="doc-title">
+                {name}
+                {read_only.then(|| view! { <span class="badge">"read-only"</span> })}
+            </span>
+            <span class="doc-edited muted">{format!("{used} · {}", expiry_text(expires_at, now).to_lowercase())}</span>
+            <button class="button danger" on:click=move |_| { revoke.dispatch(RevokeApiToken { token_id: id.clone() }); }>
+                "Revoke"
+            </button>
+        </li>
     }
 }

@@ -6,10 +6,11 @@
 pub mod admin;
 pub mod groups;
 pub mod history;
+pub mod me;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,10 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
     }
 }
 
+fn user_agent(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok())
+}
+
 fn service(state: AppState, caller: Caller) -> Result<Service> {
     if caller.is_anonymous() {
         return Err(Error::Unauthorized);
@@ -103,10 +108,12 @@ pub async fn sign_up(
     State(state): State<AppState>,
     caller: Caller,
     ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
     Body(body): Body<NewAccount>,
 ) -> Result<Response> {
     let username = app::api::normalize_username(&body.username);
-    Service::new(state, caller, ip).sign_up(username.clone(), body.password, body.invite).await?;
+    let service = Service::new(state, caller, ip).with_user_agent(user_agent(&headers));
+    service.sign_up(username.clone(), body.password, body.invite).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "username": username }))).into_response())
 }
 
@@ -115,9 +122,10 @@ pub async fn sign_in(
     State(state): State<AppState>,
     caller: Caller,
     ClientAddr(ip): ClientAddr,
+    headers: HeaderMap,
     Body(body): Body<Credentials>,
 ) -> Result<StatusCode> {
-    Service::new(state, caller, ip).sign_in(body.username, body.password).await?;
+    Service::new(state, caller, ip).with_user_agent(user_agent(&headers)).sign_in(body.username, body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -189,16 +197,28 @@ pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Pat
 #[derive(Deserialize)]
 pub struct NewToken {
     pub name: String,
+    /// 0 or absent: until revoked.
+    #[serde(default)]
+    pub expires_in_days: u32,
+    #[serde(default)]
+    pub read_only: bool,
 }
 
-/// `POST /api/tokens {"name"}` -> 201 `{"id","token"}`; from a signed-in session only.
+/// `POST /api/tokens {"name","expires_in_days"?,"read_only"?}` -> 201
+/// `{"id","token","expires_at","read_only"}`; from a signed-in session only.
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
     Body(body): Body<NewToken>,
 ) -> Result<Response> {
-    let token = service(state, caller)?.create_api_token(body.name).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": token.token.id, "token": token.secret }))).into_response())
+    let made = service(state, caller)?.make_token(&body.name, body.expires_in_days, body.read_only).await?;
+    let body = serde_json::json!({
+        "id": made.token.id,
+        "token": made.secret,
+        "expires_at": made.token.expires_at,
+        "read_only": made.token.read_only,
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// `DELETE /api/tokens/{id}` -> 204.

@@ -46,6 +46,9 @@ pub struct Caller {
     /// None for API-token and sessionless requests.
     pub session: Option<Session>,
     pub credential: Credential,
+    /// What the API token may do (none for sessions: they may do anything
+    /// their account may).
+    pub token_limits: crate::store::TokenLimits,
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
@@ -61,8 +64,8 @@ impl Caller {
         Caller::default()
     }
 
-    pub fn with_token(user: SessionUser, digest: String) -> Self {
-        Caller { user: Some(user), credential: Credential::Token(digest), ..Caller::default() }
+    pub fn with_token(user: SessionUser, digest: String, token_limits: crate::store::TokenLimits) -> Self {
+        Caller { user: Some(user), credential: Credential::Token(digest), token_limits, ..Caller::default() }
     }
 
     /// Reads the session. If it cannot be read (database down) the caller is
@@ -76,7 +79,9 @@ impl Caller {
         };
         let credential = session.id().map_or(Credential::None, Credential::Session);
         match read.await {
-            Ok((user, guest, links)) => Caller { user, guest, links, session: Some(session), credential },
+            Ok((user, guest, links)) => {
+                Caller { user, guest, links, session: Some(session), credential, ..Caller::default() }
+            }
             Err(error) => {
                 tracing::warn!(%error, "could not read the session");
                 Caller { session: Some(session), ..Caller::default() }

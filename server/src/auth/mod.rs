@@ -19,7 +19,7 @@ pub use person::{Person, COLORS};
 pub use session_store::SqlSessionStore;
 
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use time::Duration;
@@ -60,7 +60,14 @@ pub async fn resolve_caller(State(state): State<AppState>, mut request: Request,
     let bearer = request.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("").to_string());
     let caller = match bearer {
         Some(value) => match token_user(&state, &value).await {
-            Ok(Some((user, digest))) => Caller::with_token(user, digest),
+            // A read-only token reads: anything but GET (or HEAD) is refused
+            // here, before any handler, whatever the route.
+            Ok(Some((_, _, limits)))
+                if limits.read_only && !matches!(*request.method(), Method::GET | Method::HEAD) =>
+            {
+                return Error::Forbidden("this API token may only read".into()).into_response();
+            }
+            Ok(Some((user, digest, limits))) => Caller::with_token(user, digest, limits),
             Ok(None) => return Error::Unauthorized.into_response(),
             Err(error) => return error.into_response(),
         },
@@ -77,7 +84,10 @@ fn is_public_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz"
 }
 
-async fn token_user(state: &AppState, header: &str) -> crate::error::Result<Option<(SessionUser, String)>> {
+async fn token_user(
+    state: &AppState,
+    header: &str,
+) -> crate::error::Result<Option<(SessionUser, String, crate::store::TokenLimits)>> {
     let Some(token) = header.strip_prefix("Bearer ") else {
         return Ok(None);
     };
@@ -86,7 +96,7 @@ async fn token_user(state: &AppState, header: &str) -> crate::error::Result<Opti
     }
     let digest = secret::digest(token.trim());
     let found = state.store.user_by_token(&digest).await?;
-    Ok(found.map(|(id, username)| (SessionUser { id, username, epoch: 0 }, digest)))
+    Ok(found.map(|found| (SessionUser { id: found.user_id, username: found.username, epoch: 0 }, digest, found.limits)))
 }
 
 /// Whether the credential a signed-in caller came with still stands: the
@@ -100,7 +110,9 @@ pub async fn still_signed_in(store: &crate::store::Store, caller: &Caller) -> cr
         return Ok(true);
     };
     match &caller.credential {
-        Credential::Token(digest) => Ok(store.user_by_token(digest).await?.is_some_and(|(id, _)| id == user.id)),
+        Credential::Token(digest) => {
+            Ok(store.user_by_token(digest).await?.is_some_and(|found| found.user_id == user.id))
+        }
         Credential::Session(id) => {
             use tower_sessions::SessionStore;
             let record = SqlSessionStore::new(store.pool())
@@ -116,33 +128,55 @@ pub async fn still_signed_in(store: &crate::store::Store, caller: &Caller) -> cr
     }
 }
 
-/// When this process last wrote each account's "last seen": a person opening
-/// many documents (or a script opening thousands of sockets) costs one write a
-/// minute, not one per connection. Keyed by account id (UUIDs, so servers
-/// sharing a process in tests cannot collide); pruned to the last minute's.
+/// When this process last wrote each account's "last seen" (and each
+/// session's "last active"): a person opening many documents (or a script
+/// opening thousands of sockets) costs one write a minute, not one per
+/// connection. Keyed by account id or `s:` and the session id (random, so
+/// servers sharing a process in tests cannot collide); pruned to the last
+/// minute's.
 static LAST_WRITTEN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>> =
     std::sync::LazyLock::new(Default::default);
 
-/// Notes (to the minute, off the request's path) that an account was here,
-/// for the admin page's "last seen".
-pub fn touch_last_seen(state: &AppState, user_id: &str) {
+/// Whether `key` was not written within the last minute (and notes it is now).
+fn due_for_write(key: String) -> bool {
+    const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
     let now = std::time::Instant::now();
-    {
-        let mut written = LAST_WRITTEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
-        match written.get(user_id) {
-            Some(at) if now.duration_since(*at) < MINUTE => return,
-            _ => written.insert(user_id.to_string(), now),
-        };
-        // Entries older than a minute decide nothing: dropped now and then.
-        if written.len() > 4096 {
-            written.retain(|_, at| now.duration_since(*at) < MINUTE);
-        }
+    let mut written = LAST_WRITTEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if written.get(&key).is_some_and(|at| now.duration_since(*at) < MINUTE) {
+        return false;
     }
-    let (store, user_id) = (state.store.clone(), user_id.to_string());
+    written.insert(key, now);
+    // Entries older than a minute decide nothing: dropped now and then.
+    if written.len() > 4096 {
+        written.retain(|_, at| now.duration_since(*at) < MINUTE);
+    }
+    true
+}
+
+/// Notes (to the minute, off the request's path) that a signed-in caller was
+/// here: their account's "last seen" (the admin page) and their session's
+/// "last active" (their own session list).
+pub fn touch_last_seen(state: &AppState, caller: &Caller) {
+    let Some(user) = &caller.user else { return };
+    let account = due_for_write(user.id.clone()).then(|| user.id.clone());
+    let session = match &caller.credential {
+        Credential::Session(id) => Some(id.to_string()).filter(|id| due_for_write(format!("s:{id}"))),
+        _ => None,
+    };
+    if account.is_none() && session.is_none() {
+        return;
+    }
+    let store = state.store.clone();
     tokio::spawn(async move {
-        if let Err(error) = store.touch_last_seen(&user_id).await {
-            tracing::debug!(%error, "could not note when an account was last seen");
+        if let Some(account) = account {
+            if let Err(error) = store.touch_last_seen(&account).await {
+                tracing::debug!(%error, "could not note when an account was last seen");
+            }
+        }
+        if let Some(session) = session {
+            if let Err(error) = store.touch_session(&session).await {
+                tracing::debug!(%error, "could not note when a session was last active");
+            }
         }
     });
 }

@@ -3,6 +3,7 @@
 //! request's [`Caller`]; the JSON API uses the same one, so every entry point
 //! shares one set of rules (see `access.rs`).
 
+mod account;
 mod admin;
 mod groups;
 mod history;
@@ -32,13 +33,20 @@ const MAX_SESSION_LINKS: usize = 100;
 pub struct Service {
     state: AppState,
     caller: Caller,
-    /// The client's address, for sign-in throttling.
+    /// The client's address, for sign-in throttling and the session list.
     ip: Option<IpAddr>,
+    /// The client's `User-Agent`, kept with a session signed in through it.
+    user_agent: Option<String>,
 }
 
 impl Service {
     pub fn new(state: AppState, caller: Caller, ip: Option<IpAddr>) -> Self {
-        Service { state, caller, ip }
+        Service { state, caller, ip, user_agent: None }
+    }
+
+    pub fn with_user_agent(mut self, user_agent: Option<&str>) -> Self {
+        self.user_agent = user_agent.map(str::to_string);
+        self
     }
 
     fn user(&self) -> Result<&SessionUser, Refusal> {
@@ -88,6 +96,8 @@ impl Service {
         // (session fixation) is worth nothing afterwards.
         session.cycle_id().await.map_err(|e| internal(e.into()))?;
         session.insert(auth::USER_KEY, user).await.map_err(|e| internal(e.into()))?;
+        let device = account::Device::now(self.user_agent.as_deref(), self.ip);
+        session.insert(account::DEVICE_KEY, device).await.map_err(|e| internal(e.into()))?;
         Ok(())
     }
 
@@ -485,48 +495,32 @@ impl Backend for Service {
         Box::pin(self.choose_group_creation(anyone))
     }
 
-    fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>> {
-        Box::pin(async move {
-            let user = self.user()?;
-            let rows = self.state.store.tokens(&user.id).await.map_err(internal)?;
-            Ok(rows
-                .into_iter()
-                .map(|t| ApiToken { id: t.id, name: t.name, created_at: t.created_at, last_used_at: t.last_used_at })
-                .collect())
-        })
+    fn sessions(&self) -> Outcome<'_, SessionList> {
+        Box::pin(self.my_sessions())
     }
 
-    fn create_api_token(&self, name: String) -> Outcome<'_, NewApiToken> {
-        Box::pin(async move {
-            let user = self.user()?;
-            // Only a signed-in browser makes tokens: a token cannot mint more.
-            if self.caller.session.is_none() {
-                return Err(Refusal::Forbidden);
-            }
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
-                return Err(Refusal::Invalid("Give the token a name of 1 to 60 characters.".into()));
-            }
-            let secret = secret::generate(auth::API_TOKEN_PREFIX);
-            let id = uuid::Uuid::new_v4().to_string();
-            let row =
-                self.state.store.create_token(&id, &user.id, name, &secret::digest(&secret)).await.map_err(internal)?;
-            Ok(NewApiToken {
-                token: ApiToken { id: row.id, name: row.name, created_at: row.created_at, last_used_at: None },
-                secret,
-            })
-        })
+    fn end_session(&self, session_id: String) -> Outcome<'_, ()> {
+        Box::pin(async move { self.end_my_session(&session_id).await })
+    }
+
+    fn end_other_sessions(&self) -> Outcome<'_, ()> {
+        Box::pin(self.end_my_other_sessions())
+    }
+
+    fn change_password(&self, current: String, new_password: String) -> Outcome<'_, ()> {
+        Box::pin(self.new_password(current, new_password))
+    }
+
+    fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>> {
+        Box::pin(self.my_tokens())
+    }
+
+    fn create_api_token(&self, name: String, expires_in_days: u32, read_only: bool) -> Outcome<'_, NewApiToken> {
+        Box::pin(async move { self.make_token(&name, expires_in_days, read_only).await })
     }
 
     fn revoke_api_token(&self, token_id: String) -> Outcome<'_, ()> {
-        Box::pin(async move {
-            let user = self.user()?;
-            // Only a token that was live can have sockets to end.
-            if self.state.store.revoke_token(&user.id, &token_id).await.map_err(internal)? {
-                self.credentials_ended(&user.id);
-            }
-            Ok(())
-        })
+        Box::pin(async move { self.end_token(&token_id).await })
     }
 }
 

@@ -29,6 +29,24 @@ pub struct TokenRow {
     pub name: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    pub limits: TokenLimits,
+}
+
+/// What a token may do beyond whose it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenLimits {
+    /// Unix ms after which it stops working; None: until revoked.
+    pub expires_at: Option<i64>,
+    /// It only reads: no writes through the API, viewer on every socket.
+    pub read_only: bool,
+}
+
+/// The account a working token belongs to, and the token's limits.
+#[derive(Debug, Clone)]
+pub struct TokenUser {
+    pub user_id: String,
+    pub username: String,
+    pub limits: TokenLimits,
 }
 
 impl Store {
@@ -132,26 +150,40 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_token(&self, id: &str, user_id: &str, name: &str, token_hash: &str) -> Result<TokenRow> {
+    pub async fn create_token(
+        &self,
+        id: &str,
+        user_id: &str,
+        name: &str,
+        token_hash: &str,
+        limits: TokenLimits,
+    ) -> Result<TokenRow> {
         let now = now_ms();
-        sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id)
-            .bind(user_id)
-            .bind(name)
-            .bind(token_hash)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(TokenRow { id: id.into(), name: name.into(), created_at: now, last_used_at: None })
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, read_only) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .bind(limits.expires_at)
+        .bind(i64::from(limits.read_only))
+        .execute(&self.pool)
+        .await?;
+        Ok(TokenRow { id: id.into(), name: name.into(), created_at: now, last_used_at: None, limits })
     }
 
     /// The user's tokens that still work, newest first.
     pub async fn tokens(&self, user_id: &str) -> Result<Vec<TokenRow>> {
         let rows = sqlx::query(
-            "SELECT id, name, created_at, last_used_at FROM api_tokens \
-             WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id",
+            "SELECT id, name, created_at, last_used_at, expires_at, read_only FROM api_tokens \
+             WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2) \
+             ORDER BY created_at DESC, id",
         )
         .bind(user_id)
+        .bind(now_ms())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -161,6 +193,7 @@ impl Store {
                     name: row.try_get("name")?,
                     created_at: row.try_get("created_at")?,
                     last_used_at: row.try_get("last_used_at")?,
+                    limits: token_limits(row)?,
                 })
             })
             .collect()
@@ -178,21 +211,23 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The account a live token belongs to, noting that it was used.
-    pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<(String, String)>> {
+    /// The account a working token (not revoked, not expired) belongs to,
+    /// noting that it was used.
+    pub async fn user_by_token(&self, token_hash: &str) -> Result<Option<TokenUser>> {
+        let now = now_ms();
         let row = sqlx::query(
-            "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id, u.username FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
-             AND u.disabled_at IS NULL",
+            "SELECT t.id AS token_id, t.last_used_at, t.expires_at, t.read_only, u.id AS user_id, u.username \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+             AND (t.expires_at IS NULL OR t.expires_at > $2) AND u.disabled_at IS NULL",
         )
         .bind(token_hash)
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
         // "Last used" to the minute is all anyone reads; writing it on every
         // request made each token-authenticated request (a script's WebSocket
         // among them) wait for a committed write.
-        let now = now_ms();
         let last_used: Option<i64> = row.try_get("last_used_at")?;
         if last_used.is_none_or(|at| now - at >= TOKEN_USE_RESOLUTION_MS) {
             let token_id: String = row.try_get("token_id")?;
@@ -202,7 +237,11 @@ impl Store {
                 .execute(&self.pool)
                 .await?;
         }
-        Ok(Some((row.try_get("user_id")?, row.try_get("username")?)))
+        Ok(Some(TokenUser {
+            user_id: row.try_get("user_id")?,
+            username: row.try_get("username")?,
+            limits: token_limits(&row)?,
+        }))
     }
 }
 
@@ -218,6 +257,10 @@ fn user_row(row: &AnyRow) -> Result<UserRow> {
 }
 
 /// Inserts an account; false when the username is taken.
+fn token_limits(row: &AnyRow) -> Result<TokenLimits> {
+    Ok(TokenLimits { expires_at: row.try_get("expires_at")?, read_only: row.try_get::<i64, _>("read_only")? != 0 })
+}
+
 async fn insert_user(
     conn: &mut AnyConnection,
     id: &str,

@@ -8,15 +8,17 @@ mod admin;
 mod authors;
 mod groups;
 mod persister;
+mod sessions;
 mod sharing;
 mod text_delta;
 mod versions;
 
-pub use accounts::{TokenRow, UserRow};
+pub use accounts::{TokenLimits, TokenRow, TokenUser, UserRow};
 pub use admin::{AccountChange, AccountRow, InviteRow};
 pub use authors::{Author, ClientRange};
 pub use groups::{DocGroupRow, GroupRow};
 pub use persister::{Ack, Persister, VersionPolicy};
+pub use sessions::SessionRow;
 pub use sharing::{LinkRow, SharedDoc};
 pub use versions::{Cut, Retention, VersionRow};
 

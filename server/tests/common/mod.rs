@@ -420,12 +420,30 @@ impl YClient {
         Self::connect_full(addr, id, qdoc::new_doc(), Some(cookie)).await
     }
 
+    /// Connects as a script would, with a personal API token.
+    pub async fn connect_with_token(addr: SocketAddr, id: &str, token: &str) -> YClient {
+        Self::connect_headers(addr, id, qdoc::new_doc(), None, &[("authorization", &format!("Bearer {token}"))]).await
+    }
+
     async fn connect_full(addr: SocketAddr, id: &str, doc: Doc, cookie: Option<&str>) -> YClient {
+        Self::connect_headers(addr, id, doc, cookie, &[]).await
+    }
+
+    async fn connect_headers(
+        addr: SocketAddr,
+        id: &str,
+        doc: Doc,
+        cookie: Option<&str>,
+        headers: &[(&'static str, &str)],
+    ) -> YClient {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let mut request = format!("ws://{addr}/ws/doc/{id}").into_client_request().expect("request");
         request.headers_mut().insert("origin", format!("http://{addr}").parse().unwrap());
         if let Some(cookie) = cookie {
             request.headers_mut().insert("cookie", cookie.parse().expect("cookie header"));
+        }
+        for (name, value) in headers {
+            request.headers_mut().insert(*name, value.parse().expect("header"));
         }
         let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("websocket connect");
         let cookie = response
