@@ -1,6 +1,7 @@
 // Accessibility as axe-core measures it (WCAG 2.1 A/AA rules): the home page,
 // the document page in both themes and layouts, the Share panel, the
-// history panel and the admin page, with no serious or critical violations.
+// history panel, the admin and groups pages and your account, with no serious
+// or critical violations.
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
 const { closeContexts, hydrated, promote, signUp } = require('./helpers');
@@ -102,6 +103,37 @@ for (const scheme of ['light', 'dark']) {
     expect(await violations(visitor)).toEqual([]);
     await visitor.goto(reset);
     expect(await violations(visitor)).toEqual([]);
+    await context.close();
+  });
+
+  test(`no serious violations on the groups page, a group share and your account (${scheme})`, async ({ browser, baseURL }) => {
+    const admin = await signUp(baseURL);
+    promote(admin.username);
+    const member = await signUp(baseURL);
+    const { id: group } = await (await admin.api.post('/api/groups', { data: { name: `Writers ${admin.username}` } })).json();
+    expect((await admin.api.put(`/api/groups/${group}/members/${member.username}`)).status()).toBe(204);
+    const { id } = await (await admin.api.post('/api/docs', { data: { title: 'Style guide' } })).json();
+    expect((await admin.api.put(`/api/docs/${id}/groups/${group}`, { data: { role: 'viewer' } })).status()).toBe(204);
+    const context = await browser.newContext({ colorScheme: scheme, storageState: await admin.api.storageState() });
+    const page = await context.newPage();
+    await page.goto('/groups');
+    await hydrated(page);
+    await expect(page.getByTestId('group-members').first()).toBeVisible();
+    expect(await violations(page)).toEqual([]);
+
+    await page.goto(`/d/${id}`);
+    await expect(page.getByTestId('editor')).toBeEditable({ timeout: 20_000 });
+    await page.getByTestId('share').click();
+    await expect(page.getByTestId('share-dialog').getByTestId('group-role')).toBeVisible();
+    expect(await violations(page)).toEqual([]);
+
+    await page.goto('/settings');
+    await hydrated(page);
+    await page.getByLabel('Name of the new token').fill('a script');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await expect(page.getByTestId('new-token')).toBeVisible();
+    await expect(page.getByTestId('session').first()).toBeVisible();
+    expect(await violations(page)).toEqual([]);
     await context.close();
   });
 }

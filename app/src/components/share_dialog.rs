@@ -328,7 +328,7 @@ impl GroupsPart {
                     if !manage {
                         return view! {
                             <li>
-                                <span class="who">{group.name}<span class="muted">{format!(" · {people}")}</span></span>
+                                <span class="who">{group.name}<span class="group-size">{people}</span></span>
                                 <span class="muted">{group.role.label()}</span>
                             </li>
                         }
@@ -345,7 +345,7 @@ impl GroupsPart {
                     let is_editor = group.role == Role::Editor;
                     view! {
                         <li data-group-id=group.id.clone()>
-                            <span class="who">{group.name.clone()}<span class="muted">{format!(" · {people}")}</span></span>
+                            <span class="who">{group.name.clone()}<span class="group-size">{people}</span></span>
                             <select aria-label=format!("Role of the group {}", group.name) data-testid="group-role" on:change=change_role>
                                 <option value="editor" selected=is_editor>"Can edit"</option>
                                 <option value="viewer" selected=!is_editor>"Can view"</option>
