@@ -6,12 +6,14 @@
 // each successful answer refreshes the cache. Only when the network fails is
 // the cached copy used. Live traffic (WebSocket, events, API, server
 // functions) is never cached.
-// v2: drops any copy of the private pages an earlier worker kept.
-const CACHE = 'quire-shell-v2';
+// v2: drops any copy of the private pages an earlier worker kept; v3: the
+// same for the audit log, your account (session addresses) and groups.
+const CACHE = 'quire-shell-v3';
 const LIVE = ['/ws/', '/events', '/api/', '/rpc/', '/s/', '/healthz'];
 // Pages with a secret in their address (invitation and password-reset links)
-// or other people's details (the admin page) are never kept on the device.
-const PRIVATE = ['/admin', '/reset', '/signup'];
+// or other people's details (admin pages, sessions' addresses, groups'
+// members) are never kept on the device.
+const PRIVATE = ['/admin', '/admin/audit', '/reset', '/signup', '/settings', '/groups'];
 // The app's code (cargo-leptos output names; see Leptos.toml).
 const SHELL = ['/pkg/quire.js', '/pkg/quire.wasm', '/pkg/quire.css', '/favicon.svg'];
 

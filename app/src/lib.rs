@@ -28,6 +28,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use pages::admin::AdminPage;
+use pages::audit::AuditPage;
 use pages::auth::{ResetPasswordPage, SignInPage, SignUpPage};
 use pages::groups::GroupsPage;
 use pages::{doc::DocPage, home::HomePage, link_invalid::LinkInvalid, not_found::NotFound};
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/reset") view=ResetPasswordPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
                 <Route path=path!("/groups") view=GroupsPage ssr=SsrMode::Async/>
                 <Route path=path!("/trash") view=TrashPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>

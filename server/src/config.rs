@@ -84,6 +84,11 @@ pub struct Config {
     #[arg(long, env = "QUIRE_REGISTRATION", value_parser = parse_registration)]
     pub registration: Option<app::api::Registration>,
 
+    /// Days the audit log keeps an entry (sign-ins, sharing, admin actions…);
+    /// older ones are removed hourly. 0 keeps them forever.
+    #[arg(long, env = "QUIRE_AUDIT_RETENTION_DAYS", default_value_t = 365)]
+    pub audit_retention_days: u32,
+
     /// WebSockets one person (an account, or a guest's session) may hold at
     /// once, across documents; the next is closed with code 1008. 0: no limit.
     #[arg(long, env = "QUIRE_MAX_SOCKETS_PER_PERSON", default_value_t = 32)]

@@ -104,7 +104,7 @@ pub async fn run(
     let sweeper = tokio::spawn(unload_idle_rooms(hub.clone(), state.config.room_idle(), cancel.clone()));
     let sessions =
         tokio::spawn(delete_expired_sessions(auth::SqlSessionStore::new(state.store.pool()), cancel.clone()));
-    let trash = tokio::spawn(empty_trash(state.store.clone(), cancel.clone()));
+    let trash = tokio::spawn(empty_trash(state.store.clone(), state.config.audit_retention_days, cancel.clone()));
     let connections = state.connections.clone();
     let state_config = state.config.clone();
     let app = routes::router(state);
@@ -211,13 +211,35 @@ async fn delete_expired_sessions(store: auth::SqlSessionStore, cancel: Cancellat
 }
 
 /// Hourly, removes for good the documents that have been in the trash for
-/// longer than [`service::TRASH_MS`].
-async fn empty_trash(store: Store, cancel: CancellationToken) {
+/// longer than [`service::TRASH_MS`] (each noted in the audit log), and audit
+/// entries older than the retention (`audit_retention_days`, 0: kept forever).
+async fn empty_trash(store: Store, audit_retention_days: u32, cancel: CancellationToken) {
     loop {
         match store.purge_trash(store::now_ms() - service::TRASH_MS).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "emptied the trash"),
+            Ok(purged) if purged.is_empty() => {}
+            Ok(purged) => {
+                tracing::info!(purged = purged.len(), "emptied the trash");
+                for (id, title) in purged {
+                    let entry = store::AuditEntry {
+                        action: "document.purged",
+                        target_kind: Some("document"),
+                        target_id: Some(id),
+                        target_name: Some(title),
+                        detail: Some("30 days after it went to the trash".into()),
+                        ..Default::default()
+                    };
+                    if let Err(error) = store.append_audit(&entry).await {
+                        tracing::warn!(%error, "could not note a purged document in the audit log");
+                    }
+                }
+            }
             Err(error) => tracing::warn!(%error, "could not empty the trash"),
+        }
+        if audit_retention_days > 0 {
+            let before = store::now_ms() - i64::from(audit_retention_days) * 86_400_000;
+            if let Err(error) = store.purge_audit(before).await {
+                tracing::warn!(%error, "could not remove old audit entries");
+            }
         }
         tokio::select! {
             _ = cancel.cancelled() => return,

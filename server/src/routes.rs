@@ -64,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/users/{name}/reset", post(api::admin::reset_link))
         .route("/api/admin/registration", get(api::admin::registration).put(api::admin::set_registration))
         .route("/api/admin/group-creation", put(api::groups::set_creation))
+        .route("/api/admin/audit", get(api::admin::audit))
         .route("/api/invites", get(api::admin::invites).post(api::admin::create_invite))
         .route("/api/invites/{id}", delete(api::admin::revoke_invite))
         .route("/api/session", post(api::sign_in))

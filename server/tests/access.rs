@@ -339,8 +339,8 @@ async fn deleting_a_document_ends_its_sockets_and_the_trash_can_restore_it() {
     assert_eq!(server.markdown(&doc).await, "keep me", "restored with its content");
     // Purging only removes what has been in the trash for the whole period.
     store.set_deleted(&id, Some(now_ms())).await.unwrap();
-    assert_eq!(store.purge_trash(now_ms() - server::service::TRASH_MS).await.unwrap(), 0);
-    assert_eq!(store.purge_trash(now_ms() + 1).await.unwrap(), 1);
+    assert_eq!(store.purge_trash(now_ms() - server::service::TRASH_MS).await.unwrap().len(), 0);
+    assert_eq!(store.purge_trash(now_ms() + 1).await.unwrap().len(), 1);
     assert!(store.document(&id).await.unwrap().is_none());
     server.stop().await;
 }

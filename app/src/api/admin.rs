@@ -106,10 +106,97 @@ pub struct AdminView {
     pub now: i64,
 }
 
+/// The kinds of audit-log entries one can filter by: (the actions' prefix, what the page calls them).
+pub const AUDIT_CATEGORIES: [(&str, &str); 7] = [
+    ("sign_in", "Sign-ins"),
+    ("account", "Accounts and sessions"),
+    ("document", "Documents and sharing"),
+    ("link", "Share links"),
+    ("token", "API tokens"),
+    ("group", "Groups"),
+    ("admin", "Admin actions"),
+];
+
+/// An audit-log entry as the admin reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub at: i64,
+    /// Who did it; None: nobody signed in (a failed sign-in) or the server.
+    pub actor: Option<String>,
+    /// `document.shared`, `sign_in.failed`…
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub target_name: Option<String>,
+    pub detail: Option<String>,
+    pub address: Option<String>,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditView {
+    pub entries: Vec<AuditEntryView>,
+    /// Pass as `before` for the next (older) page; None on the last.
+    pub next_before: Option<i64>,
+    pub now: i64,
+}
+
+/// What an action is, in words ("shared a document").
+pub fn describe_action(action: &str) -> &'static str {
+    match action {
+        "sign_in.succeeded" => "signed in",
+        "sign_in.failed" => "failed to sign in",
+        "sign_in.signed_out" => "signed out",
+        "account.created" => "created an account",
+        "account.password_changed" => "changed their password",
+        "account.password_reset" => "set a new password with a reset link",
+        "account.session_ended" => "signed a session out",
+        "account.other_sessions_ended" => "signed out everywhere else",
+        "document.deleted" => "moved a document to the trash",
+        "document.restored" => "restored a document from the trash",
+        "document.purged" => "removed a document for good",
+        "document.shared" => "shared a document",
+        "document.unshared" => "stopped sharing a document",
+        "document.group_shared" => "shared a document with a group",
+        "document.group_unshared" => "stopped sharing a document with a group",
+        "link.created" => "created a share link",
+        "link.revoked" => "revoked a share link",
+        "token.created" => "created an API token",
+        "token.revoked" => "revoked an API token",
+        "group.created" => "created a group",
+        "group.deleted" => "deleted a group",
+        "group.member_added" => "added someone to a group",
+        "group.member_removed" => "took someone out of a group",
+        "admin.registration_changed" => "changed who may sign up",
+        "admin.group_creation_changed" => "changed who may create groups",
+        "admin.invite_created" => "created an invitation",
+        "admin.invite_revoked" => "withdrew an invitation",
+        "admin.promoted" => "made someone an admin",
+        "admin.demoted" => "removed someone's admin rights",
+        "admin.disabled" => "disabled an account",
+        "admin.enabled" => "enabled an account",
+        "admin.reset_link_created" => "made a password-reset link",
+        _ => "did something",
+    }
+}
+
 /// Longest an invitation can be made to last, in days.
 pub const MAX_INVITE_DAYS: u32 = 365;
 /// Most sign-ups one invitation can allow.
 pub const MAX_INVITE_USES: u32 = 1000;
+
+/// A page of the audit log: `category` one of [`AUDIT_CATEGORIES`] or empty,
+/// `actor` a username or empty, `since` a day (`YYYY-MM-DD`) or empty.
+#[server(prefix = "/rpc")]
+pub async fn load_audit(
+    category: String,
+    actor: String,
+    since: String,
+    before: Option<i64>,
+) -> Result<AuditView, ServerFnError> {
+    Ok(super::ssr::backend()?.audit(category, actor, since, before).await?)
+}
 
 #[server(prefix = "/rpc")]
 pub async fn load_admin() -> Result<AdminView, ServerFnError> {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use super::admin::{AdminView, NewInvite, Registration, ResetLink};
+use super::admin::{AdminView, AuditView, NewInvite, Registration, ResetLink};
 use super::groups::{GroupChoice, GroupsView};
 use super::types::*;
 
@@ -132,6 +132,8 @@ pub trait Backend: Send + Sync + 'static {
     fn set_history_access(&self, id: String, viewers: bool) -> Outcome<'_, ()>;
 
     fn admin_view(&self) -> Outcome<'_, AdminView>;
+    /// A page of the audit log (admins); see [`super::admin::load_audit`].
+    fn audit(&self, category: String, actor: String, since: String, before: Option<i64>) -> Outcome<'_, AuditView>;
     fn set_registration(&self, mode: Registration) -> Outcome<'_, ()>;
     /// `group`: the id of a group whoever signs up through it joins.
     fn create_invite(&self, expires_in_days: u32, uses: u32, group: Option<String>) -> Outcome<'_, NewInvite>;

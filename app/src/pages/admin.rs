@@ -73,7 +73,10 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin"/>
         <header class="topbar"><Brand/><span class="spacer"></span><AccountMenu/></header>
         <main class="page admin-page">
-            <h1>"Admin"</h1>
+            <div class="page-head">
+                <h1>"Admin"</h1>
+                <a class="button subtle" href="/admin/audit" data-testid="audit-link">"Audit log"</a>
+            </div>
             {failure}
             <Transition fallback=|| ()>
                 {move || page.get().map(|result| match result {

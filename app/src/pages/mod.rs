@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod doc;
 pub mod groups;

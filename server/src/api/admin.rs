@@ -150,3 +150,48 @@ pub async fn set_registration(
     service(state, caller)?.choose_registration(mode).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub since: String,
+    #[serde(default)]
+    pub before: String,
+}
+
+/// `GET /api/admin/audit?category=&actor=&since=YYYY-MM-DD&before=` ->
+/// `{"entries": [...], "next_before"}`: 100 entries, newest first.
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<axum::extract::Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
+    let axum::extract::Query(query) = query.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    let before = match query.before.trim() {
+        "" => None,
+        raw => Some(raw.parse::<i64>().map_err(|_| Error::BadRequest("before must be an entry's id".into()))?),
+    };
+    let page = service(state, caller)?.audit_page(&query.category, &query.actor, &query.since, before).await?;
+    let entries: Vec<serde_json::Value> = page
+        .entries
+        .iter()
+        .map(|entry| {
+            serde_json::json!({
+                "id": entry.id,
+                "at": entry.at,
+                "actor": entry.actor,
+                "action": entry.action,
+                "target": entry.target_kind.as_ref().map(|kind| serde_json::json!({
+                    "kind": kind, "id": entry.target_id, "name": entry.target_name,
+                })),
+                "detail": entry.detail,
+                "address": entry.address,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "entries": entries, "next_before": page.next_before })).into_response())
+}

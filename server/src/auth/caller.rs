@@ -49,6 +49,8 @@ pub struct Caller {
     /// What the API token may do (none for sessions: they may do anything
     /// their account may).
     pub token_limits: crate::store::TokenLimits,
+    /// The client's address (see `client_addr`), for the audit log.
+    pub address: Option<std::net::IpAddr>,
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {

@@ -76,7 +76,10 @@ pub async fn resolve_caller(State(state): State<AppState>, mut request: Request,
             None => Caller::nobody(),
         },
     };
-    request.extensions_mut().insert(caller);
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
+    let address =
+        peer.map(|peer| crate::client_addr::client_addr(peer, request.headers(), &state.config.trusted_proxies));
+    request.extensions_mut().insert(Caller { address, ..caller });
     next.run(request).await
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use app::api::ssr::Refusal;
 use app::api::*;
 
+use super::audit::Audit;
 use super::{internal, invalid, throttle_keys, Service};
 use crate::auth::{self, password, secret, Credential, SessionUser};
 use crate::relay;
@@ -115,6 +116,8 @@ impl Service {
         }
         store.end_session(&user.id, &row.id).await.map_err(internal)?;
         self.credentials_ended(&user.id);
+        let info = session_info(row, None);
+        self.record(Audit::new("account.session_ended").target("session", info.id, Some(info.device))).await;
         Ok(())
     }
 
@@ -125,6 +128,7 @@ impl Service {
         let epoch = self.state.store.end_other_sessions(&user.id, keep.as_deref()).await.map_err(internal)?;
         self.stay_signed_in(user, epoch).await?;
         self.credentials_ended(&self.user()?.id);
+        self.record(Audit::new("account.other_sessions_ended")).await;
         Ok(())
     }
 
@@ -159,6 +163,8 @@ impl Service {
         let stored = store.user_by_id(&user.id).await.map_err(internal)?.map(|row| row.password_hash);
         if !password::verify(current, stored).await {
             self.state.hub.relay().publish(&relay::Message::SignInFailed(keys.to_vec()));
+            let failed = Audit::new("sign_in.failed").target("account", &user.id, Some(user.username.clone()));
+            self.record(failed.detail("wrong current password when changing it")).await;
             return Err(Refusal::Invalid("Your current password is not right.".into()));
         }
         self.state.throttle.succeeded(&keys);
@@ -169,6 +175,7 @@ impl Service {
         self.stay_signed_in(user, epoch).await?;
         self.credentials_ended(&id);
         tracing::info!(account = %id, "password changed");
+        self.record(Audit::new("account.password_changed")).await;
         Ok(())
     }
 
@@ -202,6 +209,10 @@ impl Service {
             .create_token(&id, &user.id, name, &secret::digest(&secret), limits)
             .await
             .map_err(internal)?;
+        let access = if read_only { "read-only" } else { "read and write" };
+        let expiry = if expires_in_days == 0 { "no expiry".to_string() } else { format!("{expires_in_days} days") };
+        let made = Audit::new("token.created").target("token", &row.id, Some(row.name.clone()));
+        self.record(made.detail(format!("{access}, {expiry}"))).await;
         Ok(NewApiToken { token: api_token(row), secret })
     }
 
@@ -210,6 +221,7 @@ impl Service {
         // Only a token that was live can have sockets to end.
         if self.state.store.revoke_token(&user.id, token_id).await.map_err(internal)? {
             self.credentials_ended(&user.id);
+            self.record(Audit::new("token.revoked").target("token", token_id, None)).await;
         }
         Ok(())
     }

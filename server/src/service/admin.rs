@@ -8,6 +8,7 @@ use std::time::Instant;
 use app::api::ssr::Refusal;
 use app::api::*;
 
+use super::audit::Audit;
 use super::{internal, invalid, Service};
 use crate::auth::{self, password, secret, SessionUser};
 use crate::store::{now_ms, AccountChange, AccountRow, InviteRow};
@@ -74,6 +75,9 @@ impl Service {
             Some(admission) => admission,
             None if store.create_first_user(&id, &username, &hash).await.map_err(internal)? => {
                 tracing::info!(%username, "first account created: the instance's admin");
+                let created =
+                    Audit::new("account.created").by(&id, &username).target("account", &id, Some(username.clone()));
+                self.record(created.detail("the first account: the admin")).await;
                 return self.sign_in_session(SessionUser { id, username, epoch: 0 }).await;
             }
             // Someone else was first meanwhile: the rules for everyone else apply.
@@ -91,6 +95,9 @@ impl Service {
             Some(true) => {}
         }
         tracing::info!(%username, invited = admission.is_some(), "account created");
+        let created = Audit::new("account.created").by(&id, &username).target("account", &id, Some(username.clone()));
+        let how = if admission.is_some() { "through an invitation" } else { "open sign-up" };
+        self.record(created.detail(how)).await;
         self.sign_in_session(SessionUser { id, username, epoch: 0 }).await
     }
 
@@ -148,6 +155,7 @@ impl Service {
         }
         self.state.store.set_setting(REGISTRATION_KEY, mode.as_str()).await.map_err(internal)?;
         tracing::info!(mode = mode.as_str(), "registration changed");
+        self.record(Audit::new("admin.registration_changed").detail(mode.as_str())).await;
         Ok(())
     }
 
@@ -179,6 +187,12 @@ impl Service {
             .create_invite(&id, &secret::digest(&token), &me.id, expires_at, i64::from(uses), group)
             .await
             .map_err(internal)?;
+        let uses = format!("{uses} {}", if uses == 1 { "use" } else { "uses" });
+        let joins = row.group.as_ref().map(|(_, name)| format!(", joins {name}")).unwrap_or_default();
+        self.record(
+            Audit::new("admin.invite_created").target("invite", &row.id, None).detail(format!("{uses}{joins}")),
+        )
+        .await;
         Ok(NewInvite { invite: invite(row), path: format!("/signup?invite={token}") })
     }
 
@@ -187,6 +201,7 @@ impl Service {
         if !self.state.store.revoke_invite(invite_id).await.map_err(internal)? {
             return Err(Refusal::Invalid("No such invitation.".into()));
         }
+        self.record(Audit::new("admin.invite_revoked").target("invite", invite_id, None)).await;
         Ok(())
     }
 
@@ -195,6 +210,9 @@ impl Service {
         let username = normalize_username(username);
         account_change(self.state.store.set_admin(&username, admin).await.map_err(internal)?)?;
         tracing::info!(%username, admin, "admin changed");
+        let action = if admin { "admin.promoted" } else { "admin.demoted" };
+        let id = self.state.store.user_by_name(&username).await.map_err(internal)?.map(|user| user.id);
+        self.record(Audit::new(action).target("account", id.unwrap_or_default(), Some(username.clone()))).await;
         Ok(())
     }
 
@@ -208,9 +226,11 @@ impl Service {
         }
         let (change, id) = self.state.store.set_disabled(&username, disabled).await.map_err(internal)?;
         account_change(change)?;
-        if let (true, Some(id)) = (disabled, id) {
-            self.credentials_ended(&id);
+        if let (true, Some(id)) = (disabled, &id) {
+            self.credentials_ended(id);
         }
+        let action = if disabled { "admin.disabled" } else { "admin.enabled" };
+        self.record(Audit::new(action).target("account", id.unwrap_or_default(), Some(username.clone()))).await;
         tracing::info!(%username, disabled, "account disabled or enabled");
         Ok(())
     }
@@ -238,6 +258,7 @@ impl Service {
         let expires_at = now_ms() + RESET_MS;
         store.create_password_reset(&user.id, &secret::digest(&token), expires_at).await.map_err(internal)?;
         tracing::info!(%username, "password reset link made");
+        self.record(Audit::new("admin.reset_link_created").target("account", &user.id, Some(username.clone()))).await;
         Ok(ResetLink { username, path: format!("/reset?token={token}"), expires_at })
     }
 
@@ -270,6 +291,12 @@ impl Service {
         self.credentials_ended(&id);
         let epoch = store.user_by_id(&id).await.map_err(internal)?.map_or(0, |user| user.session_epoch);
         tracing::info!(%username, "password reset");
+        self.record(Audit::new("account.password_reset").by(&id, &username).target(
+            "account",
+            &id,
+            Some(username.clone()),
+        ))
+        .await;
         self.sign_in_session(SessionUser { id, username, epoch }).await
     }
 }

@@ -7,6 +7,7 @@
 use app::api::ssr::Refusal;
 use app::api::*;
 
+use super::audit::Audit;
 use super::{internal, Service};
 use crate::auth::SessionUser;
 use crate::doc_id::DocId;
@@ -27,6 +28,7 @@ impl Service {
         self.admin().await?;
         let value = if anyone { ANYONE } else { "admins" };
         self.state.store.set_setting(GROUP_CREATION_KEY, value).await.map_err(internal)?;
+        self.record(Audit::new("admin.group_creation_changed").detail(value)).await;
         Ok(())
     }
 
@@ -70,6 +72,7 @@ impl Service {
             return Err(Refusal::Invalid(format!("There is a group called “{name}” already.")));
         }
         tracing::info!(group = %id, "group created");
+        self.record(Audit::new("group.created").target("group", &id, Some(name.clone()))).await;
         Ok(GroupChoice { id, name })
     }
 
@@ -99,6 +102,7 @@ impl Service {
             self.access_changed(&doc, &audience);
         }
         tracing::info!(group = %group.id, "group deleted");
+        self.record(Audit::new("group.deleted").target("group", group.id, Some(group.name))).await;
         Ok(())
     }
 
@@ -111,6 +115,8 @@ impl Service {
         };
         if store.add_group_member(&group.id, &member.id).await.map_err(internal)? {
             self.membership_changed(&group.id, &member.id).await?;
+            let added = Audit::new("group.member_added").target("group", group.id, Some(group.name));
+            self.record(added.detail(member.username)).await;
         }
         Ok(())
     }
@@ -131,6 +137,8 @@ impl Service {
         };
         if store.remove_group_member(&group.id, &member.id).await.map_err(internal)? {
             self.membership_changed(&group.id, &member.id).await?;
+            let removed = Audit::new("group.member_removed").target("group", group.id, Some(group.name));
+            self.record(removed.detail(member.username)).await;
         }
         Ok(())
     }
@@ -152,19 +160,27 @@ impl Service {
     }
 
     pub async fn share_with_group(&self, id: &str, group_id: &str, role: Role) -> Result<(), Refusal> {
-        let id = self.owned(id).await?;
+        let (id, doc) = self.owned_doc(id).await?;
         let store = &self.state.store;
         let group = store.group(group_id).await.map_err(internal)?.ok_or_else(no_such_group)?;
         store.set_doc_group(id.as_str(), &group.id, role).await.map_err(internal)?;
         let audience = self.audience(&id).await?;
         self.access_changed(&id, &audience);
+        let shared = Audit::new("document.group_shared").target("document", doc.id, Some(doc.title));
+        self.record(shared.detail(format!("with {} as {}", group.name, role.as_str()))).await;
         Ok(())
     }
 
     pub async fn unshare_with_group(&self, id: &str, group_id: &str) -> Result<(), Refusal> {
-        let id = self.owned(id).await?;
+        let (id, doc) = self.owned_doc(id).await?;
         let audience = self.audience(&id).await?;
-        self.state.store.remove_doc_group(id.as_str(), group_id).await.map_err(internal)?;
+        let store = &self.state.store;
+        let group = store.group(group_id).await.map_err(internal)?;
+        if store.remove_doc_group(id.as_str(), group_id).await.map_err(internal)? {
+            let name = group.map_or_else(|| group_id.to_string(), |group| group.name);
+            let unshared = Audit::new("document.group_unshared").target("document", doc.id, Some(doc.title));
+            self.record(unshared.detail(format!("with {name}"))).await;
+        }
         self.access_changed(&id, &audience);
         Ok(())
     }

@@ -5,6 +5,7 @@
 
 mod account;
 mod admin;
+mod audit;
 mod groups;
 mod history;
 
@@ -20,6 +21,7 @@ use crate::doc_id::DocId;
 use crate::relay;
 use crate::state::AppState;
 use crate::store::{now_ms, DocumentRow};
+use audit::Audit;
 
 /// Documents stay in the trash this long before they are removed for good.
 pub const TRASH_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -41,6 +43,7 @@ pub struct Service {
 
 impl Service {
     pub fn new(state: AppState, caller: Caller, ip: Option<IpAddr>) -> Self {
+        let ip = ip.or(caller.address);
         Service { state, caller, ip, user_agent: None }
     }
 
@@ -64,12 +67,17 @@ impl Service {
 
     /// The document if the caller owns it.
     async fn owned(&self, id: &str) -> Result<DocId, Refusal> {
+        Ok(self.owned_doc(id).await?.0)
+    }
+
+    /// [`Self::owned`], with the document's row.
+    async fn owned_doc(&self, id: &str) -> Result<(DocId, DocumentRow), Refusal> {
         self.user()?;
-        let (id, grant, _) = self.granted(id).await?;
+        let (id, grant, doc) = self.granted(id).await?;
         if grant.role != Role::Owner {
             return Err(Refusal::Forbidden);
         }
-        Ok(id)
+        Ok((id, doc))
     }
 
     async fn audience(&self, id: &DocId) -> Result<Vec<String>, Refusal> {
@@ -173,6 +181,13 @@ impl Backend for Service {
             if !password::verify(password, stored).await {
                 // Every instance counts it (best effort: Redis may lose one).
                 self.state.hub.relay().publish(&relay::Message::SignInFailed(keys.to_vec()));
+                // The account only if there is one: what was typed may be a password.
+                let failed = Audit::new("sign_in.failed");
+                let failed = match &user {
+                    Some(user) => failed.target("account", &user.id, Some(user.username.clone())),
+                    None => failed.detail("no such account"),
+                };
+                self.record(failed).await;
                 return Err(Refusal::Invalid("Wrong username or password.".into()));
             }
             let user = user.ok_or(Refusal::Internal)?;
@@ -180,11 +195,14 @@ impl Backend for Service {
             self.state.hub.relay().publish(&relay::Message::SignInSucceeded(keys[1].clone()));
             // Said only to whoever knows the password.
             if user.disabled {
+                let refused = Audit::new("sign_in.failed").target("account", &user.id, Some(user.username.clone()));
+                self.record(refused.detail("the account is disabled")).await;
                 return Err(Refusal::Denied("This account is disabled. Ask an admin of this server.".into()));
             }
             if let Err(error) = self.state.store.touch_last_seen(&user.id).await {
                 tracing::warn!(%error, "could not note a sign-in as seen");
             }
+            self.record(Audit::new("sign_in.succeeded").by(&user.id, &user.username)).await;
             self.sign_in_session(SessionUser { id: user.id, username: user.username, epoch: user.session_epoch }).await
         })
     }
@@ -196,6 +214,7 @@ impl Backend for Service {
             }
             if let Some(user) = &self.caller.user {
                 self.credentials_ended(&user.id);
+                self.record(Audit::new("sign_in.signed_out")).await;
             }
             Ok(())
         })
@@ -242,10 +261,11 @@ impl Backend for Service {
 
     fn delete(&self, id: String) -> Outcome<'_, ()> {
         Box::pin(async move {
-            let id = self.owned(&id).await?;
+            let (id, doc) = self.owned_doc(&id).await?;
             let audience = self.audience(&id).await?;
             self.state.store.set_deleted(&id, Some(now_ms())).await.map_err(internal)?;
             self.access_changed(&id, &audience);
+            self.record(Audit::new("document.deleted").target("document", doc.id, Some(doc.title))).await;
             Ok(())
         })
     }
@@ -261,6 +281,7 @@ impl Backend for Service {
             self.state.store.set_deleted(&id, None).await.map_err(internal)?;
             let audience = self.audience(&id).await?;
             self.access_changed(&id, &audience);
+            self.record(Audit::new("document.restored").target("document", doc.id, Some(doc.title))).await;
             Ok(())
         })
     }
@@ -321,7 +342,7 @@ impl Backend for Service {
     fn share(&self, id: String, username: String, role: Role) -> Outcome<'_, ()> {
         Box::pin(async move {
             let username = validate_username(&username).map_err(invalid)?;
-            let id = self.owned(&id).await?;
+            let (id, doc) = self.owned_doc(&id).await?;
             let store = &self.state.store;
             let Some(member) = store.user_by_name(&username).await.map_err(internal)? else {
                 return Err(Refusal::Invalid(format!("Nobody is called “{username}” here.")));
@@ -332,17 +353,22 @@ impl Backend for Service {
             store.set_member(&id, &member.id, role).await.map_err(internal)?;
             let audience = self.audience(&id).await?;
             self.access_changed(&id, &audience);
+            let shared = Audit::new("document.shared").target("document", doc.id, Some(doc.title));
+            self.record(shared.detail(format!("with {username} as {}", role.as_str()))).await;
             Ok(())
         })
     }
 
     fn unshare(&self, id: String, username: String) -> Outcome<'_, ()> {
         Box::pin(async move {
-            let id = self.owned(&id).await?;
+            let (id, doc) = self.owned_doc(&id).await?;
             let store = &self.state.store;
             let audience = self.audience(&id).await?;
             if let Some(member) = store.user_by_name(&normalize_username(&username)).await.map_err(internal)? {
-                store.remove_member(&id, &member.id).await.map_err(internal)?;
+                if store.remove_member(&id, &member.id).await.map_err(internal)? {
+                    let unshared = Audit::new("document.unshared").target("document", doc.id, Some(doc.title));
+                    self.record(unshared.detail(format!("with {}", member.username))).await;
+                }
             }
             self.access_changed(&id, &audience);
             Ok(())
@@ -351,7 +377,7 @@ impl Backend for Service {
 
     fn create_link(&self, id: String, role: Role, expires_in_days: u32) -> Outcome<'_, NewShareLink> {
         Box::pin(async move {
-            let id = self.owned(&id).await?;
+            let (id, doc) = self.owned_doc(&id).await?;
             if expires_in_days > MAX_LINK_DAYS {
                 return Err(Refusal::Invalid(format!("A link can last at most {MAX_LINK_DAYS} days.")));
             }
@@ -364,6 +390,9 @@ impl Backend for Service {
                 .create_link(&link_id, &id, &secret::digest(&token), role, expires_at)
                 .await
                 .map_err(internal)?;
+            let days = if expires_in_days == 0 { "no expiry".to_string() } else { format!("{expires_in_days} days") };
+            let made = Audit::new("link.created").target("link", &link.id, None);
+            self.record(made.detail(format!("{} link to “{}”, {days}", role.as_str(), doc.title))).await;
             Ok(NewShareLink {
                 link: ShareLink {
                     id: link.id,
@@ -378,8 +407,11 @@ impl Backend for Service {
 
     fn revoke_link(&self, id: String, link_id: String) -> Outcome<'_, ()> {
         Box::pin(async move {
-            let id = self.owned(&id).await?;
-            self.state.store.revoke_link(&id, &link_id).await.map_err(internal)?;
+            let (id, doc) = self.owned_doc(&id).await?;
+            if self.state.store.revoke_link(&id, &link_id).await.map_err(internal)? {
+                let revoked = Audit::new("link.revoked").target("link", &link_id, None);
+                self.record(revoked.detail(format!("to “{}”", doc.title))).await;
+            }
             self.state.hub.access_changed(&id);
             Ok(())
         })
@@ -419,6 +451,10 @@ impl Backend for Service {
 
     fn admin_view(&self) -> Outcome<'_, AdminView> {
         Box::pin(self.admin_page())
+    }
+
+    fn audit(&self, category: String, actor: String, since: String, before: Option<i64>) -> Outcome<'_, AuditView> {
+        Box::pin(async move { self.audit_page(&category, &actor, &since, before).await })
     }
 
     fn set_registration(&self, mode: Registration) -> Outcome<'_, ()> {

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod admin;
+mod audit;
 mod authors;
 mod groups;
 mod persister;
@@ -15,6 +16,7 @@ mod versions;
 
 pub use accounts::{TokenLimits, TokenRow, TokenUser, UserRow};
 pub use admin::{AccountChange, AccountRow, InviteRow};
+pub use audit::{AuditEntry, AuditFilter, AuditRow};
 pub use authors::{Author, ClientRange};
 pub use groups::{DocGroupRow, GroupRow};
 pub use persister::{Ack, Persister, VersionPolicy};

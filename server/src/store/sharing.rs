@@ -108,13 +108,15 @@ impl Store {
     }
 
     /// Removes for good every document that went to the trash before `before`
-    /// (its log, snapshot, members and links go with it). Returns how many.
-    pub async fn purge_trash(&self, before: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM documents WHERE deleted_at IS NOT NULL AND deleted_at < $1")
-            .bind(before)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+    /// (its log, snapshot, members and links go with it). Returns their ids
+    /// and titles.
+    pub async fn purge_trash(&self, before: i64) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("DELETE FROM documents WHERE deleted_at IS NOT NULL AND deleted_at < $1 RETURNING id, title")
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("title")?))).collect()
     }
 
     /// The most generous role the account has in the document by being
