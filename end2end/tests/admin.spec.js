@@ -92,6 +92,16 @@ test('an admin invites a colleague, who signs up through the link and is then di
   await colleague.goto(reset);
   await expect(colleague.getByTestId('auth-error')).toContainText('does not work');
   await expect(colleague.getByLabel('New password')).toHaveCount(0);
+
+  // Without JavaScript too (a plain form post from a page that sends no referrer).
+  await row.getByTestId('reset-password').click();
+  const second = await page.getByTestId('reset-link').inputValue();
+  expect(second).not.toBe(reset);
+  const plain = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+  await plain.goto(second);
+  await plain.getByLabel('New password').fill('set without a script');
+  await plain.getByRole('button', { name: 'Set the password' }).click();
+  await expect(plain.getByTestId('account-name')).toContainText(name, { timeout: 20_000 });
 });
 
 test('the admin page is for admins only', async ({ browser }) => {
@@ -104,4 +114,32 @@ test('the admin page is for admins only', async ({ browser }) => {
   await page.goto('/admin');
   await expect(page.getByRole('alert')).toHaveText('Only an admin of this server can do that.');
   await expect(page.getByTestId('people')).toHaveCount(0);
+});
+
+test('the audit log shows who did what, filtered, with hostile names shown as text', async ({ browser }) => {
+  const { boss, page } = await adminPage(browser);
+  const hostile = `<img src=x onerror="window.pwned=1"> ${boss.username}`;
+  expect((await boss.api.post('/api/groups', { data: { name: hostile } })).status()).toBe(201);
+  const { id } = await (await boss.api.post('/api/docs', { data: { title: 'Audit me' } })).json();
+  expect((await boss.api.delete(`/api/docs/${id}`)).status()).toBe(204);
+
+  await page.getByTestId('audit-link').click();
+  await expect(page.getByRole('heading', { name: 'Audit log', level: 1 })).toBeVisible();
+  const entries = page.getByTestId('audit-entry');
+  const mine = entries.filter({ hasText: boss.username });
+  await expect(mine.filter({ hasText: 'moved a document to the trash' }).filter({ hasText: 'Audit me' })).toHaveCount(1);
+  await expect(mine.filter({ hasText: 'created a group' }).first()).toContainText(hostile);
+  await expect(page.getByTestId('audit').locator('img')).toHaveCount(0);
+  expect(await page.evaluate(() => window.pwned)).toBeUndefined();
+
+  // Filtered to groups (a plain GET form: the address keeps the filter).
+  await page.getByLabel('Kind of entry').selectOption('group');
+  await page.getByLabel('Done by').fill(boss.username);
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/category=group/);
+  await expect(entries.first()).toBeVisible();
+  for (const action of await entries.evaluateAll((rows) => rows.map((row) => row.dataset.action))) {
+    expect(action).toMatch(/^group\./);
+  }
+  await expect(page.getByLabel('Kind of entry')).toHaveValue('group');
 });

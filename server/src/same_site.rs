@@ -35,10 +35,13 @@ fn same_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     if headers.contains_key(header::AUTHORIZATION) && !headers.contains_key(header::COOKIE) {
         return true;
     }
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.to_str(), Ok("same-origin") | Ok("none")) {
-            return false;
-        }
+    match headers.get("sec-fetch-site").map(|site| site.to_str()) {
+        // The browser vouches for it. A form posted from one of our pages
+        // that sends no referrer (the password-reset page) says `Origin:
+        // null`; an opaque origin elsewhere (a sandboxed frame) is cross-site.
+        Some(Ok("same-origin")) => return true,
+        Some(Ok("none")) | None => {}
+        Some(_) => return false,
     }
     match headers.get(header::ORIGIN) {
         Some(_) => origin_allowed(headers, public_origin),
@@ -84,6 +87,9 @@ mod tests {
         assert!(!same_site(&headers(&[host, ("sec-fetch-site", "cross-site")]), None));
         assert!(!same_site(&headers(&[host, ("sec-fetch-site", "same-site")]), None), "a sibling subdomain");
         assert!(same_site(&headers(&[host, ("sec-fetch-site", "same-origin"), ("origin", "http://quire.test")]), None));
+        // A plain form post from our own page with no referrer (the reset page).
+        assert!(same_site(&headers(&[host, ("sec-fetch-site", "same-origin"), ("origin", "null")]), None));
+        assert!(!same_site(&headers(&[host, ("sec-fetch-site", "cross-site"), ("origin", "null")]), None));
         assert!(same_site(&headers(&[host, ("cookie", "quire_session=x")]), None), "curl with a cookie");
         assert!(same_site(
             &headers(&[host, ("authorization", "Bearer qt_x"), ("origin", "https://evil.example")]),
