@@ -24,7 +24,7 @@ pub fn AuditPage() -> impl IntoView {
         <Title text="Audit log"/>
         <header class="topbar"><Brand/><span class="spacer"></span><AccountMenu/></header>
         <main class="page admin-page">
-            <p class="muted"><a href="/admin">"Admin"</a></p>
+            <p class="muted"><a href="/admin">"← Admin"</a></p>
             <h1>"Audit log"</h1>
             <form method="get" action="/admin/audit" class="row-form audit-filters" role="search">
                 <select name="category" aria-label="Kind of entry">
