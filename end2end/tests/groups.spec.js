@@ -52,7 +52,7 @@ test('an admin invites a colleague into a group, and a document shared with the 
   await expect(page.getByTestId('editor')).toBeEditable({ timeout: 20_000 });
   await page.getByTestId('share').click();
   const dialog = page.getByTestId('share-dialog');
-  await dialog.getByTestId('share-group-choice').selectOption({ label: group });
+  await dialog.getByTestId('share-group-choice').selectOption({ label: `${group} (made by ${boss.username})` });
   await dialog.getByTestId('share-group').click();
   const row = dialog.getByTestId('groups').locator('li').filter({ hasText: group });
   await expect(row).toContainText('1 person');

@@ -8,7 +8,8 @@
 //!
 //! A stream lives only as long as the credential it was opened with: when its
 //! account signs out or revokes a token, every stream of that account
-//! re-checks its own and ends if it no longer holds.
+//! re-checks its own and ends if it no longer holds; one opened with an
+//! expiring token ends when the token expires.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -110,9 +111,15 @@ fn events(
     // Browsers drop events whose data is empty, so every event carries some.
     let ready = stream::once(async { Ok(Event::default().event("ready").data("ok")) });
     let changes = stream::unfold((receiver, state, caller), |(mut receiver, state, caller)| async move {
+        // A stream opened with an expiring API token ends when the token does.
+        let expires = caller.token_limits.expires_at.map(|at| {
+            let left = u64::try_from(at - crate::store::now_ms()).unwrap_or(0);
+            tokio::time::Instant::now() + Duration::from_millis(left)
+        });
         let doc = loop {
             tokio::select! {
                 _ = state.shutdown.cancelled() => return None,
+                _ = async { tokio::time::sleep_until(expires.unwrap_or_else(tokio::time::Instant::now)).await }, if expires.is_some() => return None,
                 received = receiver.recv() => match received {
                     Ok(ListEvent::Changed(doc)) => break doc,
                     Ok(ListEvent::Recheck) => {

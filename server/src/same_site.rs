@@ -35,12 +35,15 @@ fn same_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     if headers.contains_key(header::AUTHORIZATION) && !headers.contains_key(header::COOKIE) {
         return true;
     }
+    let origin = headers.get(header::ORIGIN).map(|origin| origin.as_bytes());
     match headers.get("sec-fetch-site").map(|site| site.to_str()) {
         // The browser vouches for it. A form posted from one of our pages
         // that sends no referrer (the password-reset page) says `Origin:
-        // null`; an opaque origin elsewhere (a sandboxed frame) is cross-site.
-        Some(Ok("same-origin")) => return true,
-        Some(Ok("none")) | None => {}
+        // null`; an opaque origin elsewhere (a sandboxed frame) is
+        // cross-site. A named origin is still checked against the configured
+        // one below (a rebound host name is "same-origin" to the browser).
+        Some(Ok("same-origin")) if matches!(origin, None | Some(b"null")) => return true,
+        Some(Ok("same-origin")) | Some(Ok("none")) | None => {}
         Some(_) => return false,
     }
     match headers.get(header::ORIGIN) {
@@ -90,6 +93,9 @@ mod tests {
         // A plain form post from our own page with no referrer (the reset page).
         assert!(same_site(&headers(&[host, ("sec-fetch-site", "same-origin"), ("origin", "null")]), None));
         assert!(!same_site(&headers(&[host, ("sec-fetch-site", "cross-site"), ("origin", "null")]), None));
+        // A host name rebound to this server is same-origin to the browser: the configured origin decides.
+        let rebound = [("host", "evil.example"), ("sec-fetch-site", "same-origin"), ("origin", "http://evil.example")];
+        assert!(!same_site(&headers(&rebound), Some("https://quire.example.com")));
         assert!(same_site(&headers(&[host, ("cookie", "quire_session=x")]), None), "curl with a cookie");
         assert!(same_site(
             &headers(&[host, ("authorization", "Bearer qt_x"), ("origin", "https://evil.example")]),

@@ -99,6 +99,15 @@ async fn changing_the_password_signs_out_every_other_session_and_keeps_this_one(
         .unwrap();
     assert_eq!(by_token.status(), 403);
     server.sign_in("ada", "brand new pass").await.expect("unchanged");
+    // Nor does a token read where she signs in, or sign her browsers out.
+    let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+    let listed =
+        http_client().get(server.http("/api/me/sessions")).header("authorization", &bearer).send().await.unwrap();
+    assert_eq!(listed.status(), 403);
+    let ended =
+        http_client().delete(server.http("/api/me/sessions")).header("authorization", &bearer).send().await.unwrap();
+    assert_eq!(ended.status(), 403);
+    assert_eq!(status(&server, &ada).await, 200);
     server.stop().await;
 }
 
@@ -154,6 +163,30 @@ async fn the_session_list_names_devices_and_ends_the_sessions_it_lists() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["current"], true);
     assert_eq!(status(&server, &eve).await, 200, "other people's sessions are not touched");
+    server.stop().await;
+}
+
+/// A request of a session, in flight when the session is signed out from the
+/// list, saves it afterwards: the session must stay signed out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_signed_out_from_the_list_stays_out_when_a_request_in_flight_saves_it() {
+    use std::str::FromStr;
+    use tower_sessions::{session::Id, SessionStore};
+    let (url, _dir) = sqlite_url();
+    let server = TestServer::start(&url).await;
+    let ada = server.sign_up("ada").await;
+    let thief = sign_in_from(&server, "ada", PASSWORD, FIREFOX).await;
+    let sessions_store = server::auth::SqlSessionStore::new(Store::connect(&url).await.unwrap().pool());
+    let id = Id::from_str(thief.split_once('=').unwrap().1).unwrap();
+    let in_flight = sessions_store.load(&id).await.unwrap().expect("the thief's session");
+
+    let listed = sessions(&server, &ada).await;
+    let theirs = listed.iter().find(|s| s["device"] == "Firefox on Linux").unwrap()["id"].as_str().unwrap().to_string();
+    assert_eq!(send(&server, &ada, Method::DELETE, &format!("/api/me/sessions/{theirs}"), None).await.0, 204);
+    assert_eq!(status(&server, &thief).await, 401);
+    sessions_store.save(&in_flight).await.unwrap();
+    assert_eq!(status(&server, &thief).await, 401, "written back, it is still signed out");
+    assert_eq!(sessions(&server, &ada).await.len(), 1);
     server.stop().await;
 }
 

@@ -41,6 +41,8 @@ pub struct GroupShare {
     pub name: String,
     pub role: Role,
     pub members: i64,
+    /// Who made it (and so decides who is in it, with the admins).
+    pub creator: Option<String>,
 }
 
 /// A group one can pick (to share with, to invite into).
@@ -48,6 +50,19 @@ pub struct GroupShare {
 pub struct GroupChoice {
     pub id: String,
     pub name: String,
+    /// Who made it (and so decides who is in it, with the admins): shown
+    /// beside the name, so nobody shares with a look-alike group unawares.
+    pub creator: Option<String>,
+}
+
+impl GroupChoice {
+    /// "Design team (made by margaret)".
+    pub fn label(&self) -> String {
+        match &self.creator {
+            Some(creator) => format!("{} (made by {creator})", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 #[server(prefix = "/rpc")]

@@ -316,15 +316,21 @@ impl GroupsPart {
                 <ActionForm action=share attr:class="row-form">
                     <input type="hidden" name="id" value=form_id/>
                     <select name="group_id" aria-label="Group to share with" data-testid="share-group-choice" required>
-                        {unshared.into_iter().map(|group| view! { <option value=group.id>{group.name}</option> }).collect_view()}
+                        {unshared.into_iter().map(|group| {
+                            let label = group.label();
+                            view! { <option value=group.id>{label}</option> }
+                        }).collect_view()}
                     </select>
                     <RolePicker name="role"/>
-                    <button type="submit" class="button primary" data-testid="share-group">"Share"</button>
+                    <button type="submit" class="button primary" data-testid="share-group" aria-label="Share with the group">"Share"</button>
                 </ActionForm>
             })}
             <ul class="share-list" data-testid="groups">
                 {shared.into_iter().map(|group| {
-                    let people = format!("{} {}", group.members, if group.members == 1 { "person" } else { "people" });
+                    let mut people = format!("{} {}", group.members, if group.members == 1 { "person" } else { "people" });
+                    if let Some(creator) = &group.creator {
+                        people.push_str(&format!(" · made by {creator}"));
+                    }
                     if !manage {
                         return view! {
                             <li>

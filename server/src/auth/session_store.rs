@@ -37,23 +37,21 @@ fn signed_in(record: &Record) -> (Option<String>, Option<i64>) {
 }
 
 impl SqlSessionStore {
-    /// Inserts the record; `on_conflict` says what an existing row with its id
-    /// gets. Returns whether a row was written.
-    async fn insert(&self, record: &Record, on_conflict: &str) -> session_store::Result<bool> {
-        let sql = format!(
-            "INSERT INTO sessions (id, data, expires_at, user_id, user_epoch) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (id) {on_conflict}"
-        );
+    /// Inserts the record unless a session has its id. Returns whether it did.
+    async fn insert(&self, record: &Record) -> session_store::Result<bool> {
         let (user_id, user_epoch) = signed_in(record);
-        let done = sqlx::query(&sql)
-            .bind(record.id.to_string())
-            .bind(encode(record)?)
-            .bind(record.expiry_date.unix_timestamp())
-            .bind(user_id)
-            .bind(user_epoch)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
+        let done = sqlx::query(
+            "INSERT INTO sessions (id, data, expires_at, user_id, user_epoch) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(record.id.to_string())
+        .bind(encode(record)?)
+        .bind(record.expiry_date.unix_timestamp())
+        .bind(user_id)
+        .bind(user_epoch)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
         Ok(done.rows_affected() == 1)
     }
 }
@@ -63,19 +61,27 @@ impl SessionStore for SqlSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A fresh id must not overwrite someone else's session: insert, and on
         // the (astronomically unlikely) collision draw a new id.
-        while !self.insert(record, "DO NOTHING").await? {
+        while !self.insert(record).await? {
             record.id = Id::default();
         }
         Ok(())
     }
 
+    /// Writes back a session this request loaded. Only an update: a session
+    /// signed out meanwhile (its row deleted: "sign out" in the session list,
+    /// an admin disabling the account) must not come back because a request
+    /// of its own, in flight at that moment, saves it afterwards.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.insert(
-            record,
-            "DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id, \
-             user_epoch = excluded.user_epoch",
-        )
-        .await?;
+        let (user_id, user_epoch) = signed_in(record);
+        sqlx::query("UPDATE sessions SET data = $1, expires_at = $2, user_id = $3, user_epoch = $4 WHERE id = $5")
+            .bind(encode(record)?)
+            .bind(record.expiry_date.unix_timestamp())
+            .bind(user_id)
+            .bind(user_epoch)
+            .bind(record.id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

@@ -91,7 +91,20 @@ impl Service {
         }
     }
 
+    /// Sessions are seen and ended from a signed-in browser only: a script's
+    /// token neither reads where its person signs in nor signs them out.
+    fn require_browser(&self) -> Result<(), Refusal> {
+        self.user()?;
+        match self.caller.session {
+            Some(_) => Ok(()),
+            None => {
+                Err(Refusal::Denied("Sessions are managed from a signed-in browser, not with an API token.".into()))
+            }
+        }
+    }
+
     pub async fn my_sessions(&self) -> Result<SessionList, Refusal> {
+        self.require_browser()?;
         let user = self.user()?;
         let rows = self.state.store.sessions_of(&user.id).await.map_err(internal)?;
         let current = self.current_session_id();
@@ -105,6 +118,7 @@ impl Service {
 
     /// Signs out one of the caller's sessions, by its public id.
     pub async fn end_my_session(&self, public: &str) -> Result<(), Refusal> {
+        self.require_browser()?;
         let user = self.user()?.clone();
         let store = &self.state.store;
         let rows = store.sessions_of(&user.id).await.map_err(internal)?;
@@ -123,6 +137,7 @@ impl Service {
 
     /// Signs out every session of the caller's but this one.
     pub async fn end_my_other_sessions(&self) -> Result<(), Refusal> {
+        self.require_browser()?;
         let user = self.user()?.clone();
         let keep = self.current_session_id();
         let epoch = self.state.store.end_other_sessions(&user.id, keep.as_deref()).await.map_err(internal)?;

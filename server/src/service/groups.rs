@@ -73,7 +73,7 @@ impl Service {
         }
         tracing::info!(group = %id, "group created");
         self.record(Audit::new("group.created").target("group", &id, Some(name.clone()))).await;
-        Ok(GroupChoice { id, name })
+        Ok(GroupChoice { id, name, creator: Some(me.username) })
     }
 
     /// The group, if the caller manages it (admins and its creator); a
@@ -92,13 +92,13 @@ impl Service {
     pub async fn remove_group(&self, group_id: &str) -> Result<(), Refusal> {
         let (_, group) = self.managed_group(group_id).await?;
         let store = &self.state.store;
-        let mut before = Vec::new();
-        for doc in self.group_docs(&group.id).await? {
-            let audience = self.audience(&doc).await?;
-            before.push((doc, audience));
-        }
-        store.delete_group(&group.id).await.map_err(internal)?;
-        for (doc, audience) in before {
+        let members: Vec<String> =
+            store.group_members(&group.id).await.map_err(internal)?.into_iter().map(|(id, _)| id).collect();
+        let docs = store.delete_group(&group.id).await.map_err(internal)?;
+        // Whoever saw these documents through the group hears, as do those who still see them.
+        for doc in docs.iter().filter_map(|id| DocId::parse(id)) {
+            let mut audience = self.audience(&doc).await?;
+            audience.extend(members.iter().cloned());
             self.access_changed(&doc, &audience);
         }
         tracing::info!(group = %group.id, "group deleted");
@@ -196,7 +196,13 @@ impl Service {
         let shared = store.doc_groups(id.as_str()).await.map_err(internal)?;
         let shared = shared
             .into_iter()
-            .map(|row| GroupShare { id: row.id, name: row.name, role: row.role, members: row.members })
+            .map(|row| GroupShare {
+                id: row.id,
+                name: row.name,
+                role: row.role,
+                members: row.members,
+                creator: row.creator,
+            })
             .collect();
         let choices = if owner { self.group_choices().await? } else { Vec::new() };
         Ok((shared, choices))
@@ -204,7 +210,7 @@ impl Service {
 
     pub async fn group_choices(&self) -> Result<Vec<GroupChoice>, Refusal> {
         let rows = self.state.store.groups().await.map_err(internal)?;
-        Ok(rows.into_iter().map(|row| GroupChoice { id: row.id, name: row.name }).collect())
+        Ok(rows.into_iter().map(|row| GroupChoice { id: row.id, name: row.name, creator: row.creator }).collect())
     }
 }
 

@@ -14,6 +14,8 @@ pub struct GroupRow {
     pub id: String,
     pub name: String,
     pub created_by: Option<String>,
+    /// The creator's username (who manages it, besides the admins).
+    pub creator: Option<String>,
     pub created_at: i64,
     pub members: i64,
 }
@@ -25,16 +27,19 @@ pub struct DocGroupRow {
     pub name: String,
     pub role: Role,
     pub members: i64,
+    pub creator: Option<String>,
 }
 
-const GROUP_COLUMNS: &str = "SELECT g.id, g.name, g.created_by, g.created_at, \
-     (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS members FROM user_groups g";
+const GROUP_COLUMNS: &str = "SELECT g.id, g.name, g.created_by, u.username AS creator, g.created_at, \
+     (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS members \
+     FROM user_groups g LEFT JOIN users u ON u.id = g.created_by";
 
 fn group_row(row: &sqlx::any::AnyRow) -> Result<GroupRow> {
     Ok(GroupRow {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         created_by: row.try_get("created_by")?,
+        creator: row.try_get("creator")?,
         created_at: row.try_get("created_at")?,
         members: row.try_get("members")?,
     })
@@ -73,11 +78,18 @@ impl Store {
         row.as_ref().map(group_row).transpose()
     }
 
-    /// Removes a group (its memberships and document shares go with it);
-    /// false if there was none.
-    pub async fn delete_group(&self, id: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM user_groups WHERE id = $1").bind(id).execute(&self.pool).await?;
-        Ok(done.rows_affected() == 1)
+    /// Removes a group with its memberships and document shares, at once.
+    /// Returns the documents it was shared with at that moment (a share made
+    /// while the caller looked is among them).
+    pub async fn delete_group(&self, id: &str) -> Result<Vec<String>> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query("DELETE FROM doc_groups WHERE group_id = $1 RETURNING doc_id")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM user_groups WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        rows.iter().map(|row| Ok(row.try_get("doc_id")?)).collect()
     }
 
     /// The members of a group as (account id, username), by username.
@@ -137,8 +149,10 @@ impl Store {
     /// The groups a document is shared with, by name.
     pub async fn doc_groups(&self, doc_id: &str) -> Result<Vec<DocGroupRow>> {
         let rows = sqlx::query(
-            "SELECT g.id, g.name, s.role, (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS members \
-             FROM doc_groups s JOIN user_groups g ON g.id = s.group_id WHERE s.doc_id = $1 ORDER BY g.name_key",
+            "SELECT g.id, g.name, s.role, u.username AS creator, \
+             (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS members \
+             FROM doc_groups s JOIN user_groups g ON g.id = s.group_id LEFT JOIN users u ON u.id = g.created_by \
+             WHERE s.doc_id = $1 ORDER BY g.name_key",
         )
         .bind(doc_id)
         .fetch_all(&self.pool)
@@ -152,6 +166,7 @@ impl Store {
                     role: Role::parse_shared(&role)
                         .ok_or_else(|| Error::Internal(format!("unknown role {role:?} in the database")))?,
                     members: row.try_get("members")?,
+                    creator: row.try_get("creator")?,
                 })
             })
             .collect()
