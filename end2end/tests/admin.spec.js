@@ -102,6 +102,26 @@ test('an admin invites a colleague, who signs up through the link and is then di
   await plain.getByLabel('New password').fill('set without a script');
   await plain.getByRole('button', { name: 'Set the password' }).click();
   await expect(plain.getByTestId('account-name')).toContainText(name, { timeout: 20_000 });
+
+  // Deleted, their document goes to the admin's trash; their page loses access.
+  // (The reset signed the first browser out: it signs in again.)
+  await colleague.goto('/signin');
+  await colleague.getByLabel('Username').fill(name);
+  await colleague.getByLabel('Password').fill('set without a script');
+  await colleague.getByRole('button', { name: 'Sign in' }).click();
+  await expect(colleague.getByTestId('account-name')).toContainText(name, { timeout: 20_000 });
+  const { id: theirs } = await (await colleague.request.post('/api/docs', { data: { title: 'Colleague draft' } })).json();
+  await colleague.goto(`/d/${theirs}`);
+  await expect(colleague.getByTestId('editor')).toBeEditable({ timeout: 20_000 });
+  await page.reload();
+  await hydrated(page);
+  await row.getByTestId('delete-person').click();
+  await row.getByLabel('Move them to my trash').check();
+  await row.getByTestId('confirm-delete-person').click();
+  await expect(row).toHaveCount(0);
+  await expect(colleague.getByTestId('status')).toHaveText('Access removed', { timeout: 5_000 });
+  await page.goto('/trash');
+  await expect(page.getByText('Colleague draft')).toBeVisible();
 });
 
 test('the admin page is for admins only', async ({ browser }) => {

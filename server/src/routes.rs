@@ -60,7 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/groups/{id}/members/{name}", put(api::groups::add_member).delete(api::groups::remove_member))
         .route("/api/users", post(api::sign_up))
         .route("/api/admin/users", get(api::admin::users))
-        .route("/api/admin/users/{name}", patch(api::admin::update_user))
+        .route("/api/admin/users/{name}", patch(api::admin::update_user).delete(api::admin::delete_user))
         .route("/api/admin/users/{name}/reset", post(api::admin::reset_link))
         .route("/api/admin/registration", get(api::admin::registration).put(api::admin::set_registration))
         .route("/api/admin/group-creation", put(api::groups::set_creation))

@@ -62,6 +62,13 @@ async fn changing_the_password_signs_out_every_other_session_and_keeps_this_one(
     let mut here = YClient::connect_with_cookie(server.addr, &doc, &ada).await;
     here.hello().await;
 
+    let kept: Value =
+        server.send_as(&ada, Method::POST, "/api/tokens", Some(json!({ "name": "kept" }))).await.json().await.unwrap();
+    let kept = format!("Bearer {}", kept["token"].as_str().unwrap());
+    let by_kept = || {
+        let request = http_client().get(server.http("/api/docs")).header("authorization", &kept);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
     let change = |current: &str, new: &str| json!({ "current": current, "new": new });
     let (code, body) =
         send(&server, &ada, Method::PUT, "/api/me/password", Some(change("wrong one!", "brand new pass"))).await;
@@ -107,6 +114,13 @@ async fn changing_the_password_signs_out_every_other_session_and_keeps_this_one(
     let ended =
         http_client().delete(server.http("/api/me/sessions")).header("authorization", &bearer).send().await.unwrap();
     assert_eq!(ended.status(), 403);
+    assert_eq!(status(&server, &ada).await, 200);
+
+    // Tokens survive a password change unless asked; asked, they go too.
+    assert_eq!(by_kept().await, 200);
+    let and_tokens = json!({ "current": "brand new pass", "new": "a third password", "revoke_tokens": true });
+    assert_eq!(send(&server, &ada, Method::PUT, "/api/me/password", Some(and_tokens)).await.0, 204);
+    assert_eq!(by_kept().await, 401);
     assert_eq!(status(&server, &ada).await, 200);
     server.stop().await;
 }

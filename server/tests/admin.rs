@@ -439,3 +439,108 @@ async fn admin_changes_are_serialised_postgres() {
     let Some(url) = common::postgres_url().await else { return };
     admin_changes_are_serialised(&url).await;
 }
+
+/// Deleting a person: their open socket, session and token end at once;
+/// their documents become the admin's (shares kept) or go to the admin's
+/// trash (nobody else can open them); the name can be taken again, by
+/// someone who inherits nothing.
+async fn deleting_a_person(database_url: &str) {
+    use server::doc_id::DocId;
+    let server = TestServer::start(database_url).await;
+    let ada = server.sign_up("ada").await;
+    let bob = server.sign_up("bob").await;
+    let carl = server.sign_up("carl").await;
+    let create = |cookie: String, title: &'static str| {
+        let server = &server;
+        async move {
+            let made: Value = server
+                .send_as(&cookie, Method::POST, "/api/docs", Some(json!({ "title": title })))
+                .await
+                .json()
+                .await
+                .unwrap();
+            made["id"].as_str().unwrap().to_string()
+        }
+    };
+    let notes = create(ada.clone(), "Ada's notes").await;
+    let share = json!({ "role": "editor" });
+    assert_eq!(
+        status_of(&server, &ada, Method::PUT, &format!("/api/docs/{notes}/members/bob"), Some(share)).await,
+        204
+    );
+    let token: Value = server
+        .send_as(&ada, Method::POST, "/api/tokens", Some(json!({ "name": "script" })))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    let mut socket = YClient::connect_with_cookie(server.addr, &notes, &ada).await;
+    socket.hello().await;
+    socket.insert(0, "kept for the team").await;
+    socket.wait_saved(Duration::from_secs(5)).await;
+
+    let delete = |name: &str, documents: &str| format!("/api/admin/users/{name}?documents={documents}");
+    assert_eq!(status_of(&server, &server.owner, Method::DELETE, "/api/admin/users/ada", None).await, 400, "say where");
+    assert_eq!(
+        status_of(&server, &server.owner, Method::DELETE, &delete("owner", "admin"), None).await,
+        400,
+        "not yourself"
+    );
+    assert_eq!(status_of(&server, &bob, Method::DELETE, &delete("ada", "admin"), None).await, 403);
+    assert_eq!(status_of(&server, &server.owner, Method::DELETE, &delete("nobody", "admin"), None).await, 400);
+
+    assert_eq!(status_of(&server, &server.owner, Method::DELETE, &delete("ada", "admin"), None).await, 204);
+    assert_eq!(socket.expect_close().await.0, app::collab::protocol::close::FORBIDDEN, "her socket closed at once");
+    assert_eq!(status_of(&server, &ada, Method::GET, "/api/docs", None).await, 401, "her session ended");
+    let by_token = http_client()
+        .get(server.http("/api/docs"))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), 401, "her token ended");
+    assert_eq!(server.sign_in("ada", PASSWORD).await.unwrap_err().0, 400);
+    assert!(users(&server).await.iter().all(|u| u["username"] != "ada"));
+    // The document is the admin's now, with its text and its shares.
+    let mine: Value = server.send_as(&server.owner, Method::GET, "/api/docs", None).await.json().await.unwrap();
+    assert!(mine["mine"].as_array().unwrap().iter().any(|d| d["id"] == notes.as_str()), "{mine}");
+    assert_eq!(server.markdown(&notes).await, "kept for the team");
+    let bobs: Value = server.send_as(&bob, Method::GET, "/api/docs", None).await.json().await.unwrap();
+    let shared = bobs["shared"].as_array().unwrap().iter().find(|d| d["id"] == notes.as_str()).expect("still shared");
+    assert_eq!(shared["owner"], "owner");
+
+    // To the trash: the admin's, and nobody else opens it meanwhile.
+    let plans = create(carl.clone(), "Carl's plans").await;
+    let share = json!({ "role": "viewer" });
+    assert_eq!(
+        status_of(&server, &carl, Method::PUT, &format!("/api/docs/{plans}/members/bob"), Some(share)).await,
+        204
+    );
+    assert_eq!(status_of(&server, &server.owner, Method::DELETE, &delete("carl", "trash"), None).await, 204);
+    let store = server::store::Store::connect(database_url).await.unwrap();
+    let row = store.document(&DocId::parse(&plans).unwrap()).await.unwrap().expect("kept in the trash");
+    assert!(row.deleted_at.is_some());
+    assert_eq!(row.owner.as_deref(), Some("owner"));
+    assert_eq!(status_of(&server, &bob, Method::GET, &format!("/api/docs/{plans}/markdown"), None).await, 404);
+
+    // The name is free again; whoever takes it inherits nothing.
+    let new_ada = server.sign_up("ada").await;
+    let listed: Value = server.send_as(&new_ada, Method::GET, "/api/docs", None).await.json().await.unwrap();
+    assert_eq!(listed["mine"], json!([]));
+    assert_eq!(listed["shared"], json!([]));
+    assert_eq!(status_of(&server, &new_ada, Method::GET, &format!("/api/docs/{notes}/markdown"), None).await, 404);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_person_hands_their_documents_over_sqlite() {
+    let (url, _dir) = sqlite_url();
+    deleting_a_person(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_person_hands_their_documents_over_postgres() {
+    let Some(url) = common::postgres_url().await else { return };
+    deleting_a_person(&url).await;
+}

@@ -145,6 +145,10 @@ async fn every_action_is_kept_and_nothing_secret(url: &str) {
         store.append_audit(&entry).await.unwrap();
     }
 
+    // A person deleted.
+    server.sign_up("dan").await;
+    ok(&server, &server.owner, Method::DELETE, "/api/admin/users/dan?documents=trash", None).await;
+
     let entries = all_entries(&server).await;
     let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
     for expected in [
@@ -175,6 +179,7 @@ async fn every_action_is_kept_and_nothing_secret(url: &str) {
         "admin.disabled",
         "admin.enabled",
         "admin.reset_link_created",
+        "admin.deleted",
         "account.password_reset",
         "account.password_changed",
         "account.session_ended",

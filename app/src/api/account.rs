@@ -46,10 +46,15 @@ pub async fn end_other_sessions() -> Result<(), ServerFnError> {
 }
 
 /// A new password (the current one is needed); every other session is
-/// signed out, this one stays.
+/// signed out, this one stays. `revoke_tokens`: a checkbox, present when
+/// ticked: the API tokens are revoked too.
 #[server(prefix = "/rpc")]
-pub async fn change_password(current: String, new_password: String) -> Result<(), ServerFnError> {
-    Ok(super::ssr::backend()?.change_password(current, new_password).await?)
+pub async fn change_password(
+    current: String,
+    new_password: String,
+    revoke_tokens: Option<String>,
+) -> Result<(), ServerFnError> {
+    Ok(super::ssr::backend()?.change_password(current, new_password, revoke_tokens.is_some()).await?)
 }
 
 #[server(prefix = "/rpc")]

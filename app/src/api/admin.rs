@@ -177,6 +177,7 @@ pub fn describe_action(action: &str) -> &'static str {
         "admin.disabled" => "disabled an account",
         "admin.enabled" => "enabled an account",
         "admin.reset_link_created" => "made a password-reset link",
+        "admin.deleted" => "deleted an account",
         _ => "did something",
     }
 }
@@ -229,6 +230,18 @@ pub async fn set_admin(username: String, admin: bool) -> Result<(), ServerFnErro
 #[server(prefix = "/rpc")]
 pub async fn set_disabled(username: String, disabled: bool) -> Result<(), ServerFnError> {
     Ok(super::ssr::backend()?.set_disabled(username, disabled).await?)
+}
+
+/// Deletes an account; `documents` says where theirs go: "admin" (to the
+/// admin deleting it) or "trash" (to that admin's trash).
+#[server(prefix = "/rpc")]
+pub async fn delete_account(username: String, documents: String) -> Result<(), ServerFnError> {
+    let to_trash = match documents.as_str() {
+        "admin" => false,
+        "trash" => true,
+        _ => return Err(super::ssr::invalid("Choose where their documents go.")),
+    };
+    Ok(super::ssr::backend()?.delete_account(username, to_trash).await?)
 }
 
 #[server(prefix = "/rpc")]

@@ -142,6 +142,8 @@ pub trait Backend: Send + Sync + 'static {
     /// Disabling ends the person's sessions, tokens and sockets at once.
     fn set_disabled(&self, username: String, disabled: bool) -> Outcome<'_, ()>;
     fn reset_link(&self, username: String) -> Outcome<'_, ResetLink>;
+    /// Their documents go to the admin deleting them, or to that admin's trash.
+    fn delete_account(&self, username: String, to_trash: bool) -> Outcome<'_, ()>;
     /// Who may sign up now (anyone may ask).
     fn registration(&self) -> Outcome<'_, Registration>;
     /// Whose password a reset link sets; None if it does not work (any more).
@@ -163,7 +165,7 @@ pub trait Backend: Send + Sync + 'static {
     fn sessions(&self) -> Outcome<'_, super::account::SessionList>;
     fn end_session(&self, session_id: String) -> Outcome<'_, ()>;
     fn end_other_sessions(&self) -> Outcome<'_, ()>;
-    fn change_password(&self, current: String, new_password: String) -> Outcome<'_, ()>;
+    fn change_password(&self, current: String, new_password: String, revoke_tokens: bool) -> Outcome<'_, ()>;
 
     fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>>;
     /// `expires_in_days` 0: until revoked.

@@ -86,6 +86,12 @@ pub fn offset_minutes(ms: i64) -> i64 {
     }
 }
 
+/// "2026-12-04 10:30 UTC": the same on the server and in every browser.
+pub fn utc_stamp(ms: i64) -> String {
+    let at = local(ms, 0);
+    format!("{:04}-{:02}-{:02} {} UTC", at.year, at.month, at.day, clock(at))
+}
+
 /// "just now", "5 minutes ago", "3 days ago".
 pub fn relative_time(now_ms: i64, then_ms: i64) -> String {
     let seconds = (now_ms - then_ms).max(0) / 1000;
@@ -117,6 +123,7 @@ mod tests {
         let late = local(1_796_340_600_000, 60);
         assert_eq!((late.day, clock(late)), (4, "00:30".into()));
         assert_eq!(local(1_796_340_600_000, 0).day, 3);
+        assert_eq!(utc_stamp(now_ms), "2026-12-04 10:30 UTC");
     }
 
     #[test]

@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{
-    error_text, load_admin, Account, AdminView, CreateInvite, CreateResetLink, GroupChoice, Invite, Registration,
-    RevokeInvite, SetAdmin, SetDisabled, SetGroupCreation, SetRegistration, MAX_INVITE_USES,
+    error_text, load_admin, Account, AdminView, CreateInvite, CreateResetLink, DeleteAccount, GroupChoice, Invite,
+    Registration, RevokeInvite, SetAdmin, SetDisabled, SetGroupCreation, SetRegistration, MAX_INVITE_USES,
 };
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
@@ -28,6 +28,7 @@ struct Actions {
     set_disabled: ServerAction<SetDisabled>,
     reset: ServerAction<CreateResetLink>,
     group_creation: ServerAction<SetGroupCreation>,
+    delete: ServerAction<DeleteAccount>,
 }
 
 #[component]
@@ -40,6 +41,7 @@ pub fn AdminPage() -> impl IntoView {
         set_disabled: ServerAction::new(),
         reset: ServerAction::new(),
         group_creation: ServerAction::new(),
+        delete: ServerAction::new(),
     };
     let page = Resource::new(
         move || {
@@ -50,6 +52,7 @@ pub fn AdminPage() -> impl IntoView {
                 actions.set_admin.version().get(),
                 actions.set_disabled.version().get(),
                 actions.group_creation.version().get(),
+                actions.delete.version().get(),
             )
         },
         |_| load_admin(),
@@ -63,6 +66,7 @@ pub fn AdminPage() -> impl IntoView {
             actions.set_disabled.value().get().and_then(Result::err),
             actions.reset.value().get().and_then(Result::err),
             actions.group_creation.value().get().and_then(Result::err),
+            actions.delete.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -275,6 +279,7 @@ fn people_section(accounts: Vec<Account>, me: String, now: i64, actions: Actions
 fn person_row(account: Account, is_me: bool, now: i64, actions: Actions) -> impl IntoView {
     let Account { username, created_at, last_seen_at, documents, storage_bytes, admin, disabled } = account;
     let (promote, disable, reset) = (username.clone(), username.clone(), username.clone());
+    let (delete_name, delete_label) = (username.clone(), format!("Delete {username}"));
     let last_seen = last_seen_at.map_or_else(|| "never".to_string(), |at| relative_time(now, at));
     view! {
         <tr data-testid="person" data-username=username.clone() class:disabled=disabled>
@@ -316,6 +321,20 @@ fn person_row(account: Account, is_me: bool, now: i64, actions: Actions) -> impl
                             "Reset link"
                         </button>
                     })}
+                    // A plain form inside a disclosure: deleting says where the
+                    // documents go, and takes two deliberate steps.
+                    <details class="delete-person">
+                        <summary class="button subtle danger-text" data-testid="delete-person">"Delete…"</summary>
+                        <ActionForm action=actions.delete attr:class="delete-form">
+                            <input type="hidden" name="username" value=delete_name/>
+                            <fieldset>
+                                <legend>"Their documents"</legend>
+                                <label class="check"><input type="radio" name="documents" value="admin" checked/>"Give them to me"</label>
+                                <label class="check"><input type="radio" name="documents" value="trash"/>"Move them to my trash"</label>
+                            </fieldset>
+                            <button type="submit" class="button danger" data-testid="confirm-delete-person">{delete_label}</button>
+                        </ActionForm>
+                    </details>
                 })}
             </td>
         </tr>

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::{describe_action, error_text, load_audit, AuditEntryView, AUDIT_CATEGORIES};
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
-use crate::components::when::relative_time;
+use crate::components::when::{relative_time, utc_stamp};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -77,7 +77,7 @@ fn entry_row(entry: AuditEntryView, now: i64) -> impl IntoView {
     let what = describe_action(&action);
     view! {
         <tr data-testid="audit-entry" data-action=action.clone() data-entry-id=id.to_string()>
-            <td>{relative_time(now, at)}</td>
+            <td><time title=utc_stamp(at)>{relative_time(now, at)}</time></td>
             <th scope="row">{actor.unwrap_or_else(|| "—".into())}</th>
             <td class="audit-what">
                 {what}

@@ -46,6 +46,10 @@ fn PasswordSection() -> impl IntoView {
                 <label for="new-password">"New password"</label>
                 <input id="new-password" name="new_password" type="password" required minlength=MIN_PASSWORD_CHARS.to_string()
                     autocomplete="new-password"/>
+                <label class="check">
+                    <input type="checkbox" name="revoke_tokens" value="yes" data-testid="revoke-tokens"/>
+                    "Also revoke my API tokens (if someone else may have had this account)"
+                </label>
                 <button type="submit" class="button primary" data-testid="change-password">"Change password"</button>
             </ActionForm>
             {move || change.value().get().map(|result| match result {

@@ -74,6 +74,31 @@ pub async fn update_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize)]
+pub struct Deletion {
+    #[serde(default)]
+    pub documents: String,
+}
+
+/// `DELETE /api/admin/users/{name}?documents=admin|trash` -> 204: the account
+/// is gone; its documents are the admin's now, or in the admin's trash.
+pub async fn delete_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<Deletion>,
+) -> Result<StatusCode> {
+    let bequest = match query.documents.as_str() {
+        "admin" => crate::store::Bequest::Admin,
+        "trash" => crate::store::Bequest::Trash,
+        _ => {
+            return Err(Error::BadRequest("say where their documents go: ?documents=admin or ?documents=trash".into()))
+        }
+    };
+    service(state, caller)?.delete_account(&name, bequest).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `POST /api/admin/users/{name}/reset` -> 201 `{"url","expires_at"}`: a
 /// one-time link with which the person sets a new password.
 pub async fn reset_link(State(state): State<AppState>, caller: Caller, Path(name): Path<String>) -> Result<Response> {

@@ -17,6 +17,9 @@ use crate::state::AppState;
 pub struct PasswordChange {
     pub current: String,
     pub new: String,
+    /// Revoke every API token of the account too.
+    #[serde(default)]
+    pub revoke_tokens: bool,
 }
 
 /// `PUT /api/me/password {"current","new"}` -> 204: every other session is
@@ -26,7 +29,7 @@ pub async fn change_password(
     caller: Caller,
     Body(body): Body<PasswordChange>,
 ) -> Result<StatusCode> {
-    service(state, caller)?.new_password(body.current, body.new).await?;
+    service(state, caller)?.new_password(body.current, body.new, body.revoke_tokens).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

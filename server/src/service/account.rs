@@ -158,8 +158,15 @@ impl Service {
 
     /// A new password, the current one proven first (and throttled like
     /// signing in, so a stolen session cannot guess it); every other session
-    /// is signed out, this one stays. Only from a signed-in browser.
-    pub async fn new_password(&self, current: String, new_password: String) -> Result<(), Refusal> {
+    /// is signed out, this one stays (and the API tokens are revoked, if
+    /// asked: a thief who had the session may have made one). Only from a
+    /// signed-in browser.
+    pub async fn new_password(
+        &self,
+        current: String,
+        new_password: String,
+        revoke_tokens: bool,
+    ) -> Result<(), Refusal> {
         let user = self.user()?.clone();
         if self.caller.session.is_none() {
             return Err(Refusal::Denied(
@@ -185,12 +192,14 @@ impl Service {
         self.state.throttle.succeeded(&keys);
         let hash = password::hash(new_password).await.map_err(internal)?;
         let keep = self.current_session_id();
-        let epoch = store.change_password(&user.id, &hash, keep.as_deref()).await.map_err(internal)?;
+        let epoch = store.change_password(&user.id, &hash, keep.as_deref(), revoke_tokens).await.map_err(internal)?;
         let id = user.id.clone();
         self.stay_signed_in(user, epoch).await?;
         self.credentials_ended(&id);
         tracing::info!(account = %id, "password changed");
-        self.record(Audit::new("account.password_changed")).await;
+        let changed = Audit::new("account.password_changed");
+        let changed = if revoke_tokens { changed.detail("API tokens revoked too") } else { changed };
+        self.record(changed).await;
         Ok(())
     }
 

@@ -11,7 +11,8 @@ use app::api::*;
 use super::audit::Audit;
 use super::{internal, invalid, Service};
 use crate::auth::{self, password, secret, SessionUser};
-use crate::store::{now_ms, AccountChange, AccountRow, InviteRow};
+use crate::doc_id::DocId;
+use crate::store::{now_ms, AccountChange, AccountRow, Bequest, InviteRow};
 
 /// Prefix of invitation secrets.
 pub const INVITE_TOKEN_PREFIX: &str = "qi_";
@@ -232,6 +233,34 @@ impl Service {
         let action = if disabled { "admin.disabled" } else { "admin.enabled" };
         self.record(Audit::new(action).target("account", id.unwrap_or_default(), Some(username.clone()))).await;
         tracing::info!(%username, disabled, "account disabled or enabled");
+        Ok(())
+    }
+
+    /// Deletes someone's account: their documents become the admin's (or go
+    /// to the admin's trash), their sessions, tokens and sockets end at once
+    /// on every instance, and they are gone from every share and group.
+    pub async fn delete_account(&self, username: &str, bequest: Bequest) -> Result<(), Refusal> {
+        let me = self.admin().await?;
+        let username = normalize_username(username);
+        if username == me.username {
+            return Err(Refusal::Invalid("You cannot delete your own account.".into()));
+        }
+        let store = &self.state.store;
+        let (change, id, moved) = store.delete_account(&username, &me.id, bequest).await.map_err(internal)?;
+        account_change(change)?;
+        let id = id.unwrap_or_default();
+        self.credentials_ended(&id);
+        for doc in moved.iter().filter_map(|doc| DocId::parse(doc)) {
+            let mut audience = self.audience(&doc).await?;
+            audience.push(id.clone());
+            self.access_changed(&doc, &audience);
+        }
+        let whereto = match bequest {
+            Bequest::Admin => format!("{} documents given to {}", moved.len(), me.username),
+            Bequest::Trash => format!("{} documents moved to {}'s trash", moved.len(), me.username),
+        };
+        tracing::info!(%username, documents = moved.len(), "account deleted");
+        self.record(Audit::new("admin.deleted").target("account", id, Some(username)).detail(whereto)).await;
         Ok(())
     }
 

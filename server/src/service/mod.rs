@@ -477,6 +477,11 @@ impl Backend for Service {
         Box::pin(async move { self.disable(&username, disabled).await })
     }
 
+    fn delete_account(&self, username: String, to_trash: bool) -> Outcome<'_, ()> {
+        let bequest = if to_trash { crate::store::Bequest::Trash } else { crate::store::Bequest::Admin };
+        Box::pin(async move { Service::delete_account(self, &username, bequest).await })
+    }
+
     fn reset_link(&self, username: String) -> Outcome<'_, ResetLink> {
         Box::pin(async move { self.password_reset_link(&username).await })
     }
@@ -543,8 +548,8 @@ impl Backend for Service {
         Box::pin(self.end_my_other_sessions())
     }
 
-    fn change_password(&self, current: String, new_password: String) -> Outcome<'_, ()> {
-        Box::pin(self.new_password(current, new_password))
+    fn change_password(&self, current: String, new_password: String, revoke_tokens: bool) -> Outcome<'_, ()> {
+        Box::pin(self.new_password(current, new_password, revoke_tokens))
     }
 
     fn api_tokens(&self) -> Outcome<'_, Vec<ApiToken>> {

@@ -34,6 +34,16 @@ pub struct InviteRow {
     pub group: Option<(String, String)>,
 }
 
+/// Where a deleted person's documents go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bequest {
+    /// To the admin deleting them, as theirs (shares and links kept).
+    Admin,
+    /// To the admin's trash (restorable for 30 days, then removed for good;
+    /// nobody else can open them meanwhile).
+    Trash,
+}
+
 /// Why an admin's change to an account was not made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountChange {
@@ -126,6 +136,51 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok((AccountChange::Done, Some(id)))
+    }
+
+    /// Deletes an account at once: its documents go to `admin` (as theirs,
+    /// or into their trash), its sessions end, and its tokens, memberships
+    /// and reset links go with it. Returns the ids of the documents moved.
+    pub async fn delete_account(
+        &self,
+        username: &str,
+        admin_id: &str,
+        bequest: Bequest,
+    ) -> Result<(AccountChange, Option<String>, Vec<String>)> {
+        let mut tx = self.begin_write().await?;
+        self.lock_admins(&mut tx).await?;
+        let Some(id) = account_id(&mut tx, username).await? else {
+            return Ok((AccountChange::NoSuchAccount, None, Vec::new()));
+        };
+        if other_enabled_admins(&mut tx, &id).await? == 0 {
+            return Ok((AccountChange::LastAdmin, Some(id), Vec::new()));
+        }
+        let now = now_ms();
+        let trash = match bequest {
+            Bequest::Trash => Some(now),
+            Bequest::Admin => None,
+        };
+        let moved = sqlx::query(
+            "UPDATE documents SET owner_id = $1, deleted_at = COALESCE(deleted_at, $2) WHERE owner_id = $3 RETURNING id",
+        )
+        .bind(admin_id)
+        .bind(trash)
+        .bind(&id)
+        .fetch_all(&mut *tx)
+        .await?;
+        // The admin owns them now: a membership of theirs in one says nothing more.
+        sqlx::query(
+            "DELETE FROM doc_members WHERE user_id = $1 AND doc_id IN (SELECT id FROM documents WHERE owner_id = $2)",
+        )
+        .bind(admin_id)
+        .bind(admin_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(&id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM users WHERE id = $1").bind(&id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        let moved = moved.iter().map(|row| row.try_get("id")).collect::<std::result::Result<Vec<String>, _>>()?;
+        Ok((AccountChange::Done, Some(id), moved))
     }
 
     /// One instance setting, if an admin set it.

@@ -15,7 +15,7 @@ mod text_delta;
 mod versions;
 
 pub use accounts::{TokenLimits, TokenRow, TokenUser, UserRow};
-pub use admin::{AccountChange, AccountRow, InviteRow};
+pub use admin::{AccountChange, AccountRow, Bequest, InviteRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
 pub use authors::{Author, ClientRange};
 pub use groups::{DocGroupRow, GroupRow};

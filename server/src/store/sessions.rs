@@ -62,14 +62,28 @@ impl Store {
     }
 
     /// A new password, with every other session ended in the same
-    /// transaction ([`Self::end_other_sessions`]). Returns the new epoch.
-    pub async fn change_password(&self, user_id: &str, password_hash: &str, keep: Option<&str>) -> Result<i64> {
+    /// transaction ([`Self::end_other_sessions`]), and the account's API
+    /// tokens revoked if asked. Returns the new epoch.
+    pub async fn change_password(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        keep: Option<&str>,
+        revoke_tokens: bool,
+    ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        if revoke_tokens {
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                .bind(now_ms())
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let epoch = end_others_in(&mut tx, user_id, keep).await?;
         tx.commit().await?;
         Ok(epoch)
