@@ -14,16 +14,10 @@ use serde_json::{json, Value};
 
 use app::api::Role;
 use app::collab::protocol::close;
-use common::{http_client, session_cookie, sqlite_url, TestServer, YClient, PASSWORD};
+use common::{http_client, send_json as send, session_cookie, sqlite_url, TestServer, YClient, PASSWORD};
 use server::store::{now_ms, Store};
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
-
-async fn send(server: &TestServer, cookie: &str, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let response = server.send_as(cookie, method, path, body).await;
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// Signs in from a browser with this User-Agent; the session cookie.
 async fn sign_in_from(server: &TestServer, username: &str, password: &str, agent: &str) -> String {

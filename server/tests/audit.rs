@@ -8,14 +8,8 @@ mod common;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use common::{http_client, session_cookie, sqlite_url, TestServer, PASSWORD};
+use common::{http_client, send_json as send, session_cookie, sqlite_url, TestServer, PASSWORD};
 use server::store::{now_ms, Store};
-
-async fn send(server: &TestServer, cookie: &str, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let response = server.send_as(cookie, method, path, body).await;
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn ok(server: &TestServer, cookie: &str, method: Method, path: &str, body: Option<Value>) -> Value {
     let (status, body) = send(server, cookie, method.clone(), path, body).await;

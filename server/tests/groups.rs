@@ -14,16 +14,10 @@ use serde_json::{json, Value};
 use app::api::Role;
 use app::collab::protocol::close;
 use common::redis::RedisServer;
-use common::{http_client, next_event, sqlite_url, subscribe, TestServer, YClient, PASSWORD};
+use common::{http_client, next_event, send_json as send, sqlite_url, subscribe, TestServer, YClient, PASSWORD};
 use server::Config;
 
 const WITHIN_A_SECOND: Duration = Duration::from_secs(1);
-
-async fn send(server: &TestServer, cookie: &str, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let response = server.send_as(cookie, method, path, body).await;
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn create_group(server: &TestServer, cookie: &str, name: &str) -> String {
     let (status, body) = send(server, cookie, Method::POST, "/api/groups", Some(json!({ "name": name }))).await;

@@ -717,6 +717,19 @@ pub async fn next_event(
     }
 }
 
+/// A request as `cookie`'s session: the status and the JSON body (null if none).
+pub async fn send_json(
+    server: &TestServer,
+    cookie: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let response = server.send_as(cookie, method, path, body).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 pub async fn subscribe(server: &TestServer, cookie: &str) -> (reqwest::Response, String) {
     let mut response =
         reqwest::Client::new().get(server.http("/events")).header("cookie", cookie).send().await.unwrap();
