@@ -517,7 +517,31 @@ async fn deleting_a_person(database_url: &str) {
         status_of(&server, &carl, Method::PUT, &format!("/api/docs/{plans}/members/bob"), Some(share)).await,
         204
     );
+    // Carl was an admin with an open invitation: it goes with him.
+    assert_eq!(
+        status_of(&server, &server.owner, Method::PATCH, "/api/admin/users/carl", Some(json!({ "admin": true }))).await,
+        204
+    );
+    let invited: Value =
+        server.send_as(&carl, Method::POST, "/api/invites", Some(json!({ "uses": 5 }))).await.json().await.unwrap();
+    let invitation = invited["url"].as_str().unwrap().trim_start_matches("/signup?invite=").to_string();
+    // Not with an API token: deleting cannot be undone.
+    let token: Value = server
+        .send_as(&server.owner, Method::POST, "/api/tokens", Some(json!({ "name": "admin script" })))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let by_token = http_client()
+        .delete(server.http(&delete("carl", "trash")))
+        .header("authorization", format!("Bearer {}", token["token"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_token.status(), 403);
     assert_eq!(status_of(&server, &server.owner, Method::DELETE, &delete("carl", "trash"), None).await, 204);
+    let (status, _) = sign_up(&server, "carlsguest", Some(&invitation)).await;
+    assert_eq!(status, 403, "a deleted admin's invitation no longer admits anyone");
     let store = server::store::Store::connect(database_url).await.unwrap();
     let row = store.document(&DocId::parse(&plans).unwrap()).await.unwrap().expect("kept in the trash");
     assert!(row.deleted_at.is_some());

@@ -241,6 +241,12 @@ impl Service {
     /// on every instance, and they are gone from every share and group.
     pub async fn delete_account(&self, username: &str, bequest: Bequest) -> Result<(), Refusal> {
         let me = self.admin().await?;
+        // Irreversible: from a signed-in browser, like reset links, not with a token.
+        if self.caller.session.is_none() {
+            return Err(Refusal::Denied(
+                "Accounts are deleted from a signed-in browser, not with an API token.".into(),
+            ));
+        }
         let username = normalize_username(username);
         if username == me.username {
             return Err(Refusal::Invalid("You cannot delete your own account.".into()));
@@ -249,18 +255,26 @@ impl Service {
         let (change, id, moved) = store.delete_account(&username, &me.id, bequest).await.map_err(internal)?;
         account_change(change)?;
         let id = id.unwrap_or_default();
-        self.credentials_ended(&id);
-        for doc in moved.iter().filter_map(|doc| DocId::parse(doc)) {
-            let mut audience = self.audience(&doc).await?;
-            audience.push(id.clone());
-            self.access_changed(&doc, &audience);
-        }
+        // Done and committed: noted first, whatever happens while telling others.
         let whereto = match bequest {
             Bequest::Admin => format!("{} documents given to {}", moved.len(), me.username),
             Bequest::Trash => format!("{} documents moved to {}'s trash", moved.len(), me.username),
         };
         tracing::info!(%username, documents = moved.len(), "account deleted");
-        self.record(Audit::new("admin.deleted").target("account", id, Some(username)).detail(whereto)).await;
+        self.record(Audit::new("admin.deleted").target("account", &id, Some(username)).detail(whereto)).await;
+        self.credentials_ended(&id);
+        for doc in moved.iter().filter_map(|doc| DocId::parse(doc)) {
+            match self.state.store.audience(&doc).await {
+                Ok(mut audience) => {
+                    audience.push(id.clone());
+                    self.access_changed(&doc, &audience);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, doc = %doc, "could not tell a moved document's audience");
+                    self.state.hub.access_changed(&doc);
+                }
+            }
+        }
         Ok(())
     }
 

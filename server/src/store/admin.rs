@@ -139,8 +139,11 @@ impl Store {
     }
 
     /// Deletes an account at once: its documents go to `admin` (as theirs,
-    /// or into their trash), its sessions end, and its tokens, memberships
-    /// and reset links go with it. Returns the ids of the documents moved.
+    /// or into their trash), its sessions end, its open invitations are
+    /// withdrawn, and its tokens, memberships and reset links go with it.
+    /// LastAdmin if `admin` is no (enabled) admin any more, is the account
+    /// itself, or the account is the last enabled admin. Returns the ids of
+    /// the documents moved.
     pub async fn delete_account(
         &self,
         username: &str,
@@ -152,8 +155,19 @@ impl Store {
         let Some(id) = account_id(&mut tx, username).await? else {
             return Ok((AccountChange::NoSuchAccount, None, Vec::new()));
         };
-        if other_enabled_admins(&mut tx, &id).await? == 0 {
+        // The admin must still be one (not demoted or disabled meanwhile),
+        // and not the one going.
+        let heir = sqlx::query("SELECT id FROM users WHERE id = $1 AND is_admin = 1 AND disabled_at IS NULL")
+            .bind(admin_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if heir.is_none() || id == admin_id || other_enabled_admins(&mut tx, &id).await? == 0 {
             return Ok((AccountChange::LastAdmin, Some(id), Vec::new()));
+        }
+        if self.backend == super::Backend::Postgres {
+            // A document the person creates meanwhile waits for this, then
+            // fails, instead of making the deletion fail on its reference.
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind(&id).fetch_optional(&mut *tx).await?;
         }
         let now = now_ms();
         let trash = match bequest {
@@ -177,6 +191,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(&id).execute(&mut *tx).await?;
+        // Invitations they made (as an admin) go with them.
+        sqlx::query("UPDATE invites SET revoked_at = $1 WHERE created_by = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM users WHERE id = $1").bind(&id).execute(&mut *tx).await?;
         tx.commit().await?;
         let moved = moved.iter().map(|row| row.try_get("id")).collect::<std::result::Result<Vec<String>, _>>()?;
