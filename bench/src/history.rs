@@ -26,7 +26,7 @@ use yrs::{GetString, ReadTxn, Transact, Update};
 
 use app::collab::{compare, doc as qdoc, protocol};
 use server::doc_id::DocId;
-use server::store::{Cut, Retention, Store, Write};
+use server::store::{Cut, NewAccount, Retention, Store, Write};
 
 use crate::workloads::coldload::{read_trace, Patch};
 
@@ -125,7 +125,8 @@ pub async fn run(out: &Path) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("history.db").display());
     let store = Store::connect(&url).await?;
-    store.create_user("bench", "bench", "not-a-real-hash").await?;
+    let bench = NewAccount { id: "bench".into(), username: "bench".into(), password_hash: String::new(), sso: None };
+    store.create_user(&bench).await?;
     let mut results = HistoryResults::default();
 
     for name in ["automerge-paper", "seph-blog1"] {

@@ -84,6 +84,30 @@ pub struct Config {
     #[arg(long, env = "QUIRE_REGISTRATION", value_parser = parse_registration)]
     pub registration: Option<app::api::Registration>,
 
+    /// Single sign-on: the OpenID provider's issuer URL (its discovery
+    /// document is `<issuer>/.well-known/openid-configuration`). With the
+    /// client id and secret below, the sign-in page offers "Sign in with …".
+    #[arg(long, env = "QUIRE_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// The client id Quire was registered with at the OpenID provider.
+    #[arg(long, env = "QUIRE_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The client secret that goes with `QUIRE_OIDC_CLIENT_ID`.
+    #[arg(long, env = "QUIRE_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+
+    /// What the sign-in button calls the provider: "Sign in with <name>".
+    #[arg(long, env = "QUIRE_OIDC_NAME", default_value = "SSO")]
+    pub oidc_name: String,
+
+    /// Whether people may sign in (and sign up) with a password. `false`
+    /// makes single sign-on the only way in (it must then be configured);
+    /// API tokens keep working.
+    #[arg(long, env = "QUIRE_PASSWORD_SIGNIN", default_value_t = true, action = clap::ArgAction::Set)]
+    pub password_sign_in: bool,
+
     /// Days the audit log keeps an entry (sign-ins, sharing, admin actions…);
     /// older ones are removed hourly. 0 keeps them forever.
     #[arg(long, env = "QUIRE_AUDIT_RETENTION_DAYS", default_value_t = 365)]
@@ -202,6 +226,33 @@ impl Config {
         let mut config = Self::parse_from(["quire"]);
         config.database_url = database_url.into();
         config
+    }
+
+    /// The single sign-on settings, if all three are given. Some but not
+    /// all of them, or password sign-in off without them, is a mistake
+    /// worth refusing to start over.
+    pub fn sso(&self) -> Result<Option<crate::auth::oidc::SsoSettings>, String> {
+        let parts = (self.oidc_issuer.as_deref(), self.oidc_client_id.as_deref(), self.oidc_client_secret.as_deref());
+        let nonempty = |value: Option<&str>| value.map(str::trim).filter(|value| !value.is_empty()).map(str::to_string);
+        let settings = match (nonempty(parts.0), nonempty(parts.1), nonempty(parts.2)) {
+            (Some(issuer), Some(client_id), Some(client_secret)) => {
+                let name = self.oidc_name.trim();
+                let name = if name.is_empty() { "SSO" } else { name };
+                Some(crate::auth::oidc::SsoSettings::new(&issuer, client_id, client_secret, name)?)
+            }
+            (None, None, None) => None,
+            _ => {
+                return Err("single sign-on needs all of QUIRE_OIDC_ISSUER, QUIRE_OIDC_CLIENT_ID and \
+                            QUIRE_OIDC_CLIENT_SECRET"
+                    .into())
+            }
+        };
+        if settings.is_none() && !self.password_sign_in {
+            return Err("QUIRE_PASSWORD_SIGNIN=false needs single sign-on (QUIRE_OIDC_ISSUER…): \
+                        nobody could sign in"
+                .into());
+        }
+        Ok(settings)
     }
 
     pub fn room_limits(&self) -> crate::hub::RoomLimits {

@@ -23,6 +23,7 @@ pub mod same_site;
 pub mod serve;
 pub mod service;
 pub mod socket_limits;
+pub mod sso;
 pub mod state;
 pub mod store;
 pub mod ws;
@@ -59,6 +60,11 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
+    // Settings that cannot work are refused before anything starts.
+    let sso = match config.sso().map_err(Error::Config)? {
+        Some(settings) => Some(Arc::new(auth::oidc::Sso::new(settings).map_err(Error::Config)?)),
+        None => None,
+    };
     let store = Store::connect_pooled(&config.database_url, config.db_pool).await?;
     let (persister, writer) = Persister::spawn(store.clone(), config.compact_after, config.version_policy());
     let cancel = CancellationToken::new();
@@ -92,6 +98,7 @@ pub async fn run(
         events: events.clone(),
         throttle: Arc::default(),
         sockets,
+        sso,
     };
     let relaying = tokio::spawn(follow_relay(
         hub.clone(),

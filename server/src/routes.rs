@@ -25,7 +25,7 @@ use crate::auth::{self, Caller};
 use crate::client_addr::ClientAddr;
 use crate::service::{self, Service};
 use crate::state::AppState;
-use crate::{api, events, headers, same_site, ws};
+use crate::{api, events, headers, same_site, sso, ws};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -69,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/invites/{id}", delete(api::admin::revoke_invite))
         .route("/api/session", post(api::sign_in))
         .route("/api/tokens", get(api::me::tokens).post(api::create_token))
+        .route("/api/me", get(api::me::me))
+        .route("/api/me/sso", delete(api::me::unlink_sso))
         .route("/api/me/password", put(api::me::change_password))
         .route("/api/me/sessions", get(api::me::sessions).delete(api::me::end_other_sessions))
         .route("/api/me/sessions/{id}", delete(api::me::end_session))
@@ -78,6 +80,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::health))
         .route("/events", get(events::stream))
         .route("/s/{token}", get(service::open_share_link))
+        .route("/auth/oidc/start", get(sso::start))
+        .route(sso::CALLBACK_PATH, get(sso::callback))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), auth::resolve_caller))

@@ -29,6 +29,12 @@ pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, 
     }
 }
 
+/// Whether a request (of any method) was made by this site's own pages, by
+/// the person typing the address, or by a program — not by a page elsewhere.
+pub fn from_this_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    same_site(headers, public_origin)
+}
+
 /// Whether a state-changing request may proceed (see the module docs).
 fn same_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     // A token and no cookie: nothing ambient a foreign page could ride.

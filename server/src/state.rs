@@ -8,6 +8,7 @@ use leptos::config::LeptosOptions;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::auth::oidc::Sso;
 use crate::auth::throttle::Throttle;
 use crate::config::Config;
 use crate::events::ListEvents;
@@ -31,4 +32,6 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     /// Sockets held per person and per address.
     pub sockets: Arc<SocketLimits>,
+    /// The OpenID provider people may sign in with, if one is configured.
+    pub sso: Option<Arc<Sso>>,
 }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use yrs::{GetString, Text, Transact};
 
 use common::redis::RedisServer;
-use common::{sqlite_url, TestServer, YClient};
+use common::{account, sqlite_url, TestServer, YClient};
 use server::doc_id::DocId;
 use server::store::{Cut, Retention, Store, Write};
 use server::Config;
@@ -353,7 +353,7 @@ async fn versions_and_compaction_succeed_while_another_instance_writes_the_same_
     let (url, _dir) = sqlite_url();
     let here = Store::connect(&url).await.unwrap();
     let there = Store::connect(&url).await.unwrap();
-    assert!(here.create_user("u1", "ada", "not-a-real-hash").await.unwrap());
+    assert_eq!(here.create_user(&account("u1", "ada")).await.unwrap(), server::store::Created::Done);
     let (mine, busy) = (DocId::random(), DocId::random());
     here.create_document(&mine, "Mine", "u1").await.unwrap();
     here.create_document(&busy, "Busy", "u1").await.unwrap();
@@ -415,7 +415,7 @@ async fn retention_keeps_storage_bounded_over_years_of_daily_editing() {
     let (url, _dir) = sqlite_url();
     let store = Store::connect(&url).await.unwrap();
     let id = DocId::random();
-    assert!(store.create_user("u1", "ada", "not-a-real-hash").await.unwrap());
+    assert_eq!(store.create_user(&account("u1", "ada")).await.unwrap(), server::store::Created::Done);
     store.create_document(&id, "Diary", "u1").await.unwrap();
     let doc = app::collab::doc::new_doc();
     let text = app::collab::doc::content(&doc);

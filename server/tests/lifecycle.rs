@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{sqlite_url, TestServer, YClient};
+use common::{account, sqlite_url, TestServer, YClient};
 use server::doc_id::DocId;
-use server::store::Store;
+use server::store::{Created, Store};
 use server::Config;
 
 async fn open_documents(server: &TestServer) -> u64 {
@@ -60,7 +60,7 @@ async fn compaction_keeps_the_document_and_only_deletes_what_it_merged() {
     let (url, _dir) = sqlite_url();
     let store = Store::connect(&url).await.unwrap();
     let id = DocId::random();
-    assert!(store.create_user("u1", "ada", "not-a-real-hash").await.unwrap());
+    assert_eq!(store.create_user(&account("u1", "ada")).await.unwrap(), Created::Done);
     store.create_document(&id, "Compaction", "u1").await.unwrap();
 
     let doc = app::collab::doc::new_doc();

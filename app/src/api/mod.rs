@@ -1,5 +1,5 @@
 //! What the pages ask the server for: the shared types ([`types`]), the Leptos
-//! server functions ([`docs`], [`account`], [`admin`], [`groups`], [`history`]) and, on the server, the
+//! server functions ([`docs`], [`account`], [`admin`], [`groups`], [`history`], [`sso`]) and, on the server, the
 //! [`ssr::Backend`] the server binary implements for each request.
 
 pub mod account;
@@ -7,6 +7,7 @@ pub mod admin;
 pub mod docs;
 pub mod groups;
 pub mod history;
+pub mod sso;
 pub mod types;
 
 #[cfg(feature = "ssr")]
@@ -17,6 +18,7 @@ pub use admin::*;
 pub use docs::*;
 pub use groups::*;
 pub use history::*;
+pub use sso::*;
 pub use types::*;
 
 /// The message of a server function error, without the framework's prefix.

@@ -104,6 +104,10 @@ pub trait Backend: Send + Sync + 'static {
     fn sign_up(&self, username: String, password: String, invite: Option<String>) -> Outcome<'_, ()>;
     fn sign_in(&self, username: String, password: String) -> Outcome<'_, ()>;
     fn sign_out(&self) -> Outcome<'_, ()>;
+    /// The ways in this server offers (anyone may ask).
+    fn sign_in_methods(&self) -> Outcome<'_, super::sso::SignInMethods>;
+    fn sso_status(&self) -> Outcome<'_, super::sso::SsoStatus>;
+    fn unlink_sso(&self) -> Outcome<'_, ()>;
 
     fn list(&self) -> Outcome<'_, DocList>;
     /// Creates a document (the title is validated here); returns its id.

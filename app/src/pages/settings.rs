@@ -1,5 +1,6 @@
 //! `/settings`: your account. Change the password (the current one needed;
-//! every other session is signed out), see where you are signed in (device,
+//! every other session is signed out), connect the account to the single
+//! sign-on provider (or disconnect it, when it has a password), see where you are signed in (device,
 //! address, when last active) and sign any of those out, or all of them, and
 //! personal API tokens for scripts (`Authorization: Bearer`), optionally
 //! expiring or read-only. A new token's secret is shown once; revoking one,
@@ -9,9 +10,11 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use leptos_router::hooks::use_query_map;
+
 use crate::api::{
-    error_text, list_api_tokens, list_sessions, ApiToken, ChangePassword, CreateApiToken, EndOtherSessions, EndSession,
-    RevokeApiToken, SessionInfo, MIN_PASSWORD_CHARS,
+    error_text, list_api_tokens, list_sessions, load_sso_status, sso_problem, ApiToken, ChangePassword, CreateApiToken,
+    EndOtherSessions, EndSession, RevokeApiToken, SessionInfo, SsoStatus, UnlinkSso, MIN_PASSWORD_CHARS,
 };
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
@@ -27,10 +30,79 @@ pub fn SettingsPage() -> impl IntoView {
         <header class="topbar"><Brand/><span class="spacer"></span><AccountMenu/></header>
         <main class="page narrow account-page">
             <h1>"Your account"</h1>
-            <PasswordSection/>
+            <SignInSections/>
             <SessionsSection/>
             <TokensSection/>
         </main>
+    }
+}
+
+/// How the account signs in: its password (where it has one and passwords
+/// work here) and its connection to the single sign-on provider.
+#[component]
+fn SignInSections() -> impl IntoView {
+    let unlink = ServerAction::<UnlinkSso>::new();
+    let status = Resource::new(move || unlink.version().get(), |_| load_sso_status());
+    view! {
+        <Transition fallback=|| ()>
+            {move || status.get().map(|result| match result {
+                Err(e) => view! { <p class="error" role="alert">{error_text(&e)}</p> }.into_any(),
+                Ok(status) => view! {
+                    {(status.has_password && status.password_sign_in).then(|| view! { <PasswordSection/> })}
+                    {status.provider.clone().map(|provider| view! { <SsoSection status=status.clone() provider unlink/> })}
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SsoSection(status: SsoStatus, provider: String, unlink: ServerAction<UnlinkSso>) -> impl IntoView {
+    let query = use_query_map();
+    let name = provider.clone();
+    let outcome = move || {
+        let code = query.read().get("sso")?;
+        Some(match code.as_str() {
+            "linked" => view! {
+                <p class="notice" role="status" data-testid="sso-linked">"Connected: you can sign in with " {name.clone()} " now."</p>
+            }.into_any(),
+            code => {
+                let problem = sso_problem(code).unwrap_or("Connecting did not work. Please try again.");
+                view! { <p class="error" role="alert" data-testid="sso-error">{problem}</p> }.into_any()
+            }
+        })
+    };
+    let can_unlink = status.has_password && status.password_sign_in;
+    view! {
+        <section class="admin-section" aria-labelledby="sso-heading">
+            <h2 id="sso-heading">"Single sign-on"</h2>
+            {outcome}
+            {match status.linked {
+                Some(identity) => view! {
+                    <p data-testid="sso-identity">"Connected to " {provider.clone()} " as " <strong>{identity}</strong> "."</p>
+                    {if can_unlink {
+                        view! {
+                            <div class="section-actions">
+                                <ConfirmButton label=format!("Disconnect {provider}") question="Disconnect? You then sign in with your password only.".into()
+                                    class="subtle" testid="sso-unlink"
+                                    on_confirm=Callback::new(move |()| { unlink.dispatch(UnlinkSso {}); })/>
+                            </div>
+                        }.into_any()
+                    } else {
+                        view! { <p class="muted">"This account signs in only through " {provider.clone()} "."</p> }.into_any()
+                    }}
+                }.into_any(),
+                None => view! {
+                    <p class="muted">"Connect your account to " {provider.clone()} " to sign in with it instead of a password."</p>
+                    <div class="section-actions">
+                        <a class="button" href="/auth/oidc/start?link=1" rel="external" data-testid="sso-link">"Connect " {provider.clone()}</a>
+                    </div>
+                }.into_any(),
+            }}
+            {move || unlink.value().get().and_then(Result::err).map(|e| view! {
+                <p class="error" role="alert">{error_text(&e)}</p>
+            })}
+        </section>
     }
 }
 

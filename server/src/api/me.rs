@@ -1,5 +1,5 @@
-//! The caller's own account (README, "Your account"): password, signed-in
-//! sessions, and the list of personal API tokens.
+//! The caller's own account (README, "Your account"): who they are, their
+//! password, signed-in sessions, and the list of personal API tokens.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,6 +11,30 @@ use super::{service, Body};
 use crate::auth::Caller;
 use crate::error::Result;
 use crate::state::AppState;
+
+/// `GET /api/me` -> `{"username","admin","password","sso"}`: who the caller
+/// is, whether the account has a password, and the identity it is connected
+/// to at the single sign-on provider (null: none, or no provider).
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Response> {
+    use app::api::ssr::Backend;
+    let service = service(state, caller)?;
+    let me = service.me().await?;
+    let sso = service.sso_status().await?;
+    Ok(Json(serde_json::json!({
+        "username": me.username,
+        "admin": me.admin,
+        "password": sso.has_password,
+        "sso": sso.linked,
+    }))
+    .into_response())
+}
+
+/// `DELETE /api/me/sso` -> 204: disconnects the account from the single
+/// sign-on provider (403 if it has no password to sign in with instead).
+pub async fn unlink_sso(State(state): State<AppState>, caller: Caller) -> Result<StatusCode> {
+    service(state, caller)?.unlink_sso().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -8,6 +8,7 @@
 //! turns either into a [`Caller`] request extension for every route.
 
 mod caller;
+pub mod oidc;
 pub mod password;
 mod person;
 pub mod secret;

@@ -30,15 +30,16 @@ pub async fn hash(password: String) -> Result<String> {
     .map_err(|e| Error::Internal(e.to_string()))?
 }
 
-/// Whether `password` matches `stored`. With no stored hash (unknown user) it
-/// still does the same work, so response times do not reveal which usernames
-/// exist.
+/// Whether `password` matches `stored`. With no stored hash (unknown user,
+/// or an account that signs in only through single sign-on, whose hash is
+/// empty) it still does the same work, so response times do not reveal which
+/// usernames exist, nor which have a password.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
     let Ok(_permit) = HASHING.acquire().await else {
         return false;
     };
     tokio::task::spawn_blocking(move || {
-        let stored = stored.unwrap_or_else(|| DUMMY.to_string());
+        let stored = stored.filter(|stored| !stored.is_empty()).unwrap_or_else(|| DUMMY.to_string());
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
@@ -63,5 +64,6 @@ mod tests {
         assert!(verify("correct horse".into(), Some(stored.clone())).await);
         assert!(!verify("wrong horse".into(), Some(stored)).await);
         assert!(!verify("anything".into(), None).await);
+        assert!(!verify("".into(), Some(String::new())).await);
     }
 }

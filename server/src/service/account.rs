@@ -93,7 +93,7 @@ impl Service {
 
     /// Sessions are seen and ended from a signed-in browser only: a script's
     /// token neither reads where its person signs in nor signs them out.
-    fn require_browser(&self) -> Result<(), Refusal> {
+    pub(super) fn require_browser(&self) -> Result<(), Refusal> {
         self.user()?;
         match self.caller.session {
             Some(_) => Ok(()),
@@ -173,6 +173,7 @@ impl Service {
                 "Change your password from a signed-in browser, not with an API token.".into(),
             ));
         }
+        self.passwords_sign_in()?;
         validate_password(&new_password).map_err(invalid)?;
         let keys = throttle_keys(self.ip, &user.username);
         if let Err(wait) = self.state.throttle.attempt(&keys, Instant::now()) {
@@ -183,6 +184,11 @@ impl Service {
         }
         let store = &self.state.store;
         let stored = store.user_by_id(&user.id).await.map_err(internal)?.map(|row| row.password_hash);
+        if stored.as_deref() == Some("") {
+            return Err(Refusal::Denied(
+                "This account signs in through single sign-on: it has no password to change.".into(),
+            ));
+        }
         if !password::verify(current, stored).await {
             self.state.hub.relay().publish(&relay::Message::SignInFailed(keys.to_vec()));
             let failed = Audit::new("sign_in.failed").target("account", &user.id, Some(user.username.clone()));

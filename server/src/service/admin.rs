@@ -12,7 +12,7 @@ use super::audit::Audit;
 use super::{internal, invalid, Service};
 use crate::auth::{self, password, secret, SessionUser};
 use crate::doc_id::DocId;
-use crate::store::{now_ms, AccountChange, AccountRow, Bequest, InviteRow};
+use crate::store::{now_ms, AccountChange, AccountRow, Bequest, Created, InviteRow, NewAccount};
 
 /// Prefix of invitation secrets.
 pub const INVITE_TOKEN_PREFIX: &str = "qi_";
@@ -58,12 +58,13 @@ impl Service {
         password: String,
         invite: Option<String>,
     ) -> Result<(), Refusal> {
+        self.passwords_sign_in()?;
         let username = validate_username(&username).map_err(invalid)?;
         validate_password(&password).map_err(invalid)?;
-        let store = &self.state.store;
-        let first = !store.has_users().await.map_err(internal)?;
         // Refused before any slow hashing when it could not succeed.
-        let admission = if first { None } else { Some(self.admission(invite.as_deref()).await?) };
+        if self.state.store.has_users().await.map_err(internal)? {
+            self.admission(invite.as_deref()).await?;
+        }
         let address = auth::throttle::address_key(self.ip);
         if !self.state.throttle.sign_up(&address, self.state.config.signups_per_hour, Instant::now()) {
             return Err(Refusal::Throttled(
@@ -71,35 +72,52 @@ impl Service {
             ));
         }
         let hash = password::hash(password).await.map_err(internal)?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let admission = match admission {
-            Some(admission) => admission,
-            None if store.create_first_user(&id, &username, &hash).await.map_err(internal)? => {
-                tracing::info!(%username, "first account created: the instance's admin");
-                let created =
-                    Audit::new("account.created").by(&id, &username).target("account", &id, Some(username.clone()));
-                self.record(created.detail("the first account: the admin")).await;
-                return self.sign_in_session(SessionUser { id, username, epoch: 0 }).await;
+        let account = NewAccount { id: uuid::Uuid::new_v4().to_string(), username, password_hash: hash, sso: None };
+        match self.insert_account(&account, invite.as_deref()).await? {
+            Created::Done => {}
+            Created::NameTaken | Created::IdentityTaken => {
+                return Err(Refusal::Invalid(format!(
+                    "The username “{}” is taken. Please choose another.",
+                    account.username
+                )))
             }
-            // Someone else was first meanwhile: the rules for everyone else apply.
-            None => self.admission(invite.as_deref()).await?,
-        };
-        let created = match &admission {
-            Some(invite) => store.create_invited_user(&id, &username, &hash, invite).await.map_err(internal)?,
-            None => Some(store.create_user(&id, &username, &hash).await.map_err(internal)?),
-        };
-        match created {
-            None => return Err(dead_invite()),
-            Some(false) => {
-                return Err(Refusal::Invalid(format!("The username “{username}” is taken. Please choose another.")))
-            }
-            Some(true) => {}
         }
-        tracing::info!(%username, invited = admission.is_some(), "account created");
-        let created = Audit::new("account.created").by(&id, &username).target("account", &id, Some(username.clone()));
-        let how = if admission.is_some() { "through an invitation" } else { "open sign-up" };
-        self.record(created.detail(how)).await;
+        let NewAccount { id, username, .. } = account;
         self.sign_in_session(SessionUser { id, username, epoch: 0 }).await
+    }
+
+    /// Creates an account by the rules: the instance's first one is its
+    /// admin; anyone else needs the registration mode to let them in (and
+    /// then spends `invite`, where it takes one). Audited; signs nobody in.
+    pub(super) async fn insert_account(&self, account: &NewAccount, invite: Option<&str>) -> Result<Created, Refusal> {
+        let store = &self.state.store;
+        let (id, username) = (&account.id, &account.username);
+        if !store.has_users().await.map_err(internal)? {
+            // None: someone else was first meanwhile, and the rules for
+            // everyone else apply.
+            if let Some(created) = store.create_first_user(account).await.map_err(internal)? {
+                if created == Created::Done {
+                    tracing::info!(%username, "first account created: the instance's admin");
+                    let audit =
+                        Audit::new("account.created").by(id, username).target("account", id, Some(username.clone()));
+                    self.record(audit.detail(creation_detail("the first account: the admin", account))).await;
+                }
+                return Ok(created);
+            }
+        }
+        let admission = self.admission(invite).await?;
+        let created = match &admission {
+            Some(invite) => store.create_invited_user(account, invite).await.map_err(internal)?,
+            None => Some(store.create_user(account).await.map_err(internal)?),
+        };
+        let created = created.ok_or_else(dead_invite)?;
+        if created == Created::Done {
+            tracing::info!(%username, invited = admission.is_some(), "account created");
+            let audit = Audit::new("account.created").by(id, username).target("account", id, Some(username.clone()));
+            let how = if admission.is_some() { "through an invitation" } else { "open sign-up" };
+            self.record(audit.detail(creation_detail(how, account))).await;
+        }
+        Ok(created)
     }
 
     /// Whether someone may sign up now (not the first account): Ok with the
@@ -283,6 +301,7 @@ impl Service {
     /// would turn a token into a session (which tokens cannot mint).
     pub async fn password_reset_link(&self, username: &str) -> Result<ResetLink, Refusal> {
         let me = self.admin().await?;
+        self.passwords_sign_in()?;
         if self.caller.session.is_none() {
             return Err(Refusal::Denied(
                 "Reset links are made from a signed-in browser, not with an API token.".into(),
@@ -318,6 +337,7 @@ impl Service {
     /// Uses a reset link: the new password, every session of the account
     /// signed out (and its sockets closed), this one signed in.
     pub async fn reset_password_with(&self, token: &str, new_password: String) -> Result<(), Refusal> {
+        self.passwords_sign_in()?;
         validate_password(&new_password).map_err(invalid)?;
         let token = token.trim();
         if !secret::looks_valid(RESET_TOKEN_PREFIX, token) {
@@ -387,4 +407,13 @@ fn dead_invite() -> Refusal {
 
 fn dead_reset() -> Refusal {
     Refusal::Denied("This password-reset link does not work: it expired or was used already.".into())
+}
+
+/// How an account came to be, for the audit log: `how`, and whether it signs
+/// in through single sign-on.
+fn creation_detail(how: &str, account: &NewAccount) -> String {
+    match account.sso {
+        Some(_) => format!("{how}, by single sign-on"),
+        None => how.to_string(),
+    }
 }

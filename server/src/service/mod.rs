@@ -8,6 +8,7 @@ mod admin;
 mod audit;
 mod groups;
 mod history;
+mod sso;
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -22,6 +23,7 @@ use crate::relay;
 use crate::state::AppState;
 use crate::store::{now_ms, DocumentRow};
 use audit::Audit;
+pub use sso::Callback as SsoCallback;
 
 /// Documents stay in the trash this long before they are removed for good.
 pub const TRASH_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -98,6 +100,15 @@ impl Service {
         self.state.events.recheck(account);
     }
 
+    /// Refused when single sign-on is the only way in (`QUIRE_PASSWORD_SIGNIN=false`).
+    fn passwords_sign_in(&self) -> Result<(), Refusal> {
+        if self.state.config.password_sign_in {
+            return Ok(());
+        }
+        let name = self.state.sso.as_ref().map_or("single sign-on", |sso| sso.name());
+        Err(Refusal::Denied(format!("Passwords do not sign in on this server: sign in with {name}.")))
+    }
+
     async fn sign_in_session(&self, user: SessionUser) -> Result<(), Refusal> {
         let session = self.caller.session.as_ref().ok_or(Refusal::Internal)?;
         // A new id on sign-in, so an id planted in the browser beforehand
@@ -166,6 +177,7 @@ impl Backend for Service {
 
     fn sign_in(&self, username: String, password: String) -> Outcome<'_, ()> {
         Box::pin(async move {
+            self.passwords_sign_in()?;
             let username = normalize_username(&username);
             let keys = throttle_keys(self.ip, &username);
             // Counted as failed from here on, so parallel guesses cannot all
@@ -218,6 +230,23 @@ impl Backend for Service {
             }
             Ok(())
         })
+    }
+
+    fn sign_in_methods(&self) -> Outcome<'_, SignInMethods> {
+        Box::pin(async move {
+            Ok(SignInMethods {
+                password: self.state.config.password_sign_in,
+                sso: self.state.sso.as_ref().map(|sso| sso.name().to_string()),
+            })
+        })
+    }
+
+    fn sso_status(&self) -> Outcome<'_, SsoStatus> {
+        Box::pin(self.sso_status())
+    }
+
+    fn unlink_sso(&self) -> Outcome<'_, ()> {
+        Box::pin(self.unlink_sso())
     }
 
     fn list(&self) -> Outcome<'_, DocList> {

@@ -49,42 +49,71 @@ pub struct TokenUser {
     pub limits: TokenLimits,
 }
 
+/// An account about to be created.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub id: String,
+    pub username: String,
+    /// Empty for an account that signs in only through single sign-on.
+    pub password_hash: String,
+    /// The identity at an OpenID provider it is linked to from the start.
+    pub sso: Option<SsoIdentity>,
+}
+
+/// Who someone is at an OpenID provider: its issuer and their `sub` there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoIdentity {
+    pub issuer: String,
+    pub subject: String,
+    /// Their e-mail or name at the provider, shown back to them.
+    pub label: Option<String>,
+}
+
+/// What creating an account came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Done,
+    /// Someone has that username; nothing was created.
+    NameTaken,
+    /// The identity at the provider is linked to an account already (two
+    /// first sign-ins at once); nothing was created.
+    IdentityTaken,
+}
+
 impl Store {
-    /// Creates an account (not an admin); false when the username is taken.
-    pub async fn create_user(&self, id: &str, username: &str, password_hash: &str) -> Result<bool> {
+    /// Creates an account (not an admin).
+    pub async fn create_user(&self, account: &NewAccount) -> Result<Created> {
         let mut tx = self.begin_write().await?;
-        let created = insert_user(&mut tx, id, username, password_hash, false).await?;
-        tx.commit().await?;
+        let created = insert_user(&mut tx, account, false).await?;
+        if created == Created::Done {
+            tx.commit().await?;
+        }
         Ok(created)
     }
 
-    /// Creates the instance's first account, its admin; false (and nothing
+    /// Creates the instance's first account, its admin; None (and nothing
     /// created) if any account exists by now. Serialised with every other
     /// change to who administers the instance, so two first sign-ups at once
     /// make one admin, and the other goes by the rules for everyone else.
-    pub async fn create_first_user(&self, id: &str, username: &str, password_hash: &str) -> Result<bool> {
+    pub async fn create_first_user(&self, account: &NewAccount) -> Result<Option<Created>> {
         let mut tx = self.begin_write().await?;
         self.lock_admins(&mut tx).await?;
         if sqlx::query("SELECT id FROM users LIMIT 1").fetch_optional(&mut *tx).await?.is_some() {
-            return Ok(false);
+            return Ok(None);
         }
-        let created = insert_user(&mut tx, id, username, password_hash, true).await?;
-        tx.commit().await?;
-        Ok(created)
+        let created = insert_user(&mut tx, account, true).await?;
+        if created == Created::Done {
+            tx.commit().await?;
+        }
+        Ok(Some(created))
     }
 
     /// [`Self::create_user`] through an invitation, which loses one use in
     /// the same transaction. None when the invitation does not work (unknown,
-    /// revoked, expired or used up); Some(false) when the username is taken,
-    /// and then the invitation keeps its use. The new account joins the
-    /// invitation's group, if it has one.
-    pub async fn create_invited_user(
-        &self,
-        id: &str,
-        username: &str,
-        password_hash: &str,
-        invite_hash: &str,
-    ) -> Result<Option<bool>> {
+    /// revoked, expired or used up); when the account cannot be created the
+    /// invitation keeps its use. The new account joins the invitation's
+    /// group, if it has one.
+    pub async fn create_invited_user(&self, account: &NewAccount, invite_hash: &str) -> Result<Option<Created>> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
         let spent = sqlx::query(
@@ -96,20 +125,21 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(spent) = spent else { return Ok(None) };
-        if !insert_user(&mut tx, id, username, password_hash, false).await? {
-            return Ok(Some(false));
+        let created = insert_user(&mut tx, account, false).await?;
+        if created != Created::Done {
+            return Ok(Some(created));
         }
         // The invitation's group, if it still exists (deleting a group clears it).
         if let Some(group_id) = spent.try_get::<Option<String>, _>("group_id")? {
             sqlx::query("INSERT INTO group_members (group_id, user_id, created_at) VALUES ($1, $2, $3)")
                 .bind(group_id)
-                .bind(id)
+                .bind(&account.id)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
         }
         tx.commit().await?;
-        Ok(Some(true))
+        Ok(Some(Created::Done))
     }
 
     /// True once any account exists.
@@ -245,7 +275,7 @@ impl Store {
     }
 }
 
-fn user_row(row: &AnyRow) -> Result<UserRow> {
+pub(super) fn user_row(row: &AnyRow) -> Result<UserRow> {
     Ok(UserRow {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
@@ -256,28 +286,32 @@ fn user_row(row: &AnyRow) -> Result<UserRow> {
     })
 }
 
-/// Inserts an account; false when the username is taken.
 fn token_limits(row: &AnyRow) -> Result<TokenLimits> {
     Ok(TokenLimits { expires_at: row.try_get("expires_at")?, read_only: row.try_get::<i64, _>("read_only")? != 0 })
 }
 
-async fn insert_user(
-    conn: &mut AnyConnection,
-    id: &str,
-    username: &str,
-    password_hash: &str,
-    admin: bool,
-) -> Result<bool> {
+/// Inserts an account, and its identity at a provider if it has one. The
+/// caller rolls back unless it is [`Created::Done`].
+async fn insert_user(conn: &mut AnyConnection, account: &NewAccount, admin: bool) -> Result<Created> {
+    let now = now_ms();
     let inserted = sqlx::query(
         "INSERT INTO users (id, username, password_hash, created_at, is_admin, last_seen_at) \
          VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT (username) DO NOTHING",
     )
-    .bind(id)
-    .bind(username)
-    .bind(password_hash)
-    .bind(now_ms())
+    .bind(&account.id)
+    .bind(&account.username)
+    .bind(&account.password_hash)
+    .bind(now)
     .bind(i64::from(admin))
     .execute(&mut *conn)
     .await?;
-    Ok(inserted.rows_affected() == 1)
+    if inserted.rows_affected() != 1 {
+        return Ok(Created::NameTaken);
+    }
+    if let Some(identity) = &account.sso {
+        if !super::sso::insert_identity(conn, identity, &account.id, now).await? {
+            return Ok(Created::IdentityTaken);
+        }
+    }
+    Ok(Created::Done)
 }

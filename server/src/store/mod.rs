@@ -11,10 +11,11 @@ mod groups;
 mod persister;
 mod sessions;
 mod sharing;
+mod sso;
 mod text_delta;
 mod versions;
 
-pub use accounts::{TokenLimits, TokenRow, TokenUser, UserRow};
+pub use accounts::{Created, NewAccount, SsoIdentity, TokenLimits, TokenRow, TokenUser, UserRow};
 pub use admin::{AccountChange, AccountRow, Bequest, InviteRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
 pub use authors::{Author, ClientRange};
@@ -22,6 +23,7 @@ pub use groups::{DocGroupRow, GroupRow};
 pub use persister::{Ack, Persister, VersionPolicy};
 pub use sessions::SessionRow;
 pub use sharing::{LinkRow, SharedDoc};
+pub use sso::Linked;
 pub use versions::{Cut, Retention, VersionRow};
 
 use std::path::Path;
