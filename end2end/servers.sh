@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What the browser suite runs against, started by Playwright (playwright.config.js):
 # two Quire instances on one fresh SQLite database, relaying through their own
-# Redis, as they would behind a load balancer. Instance A listens on
-# QUIRE_E2E_PORT (3100), instance B on the next port, Redis on the one after.
-# Stopping this script stops all three.
+# Redis, as they would behind a load balancer, both offering single sign-on
+# through a real OpenID provider (tools/oidc-provider.mjs). Instance A listens
+# on QUIRE_E2E_PORT (3100), instance B on the next port, Redis on the one
+# after, the provider on the one after that. Stopping this script stops all four.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,17 @@ healthy() {
 redis-server --bind 127.0.0.1 --port $((port + 2)) --save '' --appendonly no >target/e2e/redis.log 2>&1 &
 pids+=($!)
 
+node end2end/tools/oidc-provider.mjs $((port + 3)) >target/e2e/oidc-provider.log 2>&1 &
+pids+=($!)
+until grep -q '^listening on ' target/e2e/oidc-provider.log 2>/dev/null; do
+  kill -0 "${pids[1]}" 2>/dev/null || { cat target/e2e/oidc-provider.log >&2; echo "the OpenID provider exited" >&2; exit 1; }
+  sleep 0.1
+done
+export QUIRE_OIDC_ISSUER=http://127.0.0.1:$((port + 3))
+export QUIRE_OIDC_CLIENT_ID=quire
+export QUIRE_OIDC_CLIENT_SECRET=quire-test-secret
+export QUIRE_OIDC_NAME="Test ID"
+
 export DATABASE_URL=sqlite://target/e2e/quire.db
 export REDIS_URL=redis://127.0.0.1:$((port + 2))/
 export RUST_LOG=${RUST_LOG:-warn}
@@ -43,7 +55,7 @@ QUIRE_ADDR=127.0.0.1:$port "$bin" 2> >(tee target/e2e/server-a.log >&2) &
 pids+=($!)
 # B starts once A has created and migrated the database.
 until healthy "$port"; do
-  kill -0 "${pids[1]}" 2>/dev/null || { echo "instance A exited before it was ready" >&2; exit 1; }
+  kill -0 "${pids[2]}" 2>/dev/null || { echo "instance A exited before it was ready" >&2; exit 1; }
   sleep 0.1
 done
 # B takes documents of up to 200,000 characters (A the default 16 Mi), so a

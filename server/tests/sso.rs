@@ -115,6 +115,14 @@ async fn sign_in_creates_finds_and_links(url: &str) {
     come_back(&boss, &callback).await;
     let me = who(&server, &boss).await.unwrap();
     assert_eq!((me["username"].as_str(), me["admin"].as_bool()), (Some("owner"), Some(true)));
+    let (_, users) = send_json(&server, &server.owner, Method::GET, "/api/admin/users", None).await;
+    let sso: Vec<(&str, bool)> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|user| (user["username"].as_str().unwrap(), user["sso"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(sso, [("ada", true), ("owner", true), ("owner-2", true)]);
 
     // An identity that signs in someone else cannot be linked to the owner too,
     // nor a second identity to an account that has one.

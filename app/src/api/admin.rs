@@ -57,6 +57,8 @@ pub struct Account {
     pub storage_bytes: i64,
     pub admin: bool,
     pub disabled: bool,
+    /// Signs in through the single sign-on provider (too).
+    pub sso: bool,
 }
 
 /// An invitation that still works (its secret is never listed).

@@ -277,7 +277,7 @@ fn people_section(accounts: Vec<Account>, me: String, now: i64, actions: Actions
 }
 
 fn person_row(account: Account, is_me: bool, now: i64, actions: Actions) -> impl IntoView {
-    let Account { username, created_at, last_seen_at, documents, storage_bytes, admin, disabled } = account;
+    let Account { username, created_at, last_seen_at, documents, storage_bytes, admin, disabled, sso } = account;
     let (promote, disable, reset) = (username.clone(), username.clone(), username.clone());
     let (delete_name, delete_label) = (username.clone(), format!("Delete {username}"));
     let last_seen = last_seen_at.map_or_else(|| "never".to_string(), |at| relative_time(now, at));
@@ -288,6 +288,7 @@ fn person_row(account: Account, is_me: bool, now: i64, actions: Actions) -> impl
                 {is_me.then(|| view! { <span class="badge">"you"</span> })}
                 {admin.then(|| view! { <span class="badge accent">"admin"</span> })}
                 {disabled.then(|| view! { <span class="badge danger">"disabled"</span> })}
+                {sso.then(|| view! { <span class="badge" title="Signs in through single sign-on">"SSO"</span> })}
             </th>
             // The units and labels inside the cells show only on a phone,
             // where the rows become cards without the table's header.

@@ -41,6 +41,7 @@ pub async fn users(State(state): State<AppState>, caller: Caller) -> Result<Resp
                 "storage_bytes": account.storage_bytes,
                 "admin": account.admin,
                 "disabled": account.disabled,
+                "sso": account.sso,
             })
         })
         .collect();

@@ -373,6 +373,7 @@ fn account(row: AccountRow) -> Account {
         storage_bytes: row.storage_bytes,
         admin: row.is_admin,
         disabled: row.disabled,
+        sso: row.sso,
     }
 }
 

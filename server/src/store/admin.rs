@@ -20,6 +20,8 @@ pub struct AccountRow {
     pub documents: i64,
     /// Bytes their documents take: snapshots, logs and versions.
     pub storage_bytes: i64,
+    /// Connected to the single sign-on provider.
+    pub sso: bool,
 }
 
 /// An invitation as listed (its secret is never stored, so never listed).
@@ -62,7 +64,9 @@ impl Store {
              COALESCE((SELECT SUM(LENGTH(s.data)) FROM doc_snapshots s JOIN documents d ON d.id = s.doc_id WHERE d.owner_id = u.id), 0) \
              + COALESCE((SELECT SUM(LENGTH(l.data)) FROM doc_updates l JOIN documents d ON d.id = l.doc_id WHERE d.owner_id = u.id), 0) \
              + COALESCE((SELECT SUM(LENGTH(v.data)) FROM doc_versions v JOIN documents d ON d.id = v.doc_id WHERE d.owner_id = u.id), 0) \
-             AS storage_bytes FROM users u ORDER BY u.username",
+             AS storage_bytes, \
+             (SELECT COUNT(*) FROM sso_identities i WHERE i.user_id = u.id) AS identities \
+             FROM users u ORDER BY u.username",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -77,6 +81,7 @@ impl Store {
                     disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
                     documents: row.try_get("documents")?,
                     storage_bytes: row.try_get("storage_bytes")?,
+                    sso: row.try_get::<i64, _>("identities")? > 0,
                 })
             })
             .collect()

@@ -35,9 +35,18 @@ impl OidcProvider {
             .arg("0")
             .current_dir(&root)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start the OpenID provider (node; scripts/setup.sh installs end2end/node_modules)");
+        // Its errors show; its start-up warnings (a development setup, which this is) do not.
+        let stderr = child.stderr.take().expect("stderr is piped");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !line.starts_with("oidc-provider WARNING") {
+                    eprintln!("[oidc-provider] {line}");
+                }
+            }
+        });
         let stdout = child.stdout.take().expect("stdout is piped");
         let (found, issuer) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
