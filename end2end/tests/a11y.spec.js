@@ -1,6 +1,7 @@
 // Accessibility as axe-core measures it (WCAG 2.1 A/AA rules): the home page,
 // the document page in both themes and layouts, the Share panel, the
-// history panel, the admin and groups pages and your account, with no serious
+// history panel, the admin and groups pages and your account, the sign-in
+// page with single sign-on, with no serious
 // or critical violations.
 const { test, expect } = require('@playwright/test');
 const AxeBuilder = require('@axe-core/playwright').default;
@@ -133,6 +134,7 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Create token' }).click();
     await expect(page.getByTestId('new-token')).toBeVisible();
     await expect(page.getByTestId('session').first()).toBeVisible();
+    await expect(page.getByTestId('sso-link')).toBeVisible();
     expect(await violations(page)).toEqual([]);
     await context.close();
   });
@@ -141,6 +143,9 @@ for (const scheme of ['light', 'dark']) {
 test('no serious violations for a visitor who is not signed in', async ({ page }) => {
   await page.goto('/');
   expect(await violations(page)).toEqual([]);
-  await page.goto('/signin');
+  // With single sign-on offered, and saying why a sign-in through it failed.
+  await page.goto('/signin?sso=code');
+  await expect(page.getByTestId('sso-sign-in')).toBeVisible();
+  await expect(page.getByTestId('sso-error')).toBeVisible();
   expect(await violations(page)).toEqual([]);
 });

@@ -50,7 +50,9 @@ test('signing in through the provider makes an account and comes back signed in'
   await page.goto('/signin');
   await hydrated(page);
   await page.getByRole('link', { name: 'Sign in with Test ID' }).click();
-  // Signed in at the provider already: straight back.
+  // Signed in at the provider already: no login, only its consent again
+  // (it asks every time for a native client like this one).
+  await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByTestId('account-name')).toContainText(login, { timeout: 20_000 });
   await expect(page.getByTestId('account-name')).not.toContainText(`${login}-2`);
 });
