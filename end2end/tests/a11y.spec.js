@@ -134,7 +134,7 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Create token' }).click();
     await expect(page.getByTestId('new-token')).toBeVisible();
     await expect(page.getByTestId('session').first()).toBeVisible();
-    await expect(page.getByTestId('sso-link')).toBeVisible();
+    await expect(page.getByTestId('sso-confirm')).toBeVisible();
     expect(await violations(page)).toEqual([]);
     await context.close();
   });

@@ -69,6 +69,10 @@ test('a person with a password connects their account, and the provider then sig
   await page.goto('/settings');
   await hydrated(page);
   const login = randomName('corp');
+  // The password first (a session alone never connects an identity), then on to the provider.
+  await page.getByPlaceholder('Your password, to confirm').fill(PASSWORD);
+  await page.getByTestId('sso-confirm').click();
+  await expect(page).toHaveURL(/\/settings\?sso=confirmed$/);
   await page.getByTestId('sso-link').click();
   await signInAtProvider(page, login);
   await expect(page.getByTestId('sso-linked')).toBeVisible({ timeout: 20_000 });

@@ -65,6 +65,13 @@ pub async fn run(
         Some(settings) => Some(Arc::new(auth::oidc::Sso::new(settings).map_err(Error::Config)?)),
         None => None,
     };
+    if sso.is_some() && config.public_origin.is_none() {
+        tracing::warn!(
+            "single sign-on without QUIRE_PUBLIC_ORIGIN: the redirect URI is made from each request's Host \
+             (and is http unless QUIRE_SECURE_COOKIES); set QUIRE_PUBLIC_ORIGIN to the address registered \
+             with the provider"
+        );
+    }
     let store = Store::connect_pooled(&config.database_url, config.db_pool).await?;
     let (persister, writer) = Persister::spawn(store.clone(), config.compact_after, config.version_policy());
     let cancel = CancellationToken::new();

@@ -5,10 +5,13 @@
 //!
 //! Both are GET: the callback must be (the provider redirects), and a start
 //! that is a POST would be stopped by the pages' `form-action 'self'` on its
-//! way to the provider. Starting a sign-in from another site only sends the
-//! visitor to the provider; starting a *link* from another site is refused,
-//! so no page elsewhere can connect whatever identity the browser has at the
-//! provider to the account signed in here.
+//! way to the provider. Both answer page navigations only. Starting a
+//! sign-in from another site only sends a visitor who is not signed in to
+//! the provider (a provider's own "open Quire" link works); someone signed in
+//! stays who they are. Starting a *link* from another site is refused, and a
+//! link also needs the password confirmed in this session just before, so no
+//! page elsewhere — nor someone who merely holds the session — can connect an
+//! identity to the account signed in here.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -44,21 +47,29 @@ pub async fn start(
 ) -> Response {
     let link = query.link.as_deref() == Some("1");
     let back = if link { "/settings" } else { "/signin" };
-    if state.sso.is_none() {
-        return no_store(Redirect::to(&format!("{back}?sso=off")));
+    // Only a page navigation starts a sign-in: not an image in a document,
+    // not a script's fetch.
+    if !is_navigation(&headers) {
+        return no_store(Redirect::to(&format!("{back}?sso=state")));
     }
-    if link && !crate::same_site::from_this_site(&headers, state.config.public_origin.as_deref()) {
-        return no_store(Redirect::to("/settings?sso=state"));
+    let from_here = crate::same_site::from_this_site(&headers, state.config.public_origin.as_deref());
+    if link && (!from_here || caller.user.is_none()) {
+        let to = if caller.user.is_none() { "/signin?next=/settings" } else { "/settings?sso=state" };
+        return no_store(Redirect::to(to));
     }
-    if link && caller.user.is_none() {
-        return no_store(Redirect::to("/signin?next=/settings"));
+    // Someone signed in, sent here by another site: they stay who they are
+    // (a page elsewhere must not switch their account).
+    if !link && !from_here && caller.user.is_some() {
+        return no_store(Redirect::to("/"));
     }
-    let redirect_uri = callback_url(&state, &headers);
+    let Some(redirect_uri) = callback_url(&state, &headers) else {
+        return no_store(Redirect::to(&format!("{back}?sso=invalid")));
+    };
     let next = app::api::local_path(query.next.as_deref());
     let service = Service::new(state, caller, ip);
     match service.begin_sso(&redirect_uri, &next, query.invite, link).await {
         Ok(url) => no_store(Redirect::to(&url)),
-        Err(_) => no_store(Redirect::to(&format!("{back}?sso=unavailable"))),
+        Err(code) => no_store(Redirect::to(&format!("{back}?sso={code}"))),
     }
 }
 
@@ -70,6 +81,9 @@ pub async fn callback(
     headers: HeaderMap,
     query: Result<Query<SsoCallback>, QueryRejection>,
 ) -> Response {
+    if !is_navigation(&headers) {
+        return no_store(Redirect::to("/signin?sso=state"));
+    }
     let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     let service = Service::new(state, caller, ip).with_user_agent(user_agent);
     // A malformed query is a callback without state: refused as such.
@@ -77,16 +91,25 @@ pub async fn callback(
     no_store(Redirect::to(&service.finish_sso(query).await))
 }
 
+/// Whether the browser says this is a page navigation (programs, which send
+/// no `Sec-Fetch-Mode`, are taken at their word).
+fn is_navigation(headers: &HeaderMap) -> bool {
+    headers.get("sec-fetch-mode").is_none_or(|mode| mode.as_bytes() == b"navigate")
+}
+
 /// This site's callback address: under the configured public origin, else
 /// the host the browser asked for (the provider accepts only the addresses
-/// registered with it, so a forged Host leads nowhere).
-fn callback_url(state: &AppState, headers: &HeaderMap) -> String {
+/// registered with it, so a forged Host leads nowhere); None when that host
+/// is not a plain `name[:port]`.
+fn callback_url(state: &AppState, headers: &HeaderMap) -> Option<String> {
     if let Some(origin) = state.config.public_origin.as_deref() {
-        return format!("{}{CALLBACK_PATH}", origin.trim_end_matches('/'));
+        return Some(format!("{}{CALLBACK_PATH}", origin.trim_end_matches('/')));
     }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok())?;
+    let plain = !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
     let scheme = if state.config.secure_cookies { "https" } else { "http" };
-    format!("{scheme}://{host}{CALLBACK_PATH}")
+    plain.then(|| format!("{scheme}://{host}{CALLBACK_PATH}"))
 }
 
 /// Neither answer may be cached: each carries a one-time secret onwards.

@@ -39,6 +39,18 @@ async fn come_back(browser: &Browser, callback: &str) -> String {
     }
 }
 
+/// Confirms the password of whoever `browser` is signed in as, as the
+/// settings page's form does before connecting single sign-on.
+/// (The form's address is the one the settings page shows an account not
+/// yet connected; it also takes the posts of one that is.)
+async fn confirm_password(server: &TestServer, browser: &Browser, password: &str) -> u16 {
+    let action = server.form_action("/settings", Some(&server.owner), "confirm_sso_link");
+    static ACTION: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let action = ACTION.get_or_init(|| action).await;
+    let response = browser.http.post(server.http(action)).form(&[("password", password)]).send().await.unwrap();
+    response.status().as_u16()
+}
+
 /// Who the browser is signed in as at `server` (None: nobody).
 async fn who(server: &TestServer, browser: &Browser) -> Option<serde_json::Value> {
     let cookie = browser.cookie_for(&server.http("/"))?;
@@ -108,8 +120,18 @@ async fn sign_in_creates_finds_and_links(url: &str) {
         browser
     };
     let owner = owner_browser();
+    // A session alone does not link: the password is confirmed first, and
+    // a confirmation starts one link only.
+    let (_, location, _) = owner.get(&server.http("/auth/oidc/start?link=1")).await;
+    assert!(location.unwrap().ends_with("/settings?sso=confirm"));
+    assert_eq!(confirm_password(&server, &owner, "not the password").await, 400);
+    let (_, location, _) = owner.get(&server.http("/auth/oidc/start?link=1")).await;
+    assert!(location.unwrap().ends_with("/settings?sso=confirm"));
+    assert!(matches!(confirm_password(&server, &owner, common::PASSWORD).await, 200 | 302));
     let callback = to_callback(&server, &owner, "/auth/oidc/start?link=1", "boss").await;
     assert_eq!(come_back(&owner, &callback).await, "/settings?sso=linked");
+    let (_, location, _) = owner.get(&server.http("/auth/oidc/start?link=1")).await;
+    assert!(location.unwrap().ends_with("/settings?sso=confirm"), "one link per confirmation");
     let boss = Browser::new();
     let callback = to_callback(&server, &boss, "/auth/oidc/start", "boss").await;
     come_back(&boss, &callback).await;
@@ -127,10 +149,12 @@ async fn sign_in_creates_finds_and_links(url: &str) {
     // An identity that signs in someone else cannot be linked to the owner too,
     // nor a second identity to an account that has one.
     let owner = owner_browser();
+    confirm_password(&server, &owner, common::PASSWORD).await;
     let callback = to_callback(&server, &owner, "/auth/oidc/start?link=1", "Ada").await;
     assert_eq!(come_back(&owner, &callback).await, "/settings?sso=elsewhere");
     assert_eq!(username(&server, &ada).await.as_deref(), Some("ada"), "Ada still signs in as herself");
     let owner = owner_browser();
+    confirm_password(&server, &owner, common::PASSWORD).await;
     let callback = to_callback(&server, &owner, "/auth/oidc/start?link=1", "someone-new").await;
     assert_eq!(come_back(&owner, &callback).await, "/settings?sso=another");
 
@@ -147,6 +171,20 @@ async fn sign_in_creates_finds_and_links(url: &str) {
     };
     assert_eq!(status, 303);
     assert_eq!(location.unwrap().to_str().unwrap(), "/settings?sso=state");
+    // Nor can it switch a signed-in person's account by sending them to sign in.
+    let response =
+        owner.http.get(server.http("/auth/oidc/start")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    assert_eq!(response.headers()["location"], "/");
+    // And an image in a document starts nothing.
+    let response = owner
+        .http
+        .get(server.http("/auth/oidc/start"))
+        .header("sec-fetch-site", "same-origin")
+        .header("sec-fetch-mode", "no-cors")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/signin?sso=state");
 
     // Disconnecting needs a password to fall back on: the owner has one, Ada none.
     let ada_cookie = ada.cookie_for(&server.http("/")).unwrap();
@@ -252,9 +290,18 @@ async fn failures_sign_nobody_in() {
         .unwrap();
     assert!(!page.contains("<script>alert(1)"));
 
+    // Each failed attempt is audited; a callback nothing waited for (no
+    // session, a second visit) writes nothing, so hitting it costs nothing.
     let entries = audit(&server).await;
-    let failed = entries.iter().filter(|e| e["action"] == "sign_in.failed").count();
-    assert!(failed >= 6, "every failure is audited: {entries:?}");
+    let failed: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["action"] == "sign_in.failed")
+        .map(|e| e["detail"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(failed.len(), 4, "{failed:?}");
+    for reason in ["wrong or reused state", "used already", "expired", "access_denied"] {
+        assert!(failed.iter().any(|detail| detail.contains(reason)), "{reason}: {failed:?}");
+    }
     server.stop().await;
 }
 

@@ -44,6 +44,16 @@ pub async fn unlink_sso() -> Result<(), ServerFnError> {
     Ok(super::ssr::backend()?.unlink_sso().await?)
 }
 
+/// Confirms the caller's password, then sends the browser on to connect the
+/// provider (`/settings?sso=confirmed` offers the way on, with or without
+/// JavaScript: a form's redirect may not leave for the provider itself).
+#[server(prefix = "/rpc")]
+pub async fn confirm_sso_link(password: String) -> Result<(), ServerFnError> {
+    super::ssr::backend()?.confirm_sso_link(password).await?;
+    leptos_axum::redirect("/settings?sso=confirmed");
+    Ok(())
+}
+
 /// Where the single sign-on button goes: the server's start of the flow,
 /// carrying where to go afterwards and the invitation, if any.
 pub fn sso_start_url(next: Option<&str>, invite: Option<&str>) -> String {
@@ -94,6 +104,7 @@ pub fn sso_problem(code: &str) -> Option<&'static str> {
         "throttled" => "Too many accounts were created from your address in the last hour. Please try again later.",
         "elsewhere" => "That identity at the provider signs in to another account here already.",
         "another" => "Your account is connected to another identity at the provider already.",
+        "confirm" => "Please confirm your password first, then connect again.",
         "internal" => "Something went wrong on the server. Please try again.",
         _ => return None,
     })

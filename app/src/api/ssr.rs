@@ -108,6 +108,8 @@ pub trait Backend: Send + Sync + 'static {
     fn sign_in_methods(&self) -> Outcome<'_, super::sso::SignInMethods>;
     fn sso_status(&self) -> Outcome<'_, super::sso::SsoStatus>;
     fn unlink_sso(&self) -> Outcome<'_, ()>;
+    /// The caller's password, confirmed before connecting an identity.
+    fn confirm_sso_link(&self, password: String) -> Outcome<'_, ()>;
 
     fn list(&self) -> Outcome<'_, DocList>;
     /// Creates a document (the title is validated here); returns its id.

@@ -13,8 +13,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
-    error_text, list_api_tokens, list_sessions, load_sso_status, sso_problem, ApiToken, ChangePassword, CreateApiToken,
-    EndOtherSessions, EndSession, RevokeApiToken, SessionInfo, SsoStatus, UnlinkSso, MIN_PASSWORD_CHARS,
+    error_text, list_api_tokens, list_sessions, load_sso_status, sso_problem, ApiToken, ChangePassword, ConfirmSsoLink,
+    CreateApiToken, EndOtherSessions, EndSession, RevokeApiToken, SessionInfo, SsoStatus, UnlinkSso,
+    MIN_PASSWORD_CHARS,
 };
 use crate::components::account_menu::AccountMenu;
 use crate::components::brand::Brand;
@@ -58,14 +59,19 @@ fn SignInSections() -> impl IntoView {
 
 #[component]
 fn SsoSection(status: SsoStatus, provider: String, unlink: ServerAction<UnlinkSso>) -> impl IntoView {
+    let confirm = ServerAction::<ConfirmSsoLink>::new();
     let query = use_query_map();
+    let code = move || query.read().get("sso");
+    let linked = status.linked.is_some();
     let name = provider.clone();
     let outcome = move || {
-        let code = query.read().get("sso")?;
-        Some(match code.as_str() {
-            "linked" => view! {
+        Some(match code()?.as_str() {
+            // Said only when it is so (anyone can open this address).
+            "linked" if linked => view! {
                 <p class="notice" role="status" data-testid="sso-linked">"Connected: you can sign in with " {name.clone()} " now."</p>
-            }.into_any(),
+            }
+            .into_any(),
+            "linked" | "confirmed" => return None,
             code => {
                 let problem = sso_problem(code).unwrap_or("Connecting did not work. Please try again.");
                 view! { <p class="error" role="alert" data-testid="sso-error">{problem}</p> }.into_any()
@@ -73,6 +79,40 @@ fn SsoSection(status: SsoStatus, provider: String, unlink: ServerAction<UnlinkSs
         })
     };
     let can_unlink = status.has_password && status.password_sign_in;
+    let connect = {
+        let provider = provider.clone();
+        move || {
+            if code().as_deref() == Some("confirmed") {
+                // The password was confirmed in this session: on to the provider
+                // (a link, not a form: a form may not lead off the site).
+                view! {
+                    <p class="notice" role="status">"Password confirmed. Sign in at " {provider.clone()} " to connect it to this account."</p>
+                    <div class="section-actions">
+                        <a class="button primary" href="/auth/oidc/start?link=1" rel="external" data-testid="sso-link">
+                            "Continue to " {provider.clone()}
+                        </a>
+                    </div>
+                }
+                .into_any()
+            } else {
+                let lead = format!("Connect your account to {provider} to sign in with it instead of a password.");
+                let label = format!("Connect {provider}");
+                view! {
+                    <p class="muted">{lead}</p>
+                    <ActionForm action=confirm attr:class="row-form">
+                        <label for="sso-password" class="visually-hidden">"Your password"</label>
+                        <input id="sso-password" name="password" type="password" required autocomplete="current-password"
+                            placeholder="Your password, to confirm"/>
+                        <button type="submit" class="button" data-testid="sso-confirm">{label}</button>
+                    </ActionForm>
+                    {move || confirm.value().get().and_then(Result::err).map(|e| view! {
+                        <p class="error" role="alert">{error_text(&e)}</p>
+                    })}
+                }
+                .into_any()
+            }
+        }
+    };
     view! {
         <section class="admin-section" aria-labelledby="sso-heading">
             <h2 id="sso-heading">"Single sign-on"</h2>
@@ -92,12 +132,8 @@ fn SsoSection(status: SsoStatus, provider: String, unlink: ServerAction<UnlinkSs
                         view! { <p class="muted">"This account signs in only through " {provider.clone()} "."</p> }.into_any()
                     }}
                 }.into_any(),
-                None => view! {
-                    <p class="muted">"Connect your account to " {provider.clone()} " to sign in with it instead of a password."</p>
-                    <div class="section-actions">
-                        <a class="button" href="/auth/oidc/start?link=1" rel="external" data-testid="sso-link">"Connect " {provider.clone()}</a>
-                    </div>
-                }.into_any(),
+                None if status.has_password => connect.into_any(),
+                None => view! { <p class="muted">"This account has no password to confirm connecting with; ask an admin."</p> }.into_any(),
             }}
             {move || unlink.value().get().and_then(Result::err).map(|e| view! {
                 <p class="error" role="alert">{error_text(&e)}</p>

@@ -18,7 +18,7 @@ use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreErrorResponseType, CoreProviderMetadata, CoreUserInfoClaims,
 };
 use openidconnect::{
-    reqwest, AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
+    reqwest, url, AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
     EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse,
 };
@@ -32,6 +32,9 @@ pub const PENDING_MS: i64 = 10 * 60 * 1000;
 const METADATA_TTL: Duration = Duration::from_secs(5 * 60);
 /// Longest any request to the provider may take.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
+/// After the provider could not be reached, how long sign-ins fail at once
+/// instead of each waiting for another attempt.
+const DOWN_FOR: Duration = Duration::from_secs(10);
 /// Most characters kept of a name or e-mail the provider sends.
 const MAX_CLAIM_CHARS: usize = 256;
 
@@ -55,8 +58,18 @@ impl std::fmt::Debug for SsoSettings {
 impl SsoSettings {
     pub fn new(issuer: &str, client_id: String, client_secret: String, name: &str) -> Result<SsoSettings, String> {
         let issuer = IssuerUrl::new(issuer.to_string()).map_err(|e| format!("QUIRE_OIDC_ISSUER {issuer:?}: {e}"))?;
-        if !matches!(issuer.url().scheme(), "https" | "http") {
-            return Err("QUIRE_OIDC_ISSUER must be an http(s) URL".into());
+        // Plain http only to this machine: anyone on the path of an http
+        // provider could forge every identity (the first becomes admin).
+        let loopback = match issuer.url().host() {
+            Some(url::Host::Domain(name)) => name == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match issuer.url().scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            _ => return Err("QUIRE_OIDC_ISSUER must be an https URL (http only on localhost)".into()),
         }
         Ok(SsoSettings {
             issuer,
@@ -150,7 +163,15 @@ type Client =
 pub struct Sso {
     settings: SsoSettings,
     http: reqwest::Client,
-    metadata: tokio::sync::Mutex<Option<(Instant, CoreProviderMetadata)>>,
+    metadata: tokio::sync::Mutex<Discovery>,
+}
+
+/// What is known of the provider's discovery document.
+#[derive(Default)]
+struct Discovery {
+    fetched: Option<(Instant, CoreProviderMetadata)>,
+    /// When fetching it last failed.
+    failed_at: Option<Instant>,
 }
 
 impl Sso {
@@ -162,7 +183,7 @@ impl Sso {
             .timeout(PROVIDER_TIMEOUT)
             .build()
             .map_err(|e| format!("single sign-on HTTP client: {e}"))?;
-        Ok(Sso { settings, http, metadata: tokio::sync::Mutex::new(None) })
+        Ok(Sso { settings, http, metadata: tokio::sync::Mutex::default() })
     }
 
     /// What the sign-in button calls the provider.
@@ -178,23 +199,31 @@ impl Sso {
     /// The provider's discovery document, fetched at most every few minutes
     /// (one fetch at a time: sign-ins arriving meanwhile wait for it).
     async fn metadata(&self) -> Result<CoreProviderMetadata, SsoError> {
-        let mut cached = self.metadata.lock().await;
-        if let Some((fetched, metadata)) = cached.as_ref() {
+        let mut known = self.metadata.lock().await;
+        if let Some((fetched, metadata)) = known.fetched.as_ref() {
             if fetched.elapsed() < METADATA_TTL {
                 return Ok(metadata.clone());
             }
         }
-        let metadata = CoreProviderMetadata::discover_async(self.settings.issuer.clone(), &self.http)
-            .await
-            .map_err(|e| SsoError::Unavailable(error_chain(&e)))?;
-        *cached = Some((Instant::now(), metadata.clone()));
-        Ok(metadata)
+        if known.failed_at.is_some_and(|at| at.elapsed() < DOWN_FOR) {
+            return Err(SsoError::Unavailable("the provider could not be reached moments ago".into()));
+        }
+        match CoreProviderMetadata::discover_async(self.settings.issuer.clone(), &self.http).await {
+            Ok(metadata) => {
+                *known = Discovery { fetched: Some((Instant::now(), metadata.clone())), failed_at: None };
+                Ok(metadata)
+            }
+            Err(error) => {
+                known.failed_at = Some(Instant::now());
+                Err(SsoError::Unavailable(error_chain(&error)))
+            }
+        }
     }
 
     /// Forgets the discovery document, so the next sign-in fetches it (and
     /// the provider's current keys) again.
     async fn forget_metadata(&self) {
-        *self.metadata.lock().await = None;
+        self.metadata.lock().await.fetched = None;
     }
 
     fn client(&self, metadata: CoreProviderMetadata, redirect_uri: &str) -> Result<Client, SsoError> {
@@ -321,9 +350,13 @@ impl Sso {
     }
 }
 
-/// A claim as kept and shown: printable, not too long.
+/// A claim as kept and shown: printable, not too long, and without the
+/// invisible marks that reorder text (which could make "Connected as …" or
+/// an audit entry read as something else).
 fn clean(raw: &str) -> String {
-    raw.chars().filter(|c| !c.is_control()).take(MAX_CLAIM_CHARS).collect()
+    let reorders =
+        |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    raw.chars().filter(|&c| !c.is_control() && !reorders(c)).take(MAX_CLAIM_CHARS).collect()
 }
 
 /// An error and its causes, for the log.
@@ -365,8 +398,11 @@ pub fn username_from(signed_in: &SignedIn) -> String {
 }
 
 /// The `n`th username to try when `base` is taken: base-2, base-3, …
+/// (shortened to fit the 32 characters a username may have).
 pub fn username_variant(base: &str, n: u32) -> String {
-    format!("{base}-{n}")
+    let suffix = format!("-{n}");
+    let kept: String = base.chars().take(32 - suffix.len()).collect();
+    format!("{}{suffix}", kept.trim_end_matches(['-', '.']))
 }
 
 #[cfg(test)]
@@ -394,9 +430,16 @@ mod tests {
         let long = "x".repeat(500);
         let made = username_from(&signed_in(Some(&long), None, None));
         assert_eq!(made.len(), 28);
+        assert_eq!(username_variant(&"y".repeat(28), 999_999), format!("{}-999999", "y".repeat(25)));
         for name in [made, username_variant("ada", 12), username_from(&signed_in(Some("日本語"), None, None))] {
             assert!(app::api::validate_username(&name).is_ok(), "{name}");
         }
+    }
+
+    #[test]
+    fn claims_lose_what_would_reorder_or_break_the_text_they_are_shown_in() {
+        assert_eq!(clean("ada\u{202E}moc.live@\n"), "adamoc.live@");
+        assert_eq!(clean(&"z".repeat(1000)).len(), MAX_CLAIM_CHARS);
     }
 
     #[test]
@@ -420,5 +463,11 @@ mod tests {
         assert!(!format!("{settings:?}").contains("hunter2"));
         assert!(SsoSettings::new("ftp://id.example.com", "q".into(), "s".into(), "x").is_err());
         assert!(SsoSettings::new("not a url", "q".into(), "s".into(), "x").is_err());
+        assert!(
+            SsoSettings::new("http://id.example.com", "q".into(), "s".into(), "x").is_err(),
+            "http off this machine"
+        );
+        assert!(SsoSettings::new("http://127.0.0.1:9000", "q".into(), "s".into(), "x").is_ok());
+        assert!(SsoSettings::new("http://localhost:9000/realms/x", "q".into(), "s".into(), "x").is_ok());
     }
 }

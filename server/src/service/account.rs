@@ -175,27 +175,8 @@ impl Service {
         }
         self.passwords_sign_in()?;
         validate_password(&new_password).map_err(invalid)?;
-        let keys = throttle_keys(self.ip, &user.username);
-        if let Err(wait) = self.state.throttle.attempt(&keys, Instant::now()) {
-            return Err(Refusal::Throttled(format!(
-                "Too many wrong passwords. Please wait {} seconds and try again.",
-                wait.as_secs().max(1)
-            )));
-        }
+        self.check_current_password(&user, current, "wrong current password when changing it").await?;
         let store = &self.state.store;
-        let stored = store.user_by_id(&user.id).await.map_err(internal)?.map(|row| row.password_hash);
-        if stored.as_deref() == Some("") {
-            return Err(Refusal::Denied(
-                "This account signs in through single sign-on: it has no password to change.".into(),
-            ));
-        }
-        if !password::verify(current, stored).await {
-            self.state.hub.relay().publish(&relay::Message::SignInFailed(keys.to_vec()));
-            let failed = Audit::new("sign_in.failed").target("account", &user.id, Some(user.username.clone()));
-            self.record(failed.detail("wrong current password when changing it")).await;
-            return Err(Refusal::Invalid("Your current password is not right.".into()));
-        }
-        self.state.throttle.succeeded(&keys);
         let hash = password::hash(new_password).await.map_err(internal)?;
         let keep = self.current_session_id();
         let epoch = store.change_password(&user.id, &hash, keep.as_deref(), revoke_tokens).await.map_err(internal)?;
@@ -206,6 +187,36 @@ impl Service {
         let changed = Audit::new("account.password_changed");
         let changed = if revoke_tokens { changed.detail("API tokens revoked too") } else { changed };
         self.record(changed).await;
+        Ok(())
+    }
+
+    /// Whether `current` is the caller's password, throttled like signing
+    /// in (so a stolen session cannot guess it), a wrong one audited with
+    /// `what` and counted on every instance.
+    pub(super) async fn check_current_password(
+        &self,
+        user: &SessionUser,
+        current: String,
+        what: &'static str,
+    ) -> Result<(), Refusal> {
+        let keys = throttle_keys(self.ip, &user.username);
+        if let Err(wait) = self.state.throttle.attempt(&keys, Instant::now()) {
+            return Err(Refusal::Throttled(format!(
+                "Too many wrong passwords. Please wait {} seconds and try again.",
+                wait.as_secs().max(1)
+            )));
+        }
+        let stored = self.state.store.user_by_id(&user.id).await.map_err(internal)?.map(|row| row.password_hash);
+        if stored.as_deref() == Some("") {
+            return Err(Refusal::Denied("This account signs in through single sign-on: it has no password.".into()));
+        }
+        if !password::verify(current, stored).await {
+            self.state.hub.relay().publish(&relay::Message::SignInFailed(keys.to_vec()));
+            let failed = Audit::new("sign_in.failed").target("account", &user.id, Some(user.username.clone()));
+            self.record(failed.detail(what)).await;
+            return Err(Refusal::Invalid("Your current password is not right.".into()));
+        }
+        self.state.throttle.succeeded(&keys);
         Ok(())
     }
 

@@ -122,7 +122,7 @@ impl Service {
 
     /// Whether someone may sign up now (not the first account): Ok with the
     /// digest of the invitation to spend, or None where none is needed.
-    async fn admission(&self, invite: Option<&str>) -> Result<Option<String>, Refusal> {
+    pub(super) async fn admission(&self, invite: Option<&str>) -> Result<Option<String>, Refusal> {
         match (self.registration_mode().await?, invite.map(str::trim).filter(|invite| !invite.is_empty())) {
             (Registration::Closed, _) => {
                 Err(Refusal::Denied("Sign-up is closed on this server. Ask its admin for an account.".into()))

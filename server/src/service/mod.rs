@@ -114,6 +114,9 @@ impl Service {
         // A new id on sign-in, so an id planted in the browser beforehand
         // (session fixation) is worth nothing afterwards.
         session.cycle_id().await.map_err(|e| internal(e.into()))?;
+        // A single sign-on someone else started in this session (planted with
+        // its cookie) must not be waiting for this person's browser afterwards.
+        session.remove_value(sso::PENDING_KEY).await.map_err(|e| internal(e.into()))?;
         session.insert(auth::USER_KEY, user).await.map_err(|e| internal(e.into()))?;
         let device = account::Device::now(self.user_agent.as_deref(), self.ip);
         session.insert(account::DEVICE_KEY, device).await.map_err(|e| internal(e.into()))?;
@@ -247,6 +250,10 @@ impl Backend for Service {
 
     fn unlink_sso(&self) -> Outcome<'_, ()> {
         Box::pin(self.unlink_sso())
+    }
+
+    fn confirm_sso_link(&self, password: String) -> Outcome<'_, ()> {
+        Box::pin(self.confirm_sso_link(password))
     }
 
     fn list(&self) -> Outcome<'_, DocList> {

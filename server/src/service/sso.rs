@@ -23,7 +23,12 @@ use crate::auth::{self, SessionUser};
 use crate::store::{now_ms, Created, Linked, NewAccount, SsoIdentity, UserRow};
 
 /// Session key of the sign-in waiting for the provider's answer.
-const PENDING_KEY: &str = "sso_pending";
+pub(super) const PENDING_KEY: &str = "sso_pending";
+/// Session key of when the caller last confirmed their password to connect
+/// an identity (a session alone, perhaps someone else's, never links one).
+const LINK_CONFIRMED_KEY: &str = "sso_link_confirmed_at";
+/// How long that confirmation lets a link start.
+const LINK_CONFIRMATION_MS: i64 = 5 * 60 * 1000;
 /// Usernames tried for a new account (`ada`, `ada-2`, …) before a random one.
 const NAME_TRIES: u32 = 20;
 
@@ -60,28 +65,38 @@ impl Service {
 
     /// Starts a sign-in at the provider: keeps what checks its answer in
     /// this browser's session (replacing any earlier one) and answers where
-    /// to send the browser. `link`: for connecting the identity to the
-    /// signed-in caller's account, not for signing in.
+    /// to send the browser, or the problem code to show instead. `link`: for
+    /// connecting the identity to the signed-in caller's account (their
+    /// password confirmed just before, in this session), not for signing in.
     pub async fn begin_sso(
         &self,
         redirect_uri: &str,
         next: &str,
         invite: Option<String>,
         link: bool,
-    ) -> Result<String, Refusal> {
-        let sso = self.sso()?;
-        let session = self.caller.session.as_ref().ok_or(Refusal::Internal)?;
+    ) -> Result<String, &'static str> {
+        let sso = self.sso().map_err(|_| "off")?;
+        let session = self.caller.session.as_ref().ok_or("internal")?;
         let purpose = if link {
-            self.require_browser()?;
-            Purpose::Link { user_id: self.user()?.id.clone() }
+            let user = self.user().map_err(|_| "state")?;
+            self.require_browser().map_err(|_| "state")?;
+            // One use: the password confirmed just now, in this session.
+            let confirmed = session.remove::<i64>(LINK_CONFIRMED_KEY).await.ok().flatten();
+            if confirmed.is_none_or(|at| now_ms().saturating_sub(at) > LINK_CONFIRMATION_MS) {
+                return Err("confirm");
+            }
+            Purpose::Link { user_id: user.id.clone() }
         } else {
             Purpose::SignIn { next: next.to_string(), invite: invite.filter(|invite| !invite.trim().is_empty()) }
         };
         let (url, pending) = sso.begin(redirect_uri, purpose, now_ms()).await.map_err(|error| {
             tracing::warn!(%error, "could not start a single sign-on");
-            Refusal::Denied("The sign-in provider could not be reached. Please try again in a moment.".into())
+            "unavailable"
         })?;
-        session.insert(PENDING_KEY, pending).await.map_err(|e| internal(e.into()))?;
+        if let Err(error) = session.insert(PENDING_KEY, pending).await {
+            tracing::error!(%error, "could not keep a waiting sign-in in the session");
+            return Err("internal");
+        }
         Ok(url)
     }
 
@@ -98,12 +113,14 @@ impl Service {
                 None
             }
         };
-        let linking = pending.as_ref().is_some_and(|pending| matches!(pending.purpose, Purpose::Link { .. }));
-        let outcome = match pending {
-            Some(pending) => self.complete(pending, callback).await,
-            None => Err(SsoError::WrongState.into()),
+        // Nothing was waiting (no session, or a second visit): nothing to
+        // audit either, so anyone hitting this address writes nothing.
+        let Some(pending) = pending else {
+            tracing::debug!("a single sign-on came back with nothing waiting for it");
+            return "/signin?sso=state".into();
         };
-        match outcome {
+        let linking = matches!(pending.purpose, Purpose::Link { .. });
+        match self.complete(pending, callback).await {
             Ok(to) => to,
             Err(Failed { code, detail }) => {
                 tracing::info!(code, %detail, "single sign-on did not sign anyone in");
@@ -177,6 +194,14 @@ impl Service {
         identity: SsoIdentity,
         invite: Option<&str>,
     ) -> Result<UserRow, Failed> {
+        // Refused by the rules before it counts against the address's sign-ups.
+        let has_users =
+            self.state.store.has_users().await.map_err(|error| failed("internal", internal_detail(error)))?;
+        if has_users {
+            if let Err(refusal) = self.admission(invite).await {
+                return Err(failed(self.admission_problem(invite).await, refusal.message()));
+            }
+        }
         let address = auth::throttle::address_key(self.ip);
         if !self.state.throttle.sign_up(&address, self.state.config.signups_per_hour, Instant::now()) {
             return Err(failed("throttled", "too many accounts created from this address"));
@@ -241,6 +266,19 @@ impl Service {
         self.record(Audit::new("sign_in.succeeded").by(&user.id, &user.username).detail("single sign-on")).await;
         let session_user = SessionUser { id: user.id, username: user.username, epoch: user.session_epoch };
         self.sign_in_session(session_user).await.map_err(|refusal| failed("internal", refusal.message()))
+    }
+
+    /// The caller confirms their password before connecting an identity:
+    /// whoever links one can sign in with it from then on, so a session
+    /// alone (a borrowed laptop, a stolen cookie) must not be enough.
+    pub async fn confirm_sso_link(&self, password: String) -> Result<(), Refusal> {
+        self.require_browser()?;
+        self.sso()?;
+        let user = self.user()?.clone();
+        self.check_current_password(&user, password, "wrong password when connecting single sign-on").await?;
+        let session = self.caller.session.as_ref().ok_or(Refusal::Internal)?;
+        session.insert(LINK_CONFIRMED_KEY, now_ms()).await.map_err(|e| internal(e.into()))?;
+        Ok(())
     }
 
     /// How the caller's account stands with single sign-on (their settings page).
