@@ -108,6 +108,15 @@ pub struct Config {
     #[arg(long, env = "QUIRE_PASSWORD_SIGNIN", default_value_t = true, action = clap::ArgAction::Set)]
     pub password_sign_in: bool,
 
+    /// Largest file (image, PDF…) that can be added to a document, in bytes.
+    #[arg(long, env = "QUIRE_MAX_FILE_BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub max_file_bytes: u64,
+
+    /// Bytes of files the documents one person owns may hold, whoever added
+    /// them (each distinct file once). 0: no quota.
+    #[arg(long, env = "QUIRE_FILE_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub file_quota_bytes: u64,
+
     /// Days the audit log keeps an entry (sign-ins, sharing, admin actions…);
     /// older ones are removed hourly. 0 keeps them forever.
     #[arg(long, env = "QUIRE_AUDIT_RETENTION_DAYS", default_value_t = 365)]

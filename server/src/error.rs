@@ -28,6 +28,9 @@ pub enum Error {
     Forbidden(std::borrow::Cow<'static, str>),
     #[error("{0}")]
     Throttled(String),
+    /// Larger than a limit allows (413), with the limit in the message.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -64,6 +67,7 @@ impl IntoResponse for Error {
             Error::Unauthorized => (StatusCode::UNAUTHORIZED, self.to_string()),
             Error::Forbidden(message) => (StatusCode::FORBIDDEN, message.to_string()),
             Error::Throttled(message) => (StatusCode::TOO_MANY_REQUESTS, message.clone()),
+            Error::TooLarge(message) => (StatusCode::PAYLOAD_TOO_LARGE, message.clone()),
             other => {
                 tracing::error!(error = %other, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_string())

@@ -15,6 +15,7 @@ pub mod doc_id;
 pub mod error;
 pub mod events;
 pub mod failpoint;
+pub mod files;
 pub mod headers;
 pub mod hub;
 pub mod relay;
@@ -248,6 +249,10 @@ async fn empty_trash(store: Store, audit_retention_days: u32, cancel: Cancellati
                 }
             }
             Err(error) => tracing::warn!(%error, "could not empty the trash"),
+        }
+        // The files of purged documents, where no other document has the same.
+        if let Err(error) = store.collect_blobs().await {
+            tracing::warn!(%error, "could not collect the blobs no file uses");
         }
         if audit_retention_days > 0 {
             let before = store::now_ms() - i64::from(audit_retention_days) * 86_400_000;

@@ -6,11 +6,13 @@
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
+use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, delete, get, patch, post, put};
 use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
@@ -25,7 +27,7 @@ use crate::auth::{self, Caller};
 use crate::client_addr::ClientAddr;
 use crate::service::{self, Service};
 use crate::state::AppState;
-use crate::{api, events, headers, same_site, sso, ws};
+use crate::{api, events, files, headers, same_site, sso, ws};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -43,6 +45,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs", get(api::list).post(api::create))
         .route("/api/docs/{id}", delete(api::delete))
         .route("/api/docs/{id}/markdown", get(api::markdown))
+        // Uploads stream past axum's 2 MB default; files.rs enforces the limits.
+        .route(
+            "/api/docs/{id}/files",
+            get(files::list).post(files::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/api/docs/{id}/files/{file}", delete(files::delete))
+        .route("/files/{id}", get(files::download))
         .route("/api/docs/{id}/versions", get(api::history::list).post(api::history::create))
         .route(
             "/api/docs/{id}/versions/{version}",
@@ -93,7 +102,12 @@ pub fn router(state: AppState) -> Router {
         // A request body must arrive in reasonable time (the headers' own
         // deadline is in serve.rs).
         .layer(RequestBodyTimeoutLayer::new(REQUEST_BODY_TIMEOUT))
-        .layer(CompressionLayer::new())
+        // Not files: mostly compressed already, and a range stays a range of the bytes.
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(
+            |_: StatusCode, _: Version, _: &HeaderMap, extensions: &Extensions| {
+                extensions.get::<files::Uncompressed>().is_none()
+            },
+        )))
         .with_state(state)
 }
 
