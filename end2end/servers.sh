@@ -58,9 +58,10 @@ until healthy "$port"; do
   kill -0 "${pids[2]}" 2>/dev/null || { echo "instance A exited before it was ready" >&2; exit 1; }
   sleep 0.1
 done
-# B takes documents of up to 200,000 characters (A the default 16 Mi), so a
-# test can reach the size limit without pasting megabytes.
-QUIRE_ADDR=127.0.0.1:$((port + 1)) QUIRE_MAX_DOCUMENT_CHARS=200000 "$bin" 2> >(tee target/e2e/server-b.log >&2) &
+# B takes documents of up to 200,000 characters (A the default 16 Mi) and
+# files of up to 1 MiB (A 25 MiB), so tests can reach the limits without
+# sending megabytes.
+QUIRE_ADDR=127.0.0.1:$((port + 1)) QUIRE_MAX_DOCUMENT_CHARS=200000 QUIRE_MAX_FILE_BYTES=1048576 "$bin" 2> >(tee target/e2e/server-b.log >&2) &
 pids+=($!)
 
 # If any of them stops, stop the rest (the trap) and fail.

@@ -28,6 +28,7 @@ import { tagHighlighter, tags } from '@lezer/highlight';
 import { commands, formatKeymap } from './format.js';
 import { quireMarkdown } from './languages.js';
 import { PreviewSync } from './scroll.js';
+import { Uploads } from './uploads.js';
 
 /** Markdown and code tokens as CSS classes (`tok-*`, coloured in style/main.css for light and dark). */
 const highlighter = tagHighlighter([
@@ -145,7 +146,8 @@ export class QuireEditor {
    * @param {string} text the document as the page was served
    * @param {object} hooks `local(changes)`, `selection()`, `undo()`, `redo()`, `composing(bool)`
    * @param {object} attributes extra attributes of the editable element
-   * @param {object} options `lineNumbers` (bool)
+   * @param {object} options `lineNumbers` (bool), `uploadUrl` (where pasted,
+   *   dropped and picked files go; none: files are not taken)
    */
   constructor(parent, text, hooks, attributes, options) {
     this.hooks = hooks;
@@ -154,6 +156,7 @@ export class QuireEditor {
     // Changes typed during a composition, composed into one.
     this.pending = null;
     this.composing = false;
+    this.uploads = options.uploadUrl ? new Uploads(options.uploadUrl) : null;
     const editor = this;
     const history = [
       { key: 'Mod-z', run: () => (hooks.undo(), true), preventDefault: true },
@@ -185,6 +188,7 @@ export class QuireEditor {
         highlightSelectionMatches(),
         keymap.of([...history, ...formatKeymap, ...markdownKeymap, ...searchKeymap, ...defaultKeymap, indentWithTab]),
         peersField,
+        this.uploads ? this.uploads.extension() : [],
         EditorView.contentAttributes.of({ spellcheck: 'true', autocapitalize: 'sentences', ...attributes }),
         EditorView.domEventHandlers({
           // The browser's own undo (a menu, a gesture) would replay its
@@ -213,6 +217,7 @@ export class QuireEditor {
       ],
     });
     this.view = new EditorView({ state, parent });
+    if (this.uploads) this.uploads.attach(this.view);
     this.previewSync = null;
     // For tests and tools: the document and selection as CodeMirror has them.
     this.view.dom.quire = {
@@ -341,6 +346,11 @@ export class QuireEditor {
 
   /** Runs a formatting command by name (see format.js), as the toolbar does. */
   format(name) {
+    // Not a text command: opens the file picker (uploads.js).
+    if (name === 'attach') {
+      if (this.uploads) this.uploads.pick();
+      return;
+    }
     const command = commands[name];
     if (command) command(this.view);
     this.view.focus();

@@ -110,8 +110,9 @@ pub struct Editor {
 
 impl Editor {
     /// Mounts the editor in `parent`, showing `text` (read-only until
-    /// [`Editor::set_read_only`] says otherwise).
-    pub fn mount(parent: &HtmlElement, text: &str, hooks: Hooks, line_numbers: bool) -> Editor {
+    /// [`Editor::set_read_only`] says otherwise); files pasted, dropped or
+    /// picked into it are posted to `upload_url`.
+    pub fn mount(parent: &HtmlElement, text: &str, hooks: Hooks, line_numbers: bool, upload_url: &str) -> Editor {
         let Hooks { mut local, mut selection, mut undo, mut redo, mut composing } = hooks;
         let opened_on = Rc::new(RefCell::new(Some(text.to_string())));
         let typed = opened_on.clone();
@@ -139,6 +140,7 @@ impl Editor {
         }
         let options = Object::new();
         let _ = Reflect::set(&options, &JsValue::from_str("lineNumbers"), &JsValue::from_bool(line_numbers));
+        let _ = Reflect::set(&options, &JsValue::from_str("uploadUrl"), &JsValue::from_str(upload_url));
         let view = QuireEditor::new(parent, text, &object, &attributes, &options);
         Editor { view, opened_on, _closures: closures.into_iter().map(|(_, c)| c).collect() }
     }

@@ -72,6 +72,14 @@ const TOOLS: &[Tool] = &[
         shortcut: "Ctrl+Shift+9 / ⌘⇧9",
         icon: &["m3 17 2 2 4-4", "m3 7 2 2 4-4", "M13 6h8", "M13 12h8", "M13 18h8"],
     },
+    // Not a text command: the file picker (app/js/src/uploads.js). Files
+    // can also be pasted or dropped into the editor.
+    Tool {
+        command: "attach",
+        label: "Add an image or file (or paste or drop one)",
+        shortcut: "",
+        icon: &["m21.4 11.1-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5"],
+    },
 ];
 
 /// The formatting buttons; `run` is given a command's name, `enabled` says
@@ -82,7 +90,11 @@ pub fn FormatToolbar(run: Callback<&'static str>, enabled: Signal<bool>) -> impl
         .iter()
         .map(|tool| {
             let command = tool.command;
-            let hint = format!("{} ({})", tool.label, tool.shortcut);
+            let hint = if tool.shortcut.is_empty() {
+                tool.label.to_string()
+            } else {
+                format!("{} ({})", tool.label, tool.shortcut)
+            };
             view! {
                 <button type="button" class="tool icon" title=hint aria-label=tool.label
                     data-format=command disabled=move || !enabled.get()
