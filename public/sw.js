@@ -66,9 +66,10 @@ async function networkFirst(request) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    // Only pages and files that loaded fine are worth keeping; redirects
-    // (to sign-in, say) and errors are not.
-    if (response.ok && response.type === 'basic') {
+    // Only pages and files that loaded whole are worth keeping (images in
+    // documents among them, so an opened document shows them offline);
+    // redirects (to sign-in, say), errors and partial answers (a Range) are not.
+    if (response.status === 200 && response.type === 'basic') {
       cache.put(request, response.clone());
     }
     return response;

@@ -2,6 +2,7 @@
 
 pub mod browser;
 pub mod cells;
+pub mod files;
 pub mod floor;
 pub mod history;
 pub mod machine;

@@ -8,6 +8,9 @@
 //! - `quire-bench history [--out DIR]`: what version history costs (storage
 //!   on the editing traces, listing, opening, restoring); writes
 //!   `DIR/history.json` and `DIR/history.md`, which BENCHMARKS.md includes.
+//! - `quire-bench files [--out DIR]`: what images and files cost (upload and
+//!   download throughput against the disk, memory under 20 uploads at once);
+//!   writes `DIR/files.json` and `DIR/files.md`.
 //! - `quire-bench floor --addr HOST:PORT`: the bare relay, as a process of its own.
 
 use std::path::PathBuf;
@@ -39,12 +42,17 @@ fn main() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(quire_bench::history::run(&out))
         }
+        Some("files") => {
+            let out = PathBuf::from(flag("--out").unwrap_or_else(|| "bench/results".into()));
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(quire_bench::files::run(&out))
+        }
         Some("report") => {
             let out = PathBuf::from(flag("--out").unwrap_or_else(|| "bench/results".into()));
             quire_bench::report::write(&out)
         }
         _ => {
-            eprintln!("usage: quire-bench run [--quick] [--out DIR] [--only W,..] [--servers S,..] | history [--out DIR] | report [--out DIR] | floor --addr HOST:PORT");
+            eprintln!("usage: quire-bench run [--quick] [--out DIR] [--only W,..] [--servers S,..] | history [--out DIR] | files [--out DIR] | report [--out DIR] | floor --addr HOST:PORT");
             std::process::exit(2);
         }
     }

@@ -243,7 +243,7 @@ fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(listener.local_addr()?)
 }
 
-fn wait_for_port(addr: SocketAddr, within: Duration) -> anyhow::Result<()> {
+pub fn wait_for_port(addr: SocketAddr, within: Duration) -> anyhow::Result<()> {
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
         if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {

@@ -63,3 +63,26 @@ test('a file over the size limit says why and leaves nothing in the text', async
   await expect(page.getByTestId('upload-error')).toContainText('Could not add video.mov: Files may be at most 1 MiB.', { timeout: 15_000 });
   await expect.poll(() => editorText(editor)).toBe('Before.');
 });
+
+test('an image in a document already opened still shows offline', async ({ browser, request }) => {
+  const id = await createDoc(request, 'Offline picture');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const editor = await openDoc(page, id);
+  await editor.click();
+  await deliver(editor, 'paste', [{ name: 'map.png', type: 'image/png', base64: PNG_BASE64 }]);
+  const picture = page.getByTestId('preview').locator('img[src^="/files/"]');
+  await expect.poll(() => picture.evaluate((img) => img.complete && img.naturalWidth), { timeout: 15_000 }).toBe(2);
+  const src = await picture.getAttribute('src');
+  // The service worker keeps the page and the picture (it kept the first load, or fetches them now).
+  await expect.poll(() => page.evaluate(async (src) => {
+    await navigator.serviceWorker.ready;
+    if (!(await caches.match(src))) await fetch(src);
+    return Boolean(await caches.match(src)) && Boolean(await caches.match(location.href));
+  }, src), { timeout: 20_000 }).toBe(true);
+
+  await context.setOffline(true);
+  await page.reload();
+  const offline = page.getByTestId('preview').locator(`img[src="${src}"]`);
+  await expect.poll(() => offline.evaluate((img) => img.complete && img.naturalWidth), { timeout: 20_000 }).toBe(2);
+});
