@@ -13,6 +13,9 @@
 //! else (SVG included) as an attachment, all with `nosniff` and a sandboxing
 //! policy, so no file can run script on this site.
 
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Arc;
+
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -29,8 +32,20 @@ use crate::auth::Caller;
 use crate::doc_id::DocId;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store::{staging_name, FileRow, NewFile, CHUNK_BYTES};
+use crate::store::{staging_name, FileRow, Finished, NewFile, CHUNK_BYTES};
 
+/// Uploads one instance takes at once; the next is told to try again (429).
+const MAX_UPLOADS_AT_ONCE: usize = 16;
+static UPLOADS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_UPLOADS_AT_ONCE);
+/// Longest an upload may take (well within the time after which its staged
+/// chunks count as abandoned: store/files.rs).
+pub const UPLOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20 * 60);
+/// Bytes of a form let through before its file starts.
+const FORM_PREAMBLE_BYTES: u64 = 64 * 1024;
+/// Why a form was refused (`guard_form`).
+const NOT_REFUSED: u8 = 0;
+const TOO_MUCH_BEFORE: u8 = 1;
+const TOO_LARGE: u8 = 2;
 /// Most characters kept of a file's name.
 const MAX_NAME_CHARS: usize = 200;
 /// Bytes the type is sniffed from.
@@ -56,32 +71,14 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response> {
     let (doc, owner) = editable(&state, &caller, &id).await?;
-    let limit = upload_limit(&state, owner.as_deref()).await?;
-    let multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (name, stored) = if multipart {
-        let mut form = Multipart::from_request(request, &state)
-            .await
-            .map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
-        loop {
-            let field = form.next_field().await.map_err(|e| Error::BadRequest(format!("multipart: {e}")))?;
-            let Some(field) = field else {
-                return Err(Error::BadRequest("no field named \"file\" in the form".into()));
-            };
-            if field.name() != Some("file") {
-                continue;
-            }
-            let name = clean_name(field.file_name().unwrap_or_default());
-            let stored = store_stream(&state, field.map(|piece| piece.map_err(|e| e.to_string())), limit).await?;
-            break (name, stored);
-        }
-    } else {
-        let stream = request.into_body().into_data_stream().map(|piece| piece.map_err(|e| e.to_string()));
-        (clean_name(query.name.as_deref().unwrap_or_default()), store_stream(&state, stream, limit).await?)
+    // A bounded number at once: each holds a chunk in memory and a
+    // database connection now and then.
+    let Ok(_slot) = UPLOADS.try_acquire() else {
+        return Err(Error::Throttled("Many files are being added right now. Please try again in a moment.".into()));
     };
+    let quota = quota(&state, owner.as_deref()).await?;
+    let received = tokio::time::timeout(UPLOAD_DEADLINE, receive(&state, request, query)).await;
+    let (name, stored) = received.map_err(|_| Error::BadRequest("The upload took too long.".into()))??;
     let added_by = caller.user.as_ref();
     let person = caller.person().map(|person| person.identity.name).unwrap_or_else(|| "Someone".into());
     let file_id = uuid::Uuid::new_v4().simple().to_string();
@@ -95,14 +92,98 @@ pub async fn upload(
         added_by: added_by.map(|user| user.id.as_str()),
         added_by_name: added_by.map_or(person.as_str(), |user| user.username.as_str()),
     };
-    let row = match state.store.finish_upload(&stored.staging, &file).await {
-        Ok(row) => row,
-        Err(error) => {
-            drop_staging(&state, &stored.staging).await;
-            return Err(error);
-        }
+    let finished =
+        state.store.finish_upload(&stored.staging, &file, quota.as_ref().map(|(o, q)| (o.as_str(), *q))).await;
+    let refusal = match finished {
+        Ok(Finished::Done(row)) => return Ok((StatusCode::CREATED, Json(described(&row))).into_response()),
+        Ok(Finished::OverQuota { left }) => Error::TooLarge(format!(
+            "The document's owner has {} left for files; this one is larger.",
+            human_bytes(left)
+        )),
+        Ok(Finished::Incomplete) => Error::Internal("an upload's chunks went missing before it finished".into()),
+        Err(error) => error,
     };
-    Ok((StatusCode::CREATED, Json(described(&row))).into_response())
+    drop_staging(&state, &stored.staging).await;
+    Err(refusal)
+}
+
+/// The file's name and bytes, from a form (field `file`) or the raw body.
+async fn receive(state: &AppState, request: Request, query: UploadQuery) -> Result<(String, Stored)> {
+    let limit = state.config.max_file_bytes;
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let stream = request.into_body().into_data_stream().map(|piece| piece.map_err(|e| e.to_string()));
+        return Ok((clean_name(query.name.as_deref().unwrap_or_default()), store_stream(state, stream, limit).await?));
+    }
+    // The form's parser keeps whatever comes before the file's bytes (other
+    // fields, headers, a boundary that never comes) in memory: only a little
+    // of that is let through, and the whole form is held to the file limit.
+    let file_started = Arc::new(AtomicBool::new(false));
+    let refused = Arc::new(AtomicU8::new(NOT_REFUSED));
+    let (parts, body) = request.into_parts();
+    let guarded = guard_form(body.into_data_stream(), file_started.clone(), refused.clone(), limit);
+    let request = Request::from_parts(parts, Body::from_stream(guarded));
+    let mut form =
+        Multipart::from_request(request, state).await.map_err(|rejection| Error::BadRequest(rejection.body_text()))?;
+    loop {
+        let field = form.next_field().await.map_err(|e| form_error(&e.to_string(), &refused, limit))?;
+        let Some(field) = field else {
+            return Err(Error::BadRequest("no field named \"file\" in the form".into()));
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        file_started.store(true, Ordering::Relaxed);
+        let name = clean_name(field.file_name().unwrap_or_default());
+        let stream = field.map(|piece| piece.map_err(|e| e.to_string()));
+        return store_stream(state, stream, limit).await.map(|stored| (name, stored)).map_err(|error| {
+            match refused.load(Ordering::Relaxed) {
+                NOT_REFUSED => error,
+                _ => form_error("", &refused, limit),
+            }
+        });
+    }
+}
+
+/// A form's bytes, refused past [`FORM_PREAMBLE_BYTES`] before its file
+/// starts, and past the file limit (and that much again) in all.
+/// (`refused` says why, for the answer: the parser's error does not.)
+fn guard_form(
+    body: impl Stream<Item = std::result::Result<Bytes, axum::Error>> + Send + 'static,
+    file_started: Arc<AtomicBool>,
+    refused: Arc<AtomicU8>,
+    limit: u64,
+) -> impl Stream<Item = std::result::Result<Bytes, std::io::Error>> + Send + 'static {
+    let mut seen = 0u64;
+    body.map(move |piece| {
+        let piece = piece.map_err(std::io::Error::other)?;
+        seen += piece.len() as u64;
+        let why = if !file_started.load(Ordering::Relaxed) && seen > FORM_PREAMBLE_BYTES {
+            TOO_MUCH_BEFORE
+        } else if seen > limit.saturating_add(FORM_PREAMBLE_BYTES) {
+            TOO_LARGE
+        } else {
+            return Ok(piece);
+        };
+        refused.store(why, Ordering::Relaxed);
+        Err(std::io::Error::other("the form was refused"))
+    })
+}
+
+/// Why reading an upload failed, as its answer.
+fn form_error(message: &str, refused: &AtomicU8, limit: u64) -> Error {
+    match refused.load(Ordering::Relaxed) {
+        TOO_LARGE => Error::TooLarge(format!("Files may be at most {}.", human_bytes(limit))),
+        TOO_MUCH_BEFORE => Error::BadRequest(format!(
+            "The form has too much before its file (at most {}).",
+            human_bytes(FORM_PREAMBLE_BYTES)
+        )),
+        _ => Error::BadRequest(format!("The upload could not be read: {message}")),
+    }
 }
 
 /// `GET /api/docs/{id}/files` -> `{"files": [...]}` (anyone who may read the document).
@@ -192,42 +273,19 @@ async fn editable(state: &AppState, caller: &Caller, id: &str) -> Result<(DocId,
     Ok((doc, row.owner_id))
 }
 
-/// The per-file limit, and what is left of the document owner's quota
-/// (checked once the bytes are known: the same bytes again cost nothing).
-async fn upload_limit(state: &AppState, owner: Option<&str>) -> Result<Limit> {
-    let per_file = state.config.max_file_bytes;
-    let Some(owner) = owner.filter(|_| state.config.file_quota_bytes > 0) else {
-        return Ok(Limit { bytes: per_file, quota: None });
-    };
+/// The document owner and their quota, where there is one; refused at once
+/// when it is used up (the exact check is when the upload is recorded).
+async fn quota(state: &AppState, owner: Option<&str>) -> Result<Option<(String, u64)>> {
+    let quota = state.config.file_quota_bytes;
+    let Some(owner) = owner.filter(|_| quota > 0) else { return Ok(None) };
     let used = state.store.file_bytes_owned_by(owner).await?.max(0) as u64;
-    let left = state.config.file_quota_bytes.saturating_sub(used);
-    Ok(Limit { bytes: per_file, quota: Some((owner.to_string(), left)) })
-}
-
-#[derive(Debug, Clone)]
-struct Limit {
-    /// The most bytes one file may have.
-    bytes: u64,
-    /// The document's owner, and what is left of their quota, where there is one.
-    quota: Option<(String, u64)>,
-}
-
-impl Limit {
-    fn too_large(&self) -> Error {
-        Error::TooLarge(format!("Files may be at most {}.", human_bytes(self.bytes)))
+    if used >= quota {
+        return Err(Error::TooLarge(format!(
+            "The document's owner has used all {} their documents may hold in files.",
+            human_bytes(quota)
+        )));
     }
-
-    /// Refuses a stored upload past the owner's quota, unless they have its bytes already.
-    async fn check_quota(&self, state: &AppState, stored: &Stored) -> Result<()> {
-        let Some((owner, left)) = &self.quota else { return Ok(()) };
-        if stored.size <= *left || state.store.owner_has_blob(owner, &stored.sha256).await? {
-            return Ok(());
-        }
-        Err(Error::TooLarge(format!(
-            "The document's owner has {} left for files; this one is larger.",
-            human_bytes(*left)
-        )))
-    }
+    Ok(Some((owner.to_string(), quota)))
 }
 
 /// An upload whose bytes are all stored, under `staging`.
@@ -239,27 +297,22 @@ struct Stored {
 }
 
 /// Stores a stream of bytes as chunks under a new staging name, hashing and
-/// sniffing as it goes; refuses (and drops what it stored) past `limit`.
-async fn store_stream<S>(state: &AppState, stream: S, limit: Limit) -> Result<Stored>
+/// sniffing as it goes; refuses (and drops what it stored) past `limit` bytes.
+async fn store_stream<S>(state: &AppState, stream: S, limit: u64) -> Result<Stored>
 where
     S: Stream<Item = std::result::Result<Bytes, String>> + Unpin,
 {
     let staging = staging_name();
-    let stored = match store_chunks(state, &staging, stream, &limit).await {
-        Ok(stored) => stored,
+    match store_chunks(state, &staging, stream, limit).await {
+        Ok(stored) => Ok(stored),
         Err(error) => {
             drop_staging(state, &staging).await;
-            return Err(error);
+            Err(error)
         }
-    };
-    if let Err(error) = limit.check_quota(state, &stored).await {
-        drop_staging(state, &staging).await;
-        return Err(error);
     }
-    Ok(stored)
 }
 
-async fn store_chunks<S>(state: &AppState, staging: &str, mut stream: S, limit: &Limit) -> Result<Stored>
+async fn store_chunks<S>(state: &AppState, staging: &str, mut stream: S, limit: u64) -> Result<Stored>
 where
     S: Stream<Item = std::result::Result<Bytes, String>> + Unpin,
 {
@@ -268,10 +321,10 @@ where
     let mut pending = Vec::with_capacity(CHUNK_BYTES);
     let (mut size, mut seq) = (0u64, 0i64);
     while let Some(piece) = stream.next().await {
-        let piece = piece.map_err(|e| Error::BadRequest(format!("the upload broke off: {e}")))?;
+        let piece = piece.map_err(|e| Error::BadRequest(format!("The upload could not be read: {e}")))?;
         size += piece.len() as u64;
-        if size > limit.bytes {
-            return Err(limit.too_large());
+        if size > limit {
+            return Err(Error::TooLarge(format!("Files may be at most {}.", human_bytes(limit))));
         }
         hasher.update(&piece);
         if head.len() < SNIFF_BYTES {

@@ -261,9 +261,8 @@ async fn access_follows_the_document() {
 }
 
 /// Too large, or past the owner's quota: a clear 413, and nothing kept.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn limits_and_quota_refuse_clearly_and_keep_nothing() {
-    let (url, _dir) = sqlite_url();
+async fn limits_and_quota_refuse_clearly_and_keep_nothing(url: &str) {
+    let url = url.to_string();
     let mut config = Config::defaults_with_database(&url);
     config.max_file_bytes = 1024 * 1024;
     config.file_quota_bytes = 1536 * 1024;
@@ -285,6 +284,62 @@ async fn limits_and_quota_refuse_clearly_and_keep_nothing() {
     assert_eq!(status, 413);
     assert_eq!(body["error"], "The document's owner has 512 KiB left for files; this one is larger.");
     assert_eq!(count(&url, "blobs").await, 1);
+
+    // Uploads at once cannot pass the quota together: of four 200 KiB files
+    // with 512 KiB left, two fit.
+    let sends = (0..4).map(|i| upload_raw(&server, &owner, &doc, "part.bin", noise(200 * 1024, 50 + i)));
+    let statuses: Vec<u16> = futures::future::join_all(sends).await.into_iter().map(|(status, _)| status).collect();
+    assert_eq!(statuses.iter().filter(|&&s| s == 201).count(), 2, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|&&s| s == 413).count(), 2, "{statuses:?}");
+    assert_eq!(count(&url, "blob_chunks").await, 4 + 2, "the refused ones left nothing");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_and_quota_refuse_clearly_and_keep_nothing_sqlite() {
+    let (url, _dir) = sqlite_url();
+    limits_and_quota_refuse_clearly_and_keep_nothing(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_and_quota_refuse_clearly_and_keep_nothing_postgres() {
+    let Some(url) = postgres_url().await else { return };
+    limits_and_quota_refuse_clearly_and_keep_nothing(&url).await;
+}
+
+/// A form whose file never starts (a huge field first, or no boundary at
+/// all) is refused after a little, not kept in memory as it grows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_is_read_only_so_far_before_its_file() {
+    let (url, _dir) = sqlite_url();
+    let server = TestServer::start(&url).await;
+    let owner = server.owner.clone();
+    let doc = server.create_doc("Forms").await;
+    let form = reqwest::multipart::Form::new()
+        .text("note", "x".repeat(512 * 1024))
+        .part("file", reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("a.png"));
+    let response = http_client()
+        .post(server.http(&format!("/api/docs/{doc}/files")))
+        .header("cookie", &owner)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("too much before its file"));
+    // A boundary that never comes: megabytes of nothing.
+    let response = http_client()
+        .post(server.http(&format!("/api/docs/{doc}/files")))
+        .header("cookie", &owner)
+        .header("content-type", "multipart/form-data; boundary=never")
+        .body(vec![b'a'; 8 * 1024 * 1024])
+        .send()
+        .await;
+    // Refused (400), or the connection cut while the rest was still being sent.
+    assert!(response.map_or(true, |response| response.status() == 400));
+    assert_eq!(count(&url, "blob_chunks").await, 0);
+    // A proper form still works.
+    assert_eq!(upload_form(&server, &owner, &doc, "a.png", PNG.to_vec()).await.0, 201);
     server.stop().await;
 }
 

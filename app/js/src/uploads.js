@@ -2,7 +2,8 @@
 // clipboard), dropped from the desktop, or picked with the toolbar's button.
 //
 // At once a placeholder goes in where the file lands — `![Uploading
-// photo.png…](#upload-…)` — as an ordinary edit, so everyone sees it; the
+// photo.png…](upload:…)`, an address no browser fetches — as an ordinary
+// edit, so everyone sees it; the
 // upload runs (POST /api/docs/{id}/files, the raw file as the body) with its
 // progress shown under the editor; when the server has the file the
 // placeholder becomes `![photo](/files/{id})` for an image, `[report.pdf](/files/{id})`
@@ -13,9 +14,10 @@ import { EditorView } from '@codemirror/view';
 
 let uploads = 0;
 
-/** Brackets and backslashes would end the link text early: escaped. */
+/** What Markdown would read as syntax in a file's name (the end of the
+ * link text, emphasis, code, an autolink or HTML) is escaped. */
 function linkText(text) {
-  return text.replace(/[\\[\]]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
+  return text.replace(/[\\[\]*_`<>!]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
 }
 
 /** The alt text of an image: its name without the extension. */
@@ -28,6 +30,8 @@ export class Uploads {
   /** @param {string} url where files are posted (the document's files endpoint) */
   constructor(url) {
     this.url = url;
+    /** Placeholders waiting for their upload: `{ token, text, at }`. */
+    this.pending = new Set();
     this.view = null;
     this.status = null;
   }
@@ -42,10 +46,15 @@ export class Uploads {
     view.dom.after(this.status);
   }
 
-  /** The paste and drop handlers, as a CodeMirror extension. */
+  /** The paste and drop handlers, as a CodeMirror extension, and where
+   * each placeholder is as the text changes around it. */
   extension() {
     const uploads = this;
-    return EditorView.domEventHandlers({
+    const follow = EditorView.updateListener.of((update) => {
+      if (!update.docChanged) return;
+      for (const placed of uploads.pending) placed.at = update.changes.mapPos(placed.at, 1);
+    });
+    return [follow, EditorView.domEventHandlers({
       paste(event, view) {
         const files = [...(event.clipboardData?.files ?? [])];
         if (!files.length || view.state.readOnly) return false;
@@ -61,7 +70,7 @@ export class Uploads {
         uploads.add(files, at);
         return true;
       },
-    });
+    })];
   }
 
   /** Lets the person pick files (the toolbar's button). */
@@ -80,17 +89,25 @@ export class Uploads {
   add(files, at) {
     const placed = files.map((file) => {
       uploads += 1;
-      const token = `#upload-${Date.now().toString(36)}-${uploads}`;
+      const token = `upload:${Date.now().toString(36)}-${uploads}`;
       const image = file.type.startsWith('image/');
       const text = `${image ? '!' : ''}[Uploading ${linkText(file.name)}…](${token})`;
       return { file, token, text };
     });
     const insert = placed.map((p) => p.text).join('\n');
     this.view.dispatch({ changes: { from: at, insert }, selection: { anchor: at + insert.length }, userEvent: 'input.paste' });
+    // Followed from here on (not through their own insertion).
+    let offset = at;
+    for (const upload of placed) {
+      upload.at = offset;
+      offset += upload.text.length + 1;
+      this.pending.add(upload);
+    }
     for (const upload of placed) this.send(upload);
   }
 
-  send({ file, token, text }) {
+  send(upload) {
+    const { file } = upload;
     const line = document.createElement('p');
     line.className = 'upload-line';
     line.dataset.testid = 'upload-progress';
@@ -114,17 +131,18 @@ export class Uploads {
         const link = answer.type.startsWith('image/')
           ? `![${altText(answer.name)}](${answer.url})`
           : `[${linkText(answer.name)}](${answer.url})`;
-        this.replace(token, text, link);
+        this.replace(upload, link);
       } else {
-        this.fail(line, file, token, text, answer?.error ?? `the server answered ${request.status}`);
+        this.fail(line, upload, answer?.error ?? `the server answered ${request.status}`);
       }
     });
-    request.addEventListener('error', () => this.fail(line, file, token, text, 'the connection was lost'));
+    request.addEventListener('error', () => this.fail(line, upload, 'the connection was lost'));
     request.send(file);
   }
 
-  fail(line, file, token, text, reason) {
-    this.replace(token, text, '');
+  fail(line, upload, reason) {
+    const { file } = upload;
+    this.replace(upload, '');
     line.className = 'upload-line error';
     line.dataset.testid = 'upload-error';
     line.setAttribute('role', 'alert');
@@ -137,11 +155,14 @@ export class Uploads {
     line.append(' ', close);
   }
 
-  /** Replaces the placeholder, wherever edits moved it; if someone changed
-   * its text, only its address; if someone deleted it, nothing. */
-  replace(token, text, by) {
+  /** Replaces the placeholder where edits moved it (a copy someone pasted
+   * elsewhere is not it); if someone changed its text, only its address;
+   * if someone deleted it, nothing. */
+  replace(upload, by) {
+    this.pending.delete(upload);
+    const { token, text, at } = upload;
     const doc = this.view.state.doc.toString();
-    let from = doc.indexOf(text);
+    let from = doc.slice(at, at + text.length) === text ? at : doc.indexOf(text);
     let to = from + text.length;
     if (from < 0) {
       const url = by.match(/\(([^)]*)\)$/)?.[1];

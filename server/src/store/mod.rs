@@ -20,7 +20,7 @@ pub use accounts::{Created, NewAccount, SsoIdentity, TokenLimits, TokenRow, Toke
 pub use admin::{AccountChange, AccountRow, Bequest, InviteRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
 pub use authors::{Author, ClientRange};
-pub use files::{staging_name, FileRow, NewFile, CHUNK_BYTES};
+pub use files::{staging_name, FileRow, Finished, NewFile, CHUNK_BYTES};
 pub use groups::{DocGroupRow, GroupRow};
 pub use persister::{Ack, Persister, VersionPolicy};
 pub use sessions::SessionRow;
