@@ -559,7 +559,7 @@ mod tests {
         let header = disposition(&file);
         assert_eq!(
             header,
-            "attachment; filename=\"rapport _final__ __t_.pdf\"; filename*=UTF-8''rapport%20%22final%22%3B%20%C3%A9t%C3%A9.pdf"
+            "attachment; filename=\"rapport _final__ _t_.pdf\"; filename*=UTF-8''rapport%20%22final%22%3B%20%C3%A9t%C3%A9.pdf"
         );
         assert!(HeaderValue::from_str(&header).is_ok());
     }
