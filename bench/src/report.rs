@@ -14,9 +14,9 @@ pub fn write(out: &Path) -> anyhow::Result<()> {
     let results: Results = serde_json::from_slice(&std::fs::read(out.join("results.json"))?)?;
     let mut markdown = render(&results);
     // `quire-bench history` writes its own section, and a before/after
-    // comparison of two builds (bench/README.md) may follow it: both go
-    // before the errors.
-    for section in ["history.md", "before-after.md"] {
+    // comparison of two builds (bench/README.md) may follow it, then the
+    // section `quire-bench files` writes: all go before the errors.
+    for section in ["history.md", "before-after.md", "files.md"] {
         if let Ok(text) = std::fs::read_to_string(out.join(section)) {
             let at = markdown.find("## Errors during the run").unwrap_or(markdown.len());
             markdown.insert_str(at, &format!("{text}\n"));
