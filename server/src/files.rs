@@ -41,7 +41,9 @@ static UPLOADS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_U
 /// chunks count as abandoned: store/files.rs).
 pub const UPLOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20 * 60);
 /// Bytes of a form let through before its file starts.
-const FORM_PREAMBLE_BYTES: u64 = 64 * 1024;
+const FORM_PREAMBLE_BYTES: u64 = 1024 * 1024;
+/// The pieces a form is handed to its parser in.
+const FORM_PIECE_BYTES: usize = 16 * 1024;
 /// Why a form was refused (`guard_form`).
 const NOT_REFUSED: u8 = 0;
 const TOO_MUCH_BEFORE: u8 = 1;
@@ -150,7 +152,10 @@ async fn receive(state: &AppState, request: Request, query: UploadQuery) -> Resu
 }
 
 /// A form's bytes, refused past [`FORM_PREAMBLE_BYTES`] before its file
-/// starts, and past the file limit (and that much again) in all.
+/// starts, and past the file limit (and that much again) in all. The bytes
+/// go on in pieces of at most [`FORM_PIECE_BYTES`], so the parser has
+/// found the file (and said so) long before a large frame that carries its
+/// first bytes could count as coming before it.
 /// (`refused` says why, for the answer: the parser's error does not.)
 fn guard_form(
     body: impl Stream<Item = std::result::Result<Bytes, axum::Error>> + Send + 'static,
@@ -158,9 +163,19 @@ fn guard_form(
     refused: Arc<AtomicU8>,
     limit: u64,
 ) -> impl Stream<Item = std::result::Result<Bytes, std::io::Error>> + Send + 'static {
+    let pieces = body.flat_map(|frame| {
+        let pieces: Vec<std::result::Result<Bytes, std::io::Error>> = match frame {
+            Ok(frame) => (0..frame.len())
+                .step_by(FORM_PIECE_BYTES)
+                .map(|at| Ok(frame.slice(at..(at + FORM_PIECE_BYTES).min(frame.len()))))
+                .collect(),
+            Err(error) => vec![Err(std::io::Error::other(error))],
+        };
+        futures::stream::iter(pieces)
+    });
     let mut seen = 0u64;
-    body.map(move |piece| {
-        let piece = piece.map_err(std::io::Error::other)?;
+    pieces.map(move |piece| {
+        let piece = piece?;
         seen += piece.len() as u64;
         let why = if !file_started.load(Ordering::Relaxed) && seen > FORM_PREAMBLE_BYTES {
             TOO_MUCH_BEFORE

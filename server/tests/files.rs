@@ -308,7 +308,8 @@ async fn limits_and_quota_refuse_clearly_and_keep_nothing_postgres() {
 }
 
 /// A form whose file never starts (a huge field first, or no boundary at
-/// all) is refused after a little, not kept in memory as it grows.
+/// all) is refused after a little (1 MiB), not kept in memory as it grows;
+/// a form whose file arrives in large frames is not mistaken for one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_is_read_only_so_far_before_its_file() {
     let (url, _dir) = sqlite_url();
@@ -316,7 +317,7 @@ async fn a_form_is_read_only_so_far_before_its_file() {
     let owner = server.owner.clone();
     let doc = server.create_doc("Forms").await;
     let form = reqwest::multipart::Form::new()
-        .text("note", "x".repeat(512 * 1024))
+        .text("note", "x".repeat(2 * 1024 * 1024))
         .part("file", reqwest::multipart::Part::bytes(PNG.to_vec()).file_name("a.png"));
     let response = http_client()
         .post(server.http(&format!("/api/docs/{doc}/files")))
@@ -338,8 +339,31 @@ async fn a_form_is_read_only_so_far_before_its_file() {
     // Refused (400), or the connection cut while the rest was still being sent.
     assert!(response.map_or(true, |response| response.status() == 400));
     assert_eq!(count(&url, "blob_chunks").await, 0);
-    // A proper form still works.
+    // A proper form still works, a large one sent in one go too.
     assert_eq!(upload_form(&server, &owner, &doc, "a.png", PNG.to_vec()).await.0, 201);
+    let mut big = PNG.to_vec();
+    big.extend(noise(4 * 1024 * 1024, 9));
+    let boundary = "quire-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\ncontent-disposition: form-data; name=\"note\"\r\n\r\n{}\r\n\
+         --{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"big.png\"\r\n\r\n",
+        "n".repeat(200 * 1024)
+    )
+    .into_bytes();
+    body.extend(&big);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = http_client()
+        .post(server.http(&format!("/api/docs/{doc}/files")))
+        .header("cookie", &owner)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let file: serde_json::Value = response.json().await.unwrap();
+    let got = get(&server, Some(&owner), file["url"].as_str().unwrap(), None).await.bytes().await.unwrap();
+    assert_eq!(got.as_ref(), big.as_slice());
     server.stop().await;
 }
 
