@@ -19,16 +19,23 @@ pub struct Person {
     pub identity: Identity,
 }
 
+// 64 × 64 names: two guests in one document rarely share one (1 in 4,096).
 const ADJECTIVES: &[&str] = &[
     "Amber", "Brave", "Calm", "Clever", "Cosmic", "Curious", "Daring", "Eager", "Gentle", "Golden", "Happy", "Humble",
     "Jolly", "Keen", "Kind", "Lively", "Lucky", "Mellow", "Merry", "Nimble", "Noble", "Patient", "Plucky", "Quiet",
-    "Quick", "Rapid", "Silver", "Sunny", "Swift", "Witty",
+    "Quick", "Rapid", "Silver", "Sunny", "Swift", "Witty", "Agile", "Bold", "Bright", "Breezy", "Candid", "Cheery",
+    "Crisp", "Dapper", "Dreamy", "Fearless", "Fluffy", "Frosty", "Gallant", "Glad", "Hearty", "Honest", "Jovial",
+    "Lofty", "Loyal", "Misty", "Modest", "Nifty", "Peppy", "Polite", "Proud", "Rosy", "Serene", "Snappy", "Sturdy",
+    "Tidy", "Vivid", "Warm", "Wise", "Zesty",
 ];
 
 const ANIMALS: &[&str] = &[
     "Badger", "Beaver", "Crane", "Dolphin", "Falcon", "Ferret", "Finch", "Fox", "Gecko", "Heron", "Ibis", "Koala",
     "Lemur", "Lynx", "Marmot", "Narwhal", "Otter", "Owl", "Panda", "Puffin", "Quokka", "Raven", "Robin", "Seal",
-    "Sparrow", "Stoat", "Tapir", "Walrus", "Wombat", "Yak",
+    "Sparrow", "Stoat", "Tapir", "Walrus", "Wombat", "Yak", "Alpaca", "Bison", "Camel", "Cheetah", "Condor", "Coyote",
+    "Deer", "Eagle", "Egret", "Elk", "Gazelle", "Goose", "Hare", "Hawk", "Hedgehog", "Jackal", "Jaguar", "Kestrel",
+    "Kiwi", "Lark", "Magpie", "Mole", "Moose", "Newt", "Ocelot", "Pelican", "Penguin", "Pika", "Plover", "Salmon",
+    "Swan", "Toucan", "Turtle", "Weasel",
 ];
 
 /// Colours that keep white initials readable and stay distinct from each other.
