@@ -44,7 +44,8 @@ test('a pasted screenshot becomes an image the other person sees; a dropped PDF 
   // A PDF dropped on the editor becomes a link to it.
   await deliver(aliceEditor, 'drop', [{ name: 'itinerary.pdf', type: 'application/pdf', base64: Buffer.from('%PDF-1.4\n%âãÏÓ\n').toString('base64') }]);
   await expect.poll(() => editorText(aliceEditor), { timeout: 15_000 }).toMatch(/\[itinerary\.pdf\]\(\/files\/[0-9a-f]{32}\)/);
-  const link = bob.getByTestId('preview').getByRole('link', { name: 'itinerary.pdf' });
+  // (The placeholder is a link too, "Uploading itinerary.pdf…": wait for the stored file's.)
+  const link = bob.getByTestId('preview').locator('a[href^="/files/"]', { hasText: 'itinerary.pdf' });
   await expect(link).toBeVisible({ timeout: 15_000 });
   const response = await bob.request.get(await link.getAttribute('href'));
   expect(response.headers()['content-type']).toBe('application/pdf');
